@@ -1,0 +1,117 @@
+"""Tensor creation: zeros, ones, full, empty, arange, linspace, eye, rand, randn,
+randint and the *_like forms.  Float results use the default dtype (float32)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .random import generator
+from .tensor import Tensor, wrap
+
+__all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
+           "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+           "randn_like"]
+
+
+def _shape(size: tuple) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float(dtype: Any) -> np.dtype:
+    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros."""
+    return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialized tensor."""
+    return _make(np.empty(_shape(size), _float(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with `fill_value` (its dtype follows the value, like PyTorch)."""
+    if dtype is None:
+        dtype = dtypes.to_array(fill_value).dtype
+    return _make(np.full(_shape((size,)), fill_value, dtype), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from start to end (exclusive); int64 for ints, the default float otherwise."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if is_int else dtypes.get_default_dtype()
+    return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` evenly spaced values from start to end (inclusive)."""
+    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n x m)."""
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    return _make(generator().random(_shape(size)).astype(_float(dtype)), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    return _make(generator().standard_normal(_shape(size)).astype(_float(dtype)),
+                 requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64) -> Tensor:
+    """Integers uniform in [low, high) (or [0, low) when high is None)."""
+    if high is None:
+        low, high = 0, low
+    return wrap(generator().integers(low, high, size=_shape((size,)), dtype=dtype))
+
+
+def _like(fn: Any) -> Any:
+    def like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return fn(input.shape, dtype=input.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"{fn.__name__} with the shape (and dtype, unless given) of `input`."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor like `input` filled with `fill_value`."""
+    return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype,
+                requires_grad=requires_grad)

@@ -1,0 +1,351 @@
+"""Reverse mode over the tape: `backward` and `grad`.
+
+The algorithm (no recursion anywhere, so graphs of any depth work):
+
+1. From the roots' nodes, walk the graph with an explicit stack and count, for every
+   node, how many edges point at it (its consumers on the tape).
+2. Seed the roots' gradients, then repeatedly take a node whose consumers have all
+   delivered their gradients (count at zero), run its hooks, call its backward, and
+   add the results into its inputs' pending gradients (or into leaves' ``.grad``).
+   A node's pending gradient is summed before it runs, so every node runs once.
+3. Unless ``retain_graph``, each node frees its saved buffers right after it ran.
+
+Backward runs with grad mode set to ``create_graph``: off in the common case, so the
+Tensor ops inside backward functions record nothing; on for higher-order gradients,
+so they build a graph of the backward itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import STATE
+from .graph import Node
+from .tensor import Tensor, wrap
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x: Any) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise ValueError(f"backward: got {len(grad_outputs)} gradients for "
+                         f"{len(outputs)} outputs")
+    grads = []
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward: output {i} is a {type(out).__name__}, not a Tensor")
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               f"have a grad_fn")
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
+                                   f"outputs; output {i} has shape {tuple(out.shape)}, so pass "
+                                   f"gradient= (or grad_outputs=) of that shape")
+            g = wrap(np.ones_like(out.data))
+        else:
+            if not isinstance(g, Tensor):
+                g = wrap(np.asarray(g, dtype=out.data.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"backward: Mismatch in shape: grad_output[{i}] has a shape "
+                                   f"of {tuple(g.shape)} and output[{i}] has a shape of "
+                                   f"{tuple(out.shape)}")
+            if not create_graph and g.requires_grad:
+                g = g.detach()
+        grads.append(g)
+    return grads
+
+
+def _edge_target(e: Any) -> tuple:
+    """(node, index) of an edge to a node, or (None, None) for a leaf or no edge."""
+    if type(e) is tuple:
+        return e
+    if isinstance(e, Node):
+        return e, 0
+    return None, None
+
+
+def _count_dependencies(roots: list) -> dict:
+    deps: dict = {}
+    stack = []
+    for n in roots:
+        if n not in deps:
+            deps[n] = 0
+            stack.append(n)
+    while stack:
+        node = stack.pop()
+        for e in node.next:
+            if e is None:
+                continue
+            target = e[0] if type(e) is tuple else e
+            if isinstance(target, Node):
+                c = deps.get(target)
+                if c is None:
+                    deps[target] = 1
+                    stack.append(target)
+                else:
+                    deps[target] = c + 1
+    return deps
+
+
+def _needed(deps: dict, roots: list, targets: set) -> set:
+    """Nodes from which some target (leaf tensor id or (node, idx)) is reachable."""
+    order = []  # a topological order, consumers first
+    remaining = dict(deps)
+    ready = [n for n in roots if remaining[n] == 0]
+    seen = set()
+    while ready:
+        n = ready.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        order.append(n)
+        for e in n.next:
+            t, _ = _edge_target(e)
+            if t is not None:
+                remaining[t] -= 1
+                if remaining[t] == 0:
+                    ready.append(t)
+    needed = set()
+    for n in reversed(order):  # producers first
+        for i, e in enumerate(n.next):
+            t, idx = _edge_target(e)
+            if (t is None and e is not None and id(e) in targets) or \
+               (t is not None and ((t, idx) in targets or t in needed)):
+                needed.add(n)
+                break
+    return needed
+
+
+class _Run:
+    """State of one backward pass."""
+
+    def __init__(self, create_graph: bool, accumulate: bool) -> None:
+        self.create_graph = create_graph
+        self.accumulate = accumulate
+        self.grads: dict = {}       # node -> pending grad (or list for multi-output nodes)
+        self.owned: set = set()     # ids of pending buffers this run allocated (safe to add into)
+        self.given: set = set()     # ids of arrays already handed to a leaf's .grad
+        self.captured: dict = {}    # id(leaf) or (node, idx) -> grad, for autograd.grad
+
+    def add(self, node: Node, idx: int, g: Tensor) -> None:
+        grads = self.grads
+        if node.n_out != 1:
+            slot = grads.get(node)
+            if slot is None:
+                slot = grads[node] = [None] * node.n_out
+            slot[idx] = g if slot[idx] is None else self._sum(slot[idx], g)
+            return
+        old = grads.get(node)
+        grads[node] = g if old is None else self._sum(old, g)
+
+    def _sum(self, old: Tensor, g: Tensor) -> Tensor:
+        owned = self.owned
+        if (not self.create_graph and id(old) in owned and old.data.shape == g.data.shape
+                and old.data.dtype == g.data.dtype):
+            np.add(old.data, g.data, out=old.data)
+            return old
+        s = old + g
+        owned.add(id(s))
+        return s
+
+    def pop(self, node: Node) -> Any:
+        g = self.grads.pop(node, None)
+        if g is not None and node.n_out == 1:
+            self.owned.discard(id(g))
+        return g
+
+    def leaf(self, t: Tensor, g: Tensor) -> None:
+        if t._hooks:
+            for hook in list(t._hooks):
+                r = hook(g)
+                if r is not None:
+                    g = r
+                    self.given.add(id(g.data))
+        if not self.accumulate:
+            key = id(t)
+            old = self.captured.get(key)
+            self.captured[key] = g if old is None else old + g
+            return
+        if g.shape != t.shape:
+            raise RuntimeError(f"backward: the gradient computed for a leaf of shape "
+                               f"{tuple(t.shape)} has shape {tuple(g.shape)}")
+        if g.data.dtype != t.data.dtype:
+            g = wrap(g.data.astype(t.data.dtype))
+        if self.create_graph:
+            t.grad = g if t.grad is None else t.grad + g
+            return
+        data = g.data
+        if t.grad is None:
+            if data.base is not None or id(data) in self.given or not data.flags.writeable:
+                data = data.copy()
+            self.given.add(id(data))
+            t.grad = wrap(data)
+        else:
+            t.grad = wrap(t.grad.data + data)
+
+
+def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
+         accumulate: bool, targets: Any = None) -> dict:
+    run = _Run(create_graph, accumulate)
+    run.given.update(id(g.data) for g in root_grads)
+    root_nodes = []
+    for r, g in zip(roots, root_grads):
+        if r.grad_fn is None:
+            run.leaf(r, g)
+        else:
+            run.add(r.grad_fn, r._out_idx, g)
+            root_nodes.append(r.grad_fn)
+    if not root_nodes:
+        return run.captured
+    deps = _count_dependencies(root_nodes)
+    needed = _needed(deps, root_nodes, targets) if targets is not None else None
+    ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
+    prev_mode = STATE.enabled
+    anomaly = STATE.anomaly
+    try:
+        STATE.enabled = create_graph
+        while ready:
+            node = ready.pop()
+            pending = run.pop(node)
+            gs = _prepare(node, pending, run)
+            if needed is not None:
+                for idx, g in enumerate(gs):
+                    if (node, idx) in targets and g is not None:
+                        run.captured[(node, idx)] = g
+            if gs is not None and (needed is None or node in needed):
+                in_grads = type(node).backward(node, *gs)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                if anomaly:
+                    from .anomaly import check_backward
+                    check_backward(node, in_grads)
+                if not retain_graph:
+                    node.release()
+            else:
+                in_grads = (None,) * len(node.next)
+            for e, g in zip(node.next, in_grads):
+                if e is None:
+                    continue
+                if type(e) is tuple:
+                    target, idx = e
+                elif isinstance(e, Node):
+                    target, idx = e, 0
+                else:
+                    if g is not None:
+                        run.leaf(e, g)
+                    continue
+                if g is not None:
+                    run.add(target, idx, g)
+                c = deps[target] - 1
+                deps[target] = c
+                if c == 0:
+                    ready.append(target)
+    finally:
+        STATE.enabled = prev_mode
+    return run.captured
+
+
+def _prepare(node: Node, pending: Any, run: _Run) -> tuple | None:
+    """The output gradients for `node`'s backward after hooks and retain_grad; None if
+    no gradient reached the node."""
+    if pending is None:
+        return None
+    gs = tuple(pending) if node.n_out != 1 else (pending,)
+    d = node.__dict__
+    hooks = d.get("_hooks")
+    if hooks:
+        gs = list(gs)
+        for idx, fns in hooks.items():
+            for fn in list(fns):
+                if gs[idx] is not None:
+                    r = fn(gs[idx])
+                    if r is not None:
+                        gs[idx] = r
+        gs = tuple(gs)
+    retained = d.get("_retained")
+    if retained:
+        for idx, ref in retained.items():
+            t = ref()
+            g = gs[idx]
+            if t is not None and g is not None:
+                g = g if run.create_graph else wrap(g.data.copy())
+                t.grad = g if t.grad is None else t.grad + g
+    return gs
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate the gradients of `tensors` into the ``.grad`` of the leaves.
+
+    `grad_tensors` gives d(loss)/d(tensor) for each non-scalar tensor.  The graph's saved
+    buffers are freed unless ``retain_graph`` (default: `create_graph`).  With
+    ``create_graph`` the gradients are themselves differentiable.  `inputs` limits the
+    accumulation to those leaves.
+    """
+    outputs = _as_tuple(tensors)
+    grads = _root_grads(outputs, _as_tuple(grad_tensors) if grad_tensors is not None else (),
+                        create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is None:
+        _run(outputs, grads, retain_graph, create_graph, accumulate=True)
+        return
+    inputs = _as_tuple(inputs)
+    captured = grad(outputs, inputs, grads, retain_graph, create_graph, allow_unused=True)
+    for t, g in zip(inputs, captured):
+        if g is not None:
+            if create_graph:
+                t.grad = g if t.grad is None else t.grad + g
+            else:
+                t.grad = wrap(g.data.copy()) if t.grad is None else wrap(t.grad.data + g.data)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
+         retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+    """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``.
+
+    `inputs` may be leaves or intermediate tensors.  An input the outputs do not depend
+    on raises unless ``allow_unused`` (then its gradient is None, or zeros with
+    ``materialize_grads``).
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require "
+                               f"grad")
+    grads = _root_grads(outputs, _as_tuple(grad_outputs) if grad_outputs is not None else (),
+                        create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    keys = [id(t) if t.grad_fn is None else (t.grad_fn, t._out_idx) for t in inputs]
+    captured = _run(outputs, grads, retain_graph, create_graph, accumulate=False,
+                    targets=set(keys))
+    result = []
+    for i, (t, k) in enumerate(zip(inputs, keys)):
+        g = captured.get(k)
+        if g is None:
+            if materialize_grads:
+                g = wrap(np.zeros_like(t.data))
+            elif not allow_unused:
+                raise RuntimeError(f"grad: one of the differentiated Tensors (input {i}, shape "
+                                   f"{tuple(t.shape)}) appears to not have been used in the "
+                                   f"graph. Set allow_unused=True if this is the desired "
+                                   f"behavior.")
+        result.append(g)
+    return tuple(result)
+

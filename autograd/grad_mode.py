@@ -1,0 +1,85 @@
+"""Grad mode: whether operations are recorded on the tape.
+
+The flag is thread-local, like PyTorch's: `no_grad()` in one thread does not
+stop recording in another.  `no_grad`, `enable_grad` and `set_grad_enabled`
+work both as context managers and as decorators.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    # Class attributes are the per-thread defaults of threading.local subclasses.
+    enabled = True      # record ops on the tape
+    anomaly = False     # anomaly mode: capture forward stacks, check backward for nan/inf
+    sites = False       # capture the user's call site of every recorded op
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are recorded."""
+    return STATE.enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; also usable as a decorator."""
+
+    _mode: bool
+
+    def __enter__(self) -> None:
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = STATE.enabled
+            STATE.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):
+    """Context manager / decorator that turns recording off: results need no grad."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager / decorator that turns recording back on inside `no_grad`."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode to `mode`; takes effect at once, and as a context manager restores on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = bool(mode)
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode
+
+    def __enter__(self) -> None:  # the mode was already set in __init__
+        pass
+
+    def __call__(self, fn: F) -> F:
+        STATE.enabled = self._prev  # as a decorator it must not change the mode now
+        return super().__call__(fn)

@@ -1,0 +1,253 @@
+"""The tape: nodes recorded as the program runs, and the registry of ops.
+
+Every differentiable operation is an `Op` subclass with two static methods side by
+side: `forward(ctx, *arrays, **params)` computes the result with NumPy, and
+`backward(ctx, *grads)` returns one gradient per input written with Tensor
+operations, so that with ``create_graph=True`` the backward is itself recorded and
+can be differentiated again.
+
+Calling an op goes through `apply`: when grad mode is on and some input requires
+grad, a node (an instance of the op class, which doubles as the ``ctx``) is put on
+the tape.  A node keeps
+
+* ``next``: one edge per input: ``None`` (no grad needed), the leaf `Tensor` that
+  accumulates, the producing node, or ``(node, output_index)`` for multi-output nodes;
+* the buffers it saved for backward (its input tensors and/or its output array),
+  which backward frees unless ``retain_graph`` is set;
+* the in-place epoch at recording time: a saved tensor modified in place after that
+  epoch makes backward raise instead of returning a wrong gradient.
+
+Nodes point to nodes, never to intermediate tensors, so a tensor the program drops is
+freed unless a node saved it.
+"""
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable
+
+import numpy as np
+
+from .grad_mode import STATE
+from .tensor import Tensor, wrap
+
+__all__ = ["Node", "Op", "apply", "register", "REGISTRY", "ShapeError"]
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Incompatible shapes.  NumPy raises ValueError and PyTorch RuntimeError here, so
+    this is both: code written for either catches it."""
+
+
+# In-place epoch: bumped by every in-place change of a tensor's data.  A node records
+# the epoch it was made in; only when the epoch has moved since does backward look at
+# the saved tensors' own modification marks (the common case costs one comparison).
+EPOCH = [0]
+
+_NOT_SAVED = ()
+
+
+class Node:
+    """A recorded operation.  Subclasses set `name`; instances are made by `apply`."""
+
+    name = "Node"
+    n_out = 1                 # outputs per call (multi-output nodes override per instance)
+    save_inputs = True        # keep the input tensors for backward
+    save_output = False       # keep the output array for backward
+    differentiable = True     # False: outputs never require grad (comparisons, argmax)
+
+    next: tuple
+    needs_input_grad: tuple
+
+    def backward(self, *grads: Tensor) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.name} has no backward")
+
+    # ---- saved buffers -------------------------------------------------------------
+    @property
+    def inputs(self) -> tuple:
+        """The input tensors (constants as given), checked against in-place changes."""
+        saved = self._inputs
+        if saved is None:
+            raise _freed_error(self)
+        if EPOCH[0] != self._epoch:
+            for i, t in enumerate(saved):
+                if isinstance(t, Tensor) and t._vc is not None and t._vc[1] > self._epoch:
+                    raise _modified_error(self, t, f"input {i}")
+        return saved
+
+    @property
+    def output(self) -> Tensor:
+        """The (first) output as a Tensor connected to this node, checked like `inputs`."""
+        data = self._out
+        if data is None:
+            raise _freed_error(self)
+        vc = self._out_vc
+        if vc is not None and vc[1] > self._epoch:
+            raise _modified_error(self, wrap(data), "its output")
+        return wrap(data, self) if STATE.enabled else wrap(data)
+
+    def save(self, *arrays: Any) -> None:
+        """Keep intermediate arrays (masks, indices) for backward; freed with the rest."""
+        self._extra = arrays
+
+    @property
+    def extra(self) -> tuple:
+        """The arrays kept by `save`."""
+        extra = self.__dict__.get("_extra")
+        if extra is None:
+            raise _freed_error(self)
+        return extra
+
+    def release(self) -> None:
+        """Free the buffers saved for backward (called by backward unless retain_graph)."""
+        d = self.__dict__
+        if d.get("_inputs") is not _NOT_SAVED or d.get("_out") is not None or "_extra" in d:
+            self._inputs = None
+            self._out = None
+            d.pop("_extra", None)
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch-style ((node_or_leaf, output_index), ...) for graph walkers."""
+        out = []
+        for e in self.next:
+            if type(e) is tuple:
+                out.append(e)
+            else:
+                out.append((e, 0))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+    def metadata(self) -> dict:
+        """Where the node was created (filled in anomaly/site-recording mode)."""
+        return self.__dict__.setdefault("_meta", {})
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (or to use saved tensors after "
+        f"they were freed): {node.name}Backward's saved buffers were freed by the first "
+        f"backward. Specify retain_graph=True the first time you call backward() or "
+        f"autograd.grad() if you need to backward through the graph again.")
+
+
+def _modified_error(node: Node, t: Tensor, which: str) -> RuntimeError:
+    return RuntimeError(
+        f"one of the tensors needed for gradient computation has been modified by an "
+        f"in-place operation: {which} of {node.name}Backward, a tensor of shape "
+        f"{tuple(t.shape)} and dtype {t.dtype}, was saved for backward and then modified "
+        f"(it is now at version {t._version}). Use an out-of-place operation, or clone() "
+        f"the tensor before changing it.")
+
+
+class Op(Node):
+    """Base class of the built-in ops.  Subclasses define `forward` and `backward`
+    as static methods; `apply(cls, ...)` calls them."""
+
+    forward: Callable[..., Any]
+
+
+def _site() -> list:
+    """The user's stack (frames outside this package) at the current op call."""
+    frames = traceback.extract_stack()[:-3]
+    pkg = __file__.rsplit("/", 1)[0]
+    return [f for f in frames if not f.filename.startswith(pkg)]
+
+
+def record(node: Node, args: tuple, outs: tuple) -> None:
+    """Wire `node` into the tape: edges to `args`' producers, outputs `outs` (Tensors)."""
+    node.next = tuple([_edge(a) for a in args])
+    node.needs_input_grad = tuple([e is not None for e in node.next])
+    node._epoch = EPOCH[0]
+    if STATE.anomaly or STATE.sites:
+        node.metadata()["stack"] = _site()
+
+
+def _edge(a: Any) -> Any:
+    if not isinstance(a, Tensor) or not a.requires_grad:
+        return None
+    fn = a.grad_fn
+    if fn is None:
+        return a
+    return fn if fn.n_out == 1 else (fn, a._out_idx)
+
+
+def apply(cls: type, *args: Any, **params: Any) -> Tensor:
+    """Run op `cls` on `args` (Tensors or constants); record it when grad is needed."""
+    datas = []
+    needs = False
+    for a in args:
+        if isinstance(a, Tensor):
+            datas.append(a.data)
+            if a.requires_grad:
+                needs = True
+        else:
+            datas.append(a)
+    record_it = needs and STATE.enabled and cls.differentiable
+    ctx = cls.__new__(cls)
+    try:
+        out = cls.forward(ctx, *datas, **params)
+    except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
+        raise _forward_error(cls, e, args) from None
+    if type(out) is tuple:
+        return _multi_output(ctx, args, out, record_it)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not record_it or out.dtype.kind not in "fc":
+        return wrap(out)
+    result = wrap(out, ctx)
+    ctx._inputs = args if cls.save_inputs else _NOT_SAVED
+    if cls.save_output:
+        ctx._out = out
+        ctx._out_vc = result._vc = [0, 0]
+    else:
+        ctx._out = None
+    record(ctx, args, (result,))
+    return result
+
+
+def _multi_output(ctx: Node, args: tuple, outs: tuple, record_it: bool) -> tuple:
+    """Finish `apply` for an op whose forward returned a tuple of arrays."""
+    outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
+    if not record_it:
+        return tuple(wrap(o) for o in outs)
+    ctx.n_out = len(outs)
+    results = []
+    for i, o in enumerate(outs):
+        t = wrap(o, ctx if o.dtype.kind in "fc" else None)
+        t._out_idx = i
+        results.append(t)
+    ctx._inputs = args if type(ctx).save_inputs else _NOT_SAVED
+    ctx._out = None
+    record(ctx, args, tuple(results))
+    return tuple(results)
+
+
+def _forward_error(cls: type, e: Exception, args: tuple) -> Exception:
+    shapes = ", ".join(str(tuple(a.shape)) if isinstance(a, (Tensor, np.ndarray))
+                       else type(a).__name__ for a in args)
+    msg = f"{cls.name.lower()}: {e} (input shapes: {shapes})"
+    if isinstance(e, ValueError) and ("broadcast" in str(e) or "mismatch" in str(e)
+                                      or "shape" in str(e)):
+        return ShapeError(msg)
+    return type(e)(msg)
+
+
+# ---- registry of public ops ---------------------------------------------------------
+
+REGISTRY: dict[str, Callable] = {}
+
+
+def register(*method_names: str, name: str | None = None) -> Callable[[Callable], Callable]:
+    """Register a public op function and attach it to Tensor under `method_names`.
+
+    The function's first parameter is the tensor, so it works unchanged as a method.
+    Every registered name must have a row in the tests' op table (a meta-test checks).
+    """
+    def deco(fn: Callable) -> Callable:
+        REGISTRY[name or fn.__name__] = fn
+        for m in method_names:
+            setattr(Tensor, m, fn)
+        return fn
+    return deco

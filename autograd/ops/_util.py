@@ -1,0 +1,63 @@
+"""Helpers shared by the op modules: argument aliases and axis normalization."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def pick(name: str, torch_value: Any, numpy_value: Any, default: Any = None) -> Any:
+    """Resolve a PyTorch-named argument and its NumPy alias (`dim`/`axis`, ...)."""
+    if torch_value is not None and numpy_value is not None and torch_value != numpy_value:
+        raise TypeError(f"{name}: got both a PyTorch-style and a NumPy-style value "
+                        f"({torch_value!r} and {numpy_value!r})")
+    if torch_value is not None:
+        return torch_value
+    if numpy_value is not None:
+        return numpy_value
+    return default
+
+
+def norm_axes(op: str, dim: Any, ndim: int) -> tuple | None:
+    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes, or None."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        d = int(d)
+        lo = -max(ndim, 1)
+        if not lo <= d < max(ndim, 1):
+            raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+                             f"[{lo}, {max(ndim, 1) - 1}], but got {d})")
+        out.append(d % max(ndim, 1) if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dims} appears multiple times in the list of dims")
+    return tuple(sorted(out))
+
+
+def norm_axis(op: str, dim: int, ndim: int) -> int:
+    """One dimension index, negative allowed, checked against `ndim`."""
+    return norm_axes(op, dim, ndim)[0]  # type: ignore[index]
+
+
+def as_tensor_arg(x: Any) -> Any:
+    """Tensors and Python scalars pass through; anything else becomes an ndarray."""
+    if isinstance(x, (Tensor, int, float, bool, np.ndarray, np.generic)):
+        return x
+    return np.asarray(x)
+
+
+def shape_of(x: Any) -> tuple:
+    """The shape of a Tensor, array or scalar operand."""
+    return x.shape if isinstance(x, (Tensor, np.ndarray)) else np.shape(x)
+
+
+def share_version(out: Tensor, base: Tensor) -> Tensor:
+    """Make a view share its base's version counter, so in-place changes through
+    either are seen by nodes that saved the other."""
+    if out.data.base is not None and np.may_share_memory(out.data, base.data):
+        out._vc = base._version_counter()
+    return out

@@ -1,0 +1,69 @@
+"""dtype conversion and copying: to/astype/float/double/half/long/int/bool, clone."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Op, apply, register
+from ..tensor import Tensor
+
+
+class Cast(Op):
+    """Convert the dtype; the gradient is converted back (float to float only)."""
+    name = "Cast"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(Cast, g, dtype=ctx.in_dtype)
+
+
+@register("to", "astype", "type")
+def to(input: Tensor, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+    """A tensor of `dtype` (the same tensor if it already is).  Device arguments
+    ("cpu") are accepted and ignored, so PyTorch code keeps working."""
+    if isinstance(dtype, Tensor):
+        dtype = dtype.dtype
+    if dtype is None or isinstance(dtype, str) and dtype.startswith("cpu"):
+        dtype = kwargs.get("dtype", args[0] if args else None)
+    if dtype is None:
+        return input
+    dtype = np.dtype(dtype)
+    if dtype == input.dtype:
+        return input
+    return apply(Cast, input, dtype=dtype)
+
+
+for _name, _dtype in (("float", np.float32), ("double", np.float64), ("half", np.float16),
+                      ("long", np.int64), ("int", np.int32), ("bool", np.bool_)):
+    setattr(Tensor, _name, (lambda d: lambda self: to(self, d))(_dtype))
+
+
+class Clone(Op):
+    """A copy with its own memory;  the gradient passes through."""
+    name = "Clone"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+@register("clone", "copy")
+def clone(input: Tensor) -> Tensor:
+    """A copy of `input` that is still connected to its graph."""
+    return apply(Clone, input)
+
+
+Tensor.contiguous = lambda self: self
+Tensor.cpu = lambda self: self

@@ -1,0 +1,270 @@
+"""`Tensor`: an ndarray plus what the tape needs to differentiate through it.
+
+Attributes: ``data`` (the ndarray), ``grad`` (a Tensor or None), ``requires_grad``,
+``grad_fn`` (the node that produced it; None for leaves).  Ops are attached as
+methods and operators by the op modules (see `graph.register`), so this file holds
+only what every tensor has regardless of ops.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import weakref
+
+import numpy as np
+
+from . import dtypes
+
+__all__ = ["Tensor", "tensor", "from_numpy", "wrap"]
+
+
+class Tensor:
+    """A multi-dimensional array that records operations for reverse-mode autodiff.
+
+    ``Tensor(data, dtype=None, requires_grad=False)`` copies `data` like `tensor`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_vc", "_out_idx", "_hooks",
+                 "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # make ndarray (op) Tensor defer to our reflected operators
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = dtypes.to_array(data, dtype, copy=True)
+        self.grad = None
+        self.grad_fn = None
+        self._vc = None
+        self._out_idx = 0
+        self._hooks = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- basic attributes -----------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        """The shape, a tuple of ints (PyTorch's torch.Size is a tuple too)."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions (0 for a scalar)."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created, or requires_grad=False)."""
+        return self.grad_fn is None
+
+    @property
+    def device(self) -> str:
+        """Always "cpu"; present so PyTorch code that reads it keeps working."""
+        return "cpu"
+
+    @property
+    def _version(self) -> int:
+        """How many times the data was changed in place (shared with views)."""
+        return 0 if self._vc is None else self._vc[0]
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or its length along `dim`."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one element tensors can be converted to Python "
+                             f"scalars, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared memory).  Like PyTorch, refuses tensors that
+        require grad: call ``.detach().numpy()``."""
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists / a number."""
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def is_floating_point(self) -> bool:
+        """True for floating dtypes."""
+        return self.data.dtype.kind == "f"
+
+    # ---- autograd attributes --------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place (only leaves; only floating dtypes may require grad)."""
+        if requires_grad and not dtypes.is_floating_point(self.data.dtype):
+            raise RuntimeError(f"requires_grad_: only tensors of floating point dtype can "
+                               f"require gradients, got dtype {self.data.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: you can only change requires_grad flags of "
+                               "leaf tensors; use detach() for a non-leaf.")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this data (and its version counter) that never requires grad."""
+        t = wrap(self.data)
+        t._vc = self._version_counter()
+        return t
+
+    def detach_(self) -> Tensor:
+        """Detach in place: make this tensor a leaf that does not require grad."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
+                               "requires_grad=False")
+        if self.grad_fn is not None and not self._retains_grad:
+            self._retains_grad = True
+            self.grad_fn.__dict__.setdefault("_retained", {})[self._out_idx] = _weak(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor on which retain_grad() was called."""
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned
+        tensor replaces the gradient.  Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn.__dict__.setdefault("_hooks", {}).setdefault(self._out_idx, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (see autograd.backward)."""
+        from .engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs=inputs)
+
+    def _version_counter(self) -> list:
+        """This tensor's [version, epoch] counter, created on first need (views share it)."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0, 0]
+        return vc
+
+    # ---- Python protocol --------------------------------------------------------------
+    __hash__ = object.__hash__
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is "
+                               f"ambiguous (shape {self.shape})")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted "
+                            "to an index")
+        return int(self.data.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(",
+                               precision=4, floatmode="maxprec_equal")
+        extras = []
+        default = {dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_}
+        if self.data.dtype not in default:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __format__(self, spec: str) -> str:
+        if self.data.ndim == 0 and spec:
+            return format(self.data.item(), spec)
+        return repr(self)
+
+
+def wrap(data: np.ndarray, node: Any = None) -> Tensor:
+    """A Tensor around `data` without copying; `node` makes it a recorded op's output."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.grad_fn = node
+    t.requires_grad = node is not None
+    t._vc = None
+    t._out_idx = 0
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (see the dtype policy in autograd.dtypes)."""
+    return Tensor(data, dtype, requires_grad)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the ndarray `a` (its dtype kept)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
+    return wrap(a)
+
+
+class _HookHandle:
+    """Returned by register_hook; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _weak(t: Tensor) -> Any:
+    return weakref.ref(t)
+
