@@ -20,6 +20,7 @@ class _State(threading.local):
     enabled = True      # record ops on the tape
     anomaly = False     # anomaly mode: capture forward stacks, check backward for nan/inf
     sites = False       # capture the user's call site of every recorded op
+    modules = ()        # stack of nn.Modules whose forward is running (for graph clusters)
 
 
 STATE = _State()

@@ -160,7 +160,10 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
     node.next = tuple([_edge(a) for a in args])
     node.needs_input_grad = tuple([e is not None for e in node.next])
     node._epoch = EPOCH[0]
-    if STATE.anomaly or STATE.sites:
+    st = STATE
+    if st.modules:
+        node._module = st.modules[-1]
+    if st.anomaly or st.sites:
         node.metadata()["stack"] = _site()
 
 

@@ -1,0 +1,47 @@
+"""Benchmarks: each `bench_*.py` module lists `WORKLOADS`; ``python -m benchmarks``
+times them side by side and prints each time as a ratio to a hand-written NumPy
+version of the same computation and, when PyTorch is installed, to PyTorch."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Workload:
+    """One timed computation in up to three implementations.
+
+    setup() returns a dict with "ours" and "numpy" callables (no arguments) and, when
+    PyTorch is importable, "torch"; optional "ops" (ops per call, to report ops/second)
+    and "check" (called once; raises when the implementations disagree).
+    """
+
+    name: str
+    setup: Callable[[], dict]
+    repeat: int = 20
+    targets: dict = field(default_factory=dict)   # e.g. {"numpy": 1.2, "torch": 1.3}
+    note: str = ""
+
+
+def try_torch() -> Any:
+    """The torch module, or None when it is not installed."""
+    try:
+        import torch
+        torch.set_num_threads(2)
+        return torch
+    except ImportError:
+        return None
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of `fn` over `repeat` runs after two warm-up runs."""
+    fn()
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    return times[len(times) // 2]

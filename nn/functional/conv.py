@@ -1,0 +1,2 @@
+"""nn.functional: conv (see nn/functional/__init__.py)."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""nn.functional: loss (see nn/functional/__init__.py)."""
+__all__: list = []

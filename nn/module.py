@@ -1,0 +1,344 @@
+"""`Parameter` and `Module`: the building blocks of models.
+
+A Module registers Parameters, buffers and sub-modules by attribute assignment and
+names them by their attribute paths (``encoder.0.weight``), exactly as PyTorch does, so
+a state_dict moves between the two.  While a module's forward runs it is on the
+graph's module stack, so every recorded node knows the module that made it (graph
+pictures cluster by module).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.grad_mode import STATE
+from autograd.tensor import wrap
+
+__all__ = ["Parameter", "Module"]
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that a Module registers as trainable (requires_grad by default)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        if arr.dtype.kind != "f":
+            arr = arr.astype(np.float32)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self._vc = None
+        self._out_idx = 0
+        self._hooks = None
+        self._retains_grad = False
+        self.requires_grad = False
+        self.requires_grad_(requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (Parameter, (self.data, self.requires_grad))
+
+
+class _Handle:
+    """Returned by the hook registrations; ``remove()`` unregisters."""
+
+    def __init__(self, hooks: dict, key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+class Module:
+    """Base class of every layer and model: subclass it, assign sub-modules and
+    Parameters in ``__init__``, and define ``forward``."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration -------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() call")
+        for d in (self._parameters, self._buffers, self._modules):
+            d.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+            self.__dict__.pop(name, None)
+        elif isinstance(value, Module):
+            self._modules[name] = value
+            self.__dict__.pop(name, None)
+        elif name in self.__dict__.get("_buffer_names", ()) and (value is None or
+                                                                 isinstance(value, Tensor)):
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        for key in ("_parameters", "_buffers", "_modules"):
+            if key in d and name in d[key]:
+                return d[key][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for d in (self._parameters, self._buffers, self._modules):
+            if name in d:
+                del d[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (None registers the name without a value)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
+                            f"parameter {name!r} (nn.Parameter or None expected)")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a buffer: state that is saved in the state_dict but not trained."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: cannot assign {type(tensor).__name__} as "
+                            f"buffer {name!r} (Tensor or None expected)")
+        self.__dict__.setdefault("_buffer_names", set()).add(name)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module under `name`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- calling ------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} has no forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            r = hook(self, args)
+            if r is not None:
+                args = r if isinstance(r, tuple) else (r,)
+        prev = STATE.modules
+        STATE.modules = prev + (self,)
+        try:
+            out = self.forward(*args, **kwargs)
+        finally:
+            STATE.modules = prev
+        for hook in list(self._forward_hooks.values()):
+            r = hook(self, args, out)
+            if r is not None:
+                out = r
+        return out
+
+    def register_forward_pre_hook(self, hook: Callable) -> _Handle:
+        """``hook(module, args)`` runs before forward; it may return new args."""
+        key = id(hook) ^ len(self._forward_pre_hooks)
+        self._forward_pre_hooks[key] = hook
+        return _Handle(self._forward_pre_hooks, key)
+
+    def register_forward_hook(self, hook: Callable) -> _Handle:
+        """``hook(module, args, output)`` runs after forward; it may return a new output."""
+        key = id(hook) ^ len(self._forward_hooks)
+        self._forward_hooks[key] = hook
+        return _Handle(self._forward_hooks, key)
+
+    # ---- traversal ----------------------------------------------------------------
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(qualified name, module) for this module and every descendant, depth first."""
+        seen: set = set() if memo is None else memo
+        stack = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop()
+            if remove_duplicate:
+                if id(mod) in seen:
+                    continue
+                seen.add(id(mod))
+            yield name, mod
+            children = [(f"{name}.{k}" if name else k, m) for k, m in mod._modules.items()
+                        if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every descendant."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) of the direct sub-modules."""
+        seen = set()
+        for k, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield k, m
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def _named(self, attr: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mname, mod in mods:
+            for k, t in getattr(mod, attr).items():
+                if t is None or id(t) in seen:
+                    continue
+                seen.add(id(t))
+                yield (f"{mname}.{k}" if mname else k), t
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(qualified name, parameter), each shared parameter once."""
+        return self._named("_parameters", prefix, recurse)  # type: ignore[return-value]
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter (each shared one once)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(qualified name, buffer)."""
+        return self._named("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn(m)`` on every sub-module (children first) and on self."""
+        for m in reversed(list(self.modules())):
+            fn(m)
+        return self
+
+    # ---- modes and gradients ------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm uses batch statistics)."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (same as ``train(False)``)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient (to None, or to zeros in place)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    # ---- state --------------------------------------------------------------------
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by qualified name (detached unless keep_vars)."""
+        out = OrderedDict() if destination is None else destination
+        for mname, mod in self.named_modules(prefix=prefix.rstrip(".")):
+            base = f"{mname}." if mname else ""
+            for k, p in mod._parameters.items():
+                if p is not None:
+                    out[base + k] = p if keep_vars else p.detach()
+            for k, b in mod._buffers.items():
+                if b is not None and k not in mod._non_persistent:
+                    out[base + k] = b if keep_vars else b.detach()
+        return out
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> Any:
+        """Copy values into the parameters and buffers.  Shape mismatches always raise;
+        with `strict`, so do missing and unexpected keys.  Returns
+        (missing_keys, unexpected_keys)."""
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        for k, t in own.items():
+            if k in state_dict:
+                v = state_dict[k]
+                arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+                if arr.shape != t.shape:
+                    mismatched.append(f"{k}: checkpoint {arr.shape} vs model {tuple(t.shape)}")
+        errors = []
+        if mismatched:
+            errors.append("size mismatch for " + "; ".join(mismatched))
+        if strict and missing:
+            errors.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            errors.append("unexpected keys: " + ", ".join(unexpected))
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
+                               + ". ".join(errors))
+        from autograd import no_grad
+        with no_grad():
+            for k, t in own.items():
+                if k in state_dict:
+                    v = state_dict[k]
+                    arr = np.asarray(v.data if isinstance(v, Tensor) else v)
+                    t.copy_(wrap(arr.astype(t.dtype, copy=False)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ---- repr ---------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, mod in self._modules.items():
+            child = repr(mod).replace("\n", "\n  ")
+            lines.append(f"({name}): {child}")
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def __dir__(self) -> list:
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))
+
+
+class _IncompatibleKeys(tuple):
+    """(missing_keys, unexpected_keys), like PyTorch's return value."""
+
+    def __new__(cls, missing: list, unexpected: list) -> _IncompatibleKeys:
+        return super().__new__(cls, (missing, unexpected))
+
+    @property
+    def missing_keys(self) -> list:
+        return self[0]
+
+    @property
+    def unexpected_keys(self) -> list:
+        return self[1]

@@ -1,0 +1,106 @@
+"""The op test table: one `Row` per public differentiable op.
+
+The generic tests in ``tests/test_ops_generic.py`` run every row: the forward in
+float32 against a NumPy reference, the gradient against central finite differences in
+float64, and the second derivative (double backward) against finite differences of the
+gradient, over Hypothesis-drawn shapes (broadcasting, 0-d and size-1 axes included).
+Adding an op means adding its row to the family module below; a meta-test fails when a
+registered op has none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+MAX_SIDE = 4
+MAX_DIMS = 3
+
+
+@dataclass
+class Row:
+    """How to test one op.
+
+    fn:      callable on Tensors (and returning a Tensor or a tuple of Tensors)
+    ref:     the same computation on float32 ndarrays (None: no forward comparison)
+    arity:   how many tensor inputs fn takes
+    shapes:  "broadcast" (mutually broadcastable), "same", or a callable returning a
+             strategy of a list of shapes (one per input)
+    domain:  (lo, hi) for every input, a list of those per input, or an element strategy
+    unique:  draw distinct values (ops with ties, such as max)
+    grad:    the op is differentiable (False: forward check only)
+    order2:  check the second derivative too
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    ref: Callable[..., Any] | None = None
+    arity: int = 1
+    shapes: Any = "broadcast"
+    domain: Any = (-2.0, 2.0)
+    unique: bool = False
+    grad: bool = True
+    order2: bool = True
+    atol: float = 1e-5
+    rtol: float = 1e-4
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name
+
+    def shape_strategy(self) -> st.SearchStrategy:
+        if callable(self.shapes):
+            return self.shapes()
+        if self.shapes == "same":
+            return hnp.array_shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1,
+                                    max_side=MAX_SIDE).map(lambda s: [s] * self.arity)
+        return hnp.mutually_broadcastable_shapes(
+            num_shapes=self.arity, min_dims=0, max_dims=MAX_DIMS, min_side=1,
+            max_side=MAX_SIDE).map(lambda r: list(r.input_shapes))
+
+    def elements(self, i: int) -> st.SearchStrategy:
+        dom = self.domain[i] if isinstance(self.domain, list) else self.domain
+        if isinstance(dom, st.SearchStrategy):
+            return dom
+        lo, hi = dom
+        return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+    def inputs(self) -> st.SearchStrategy:
+        """Strategy of a list of float64 arrays, one per input."""
+        @st.composite
+        def draw(d: Any) -> list:
+            shapes = d(self.shape_strategy())
+            return [d(hnp.arrays(np.float64, s, elements=self.elements(i),
+                                 unique=self.unique)) for i, s in enumerate(shapes)]
+        return draw()
+
+
+def away_from(*points: float, gap: float = 0.05, lo: float = -2.0,
+              hi: float = 2.0) -> st.SearchStrategy:
+    """Floats in [lo, hi] at least `gap` from each of `points` (kinks, clamp bounds)."""
+    edges = sorted([lo] + [x for p in points for x in (p - gap, p + gap)] + [hi])
+    parts = [st.floats(a, b) for a, b in zip(edges[::2], edges[1::2]) if a < b]
+    return st.one_of(*parts)
+
+
+def rows() -> list:
+    """Every row of every family module."""
+    from . import core
+    out = list(core.ROWS)
+    for mod in _family_modules():
+        out.extend(mod.ROWS)
+    return out
+
+
+def _family_modules() -> list:
+    import importlib
+    import pkgutil
+    mods = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "core":
+            mods.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return mods
