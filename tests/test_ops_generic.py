@@ -41,7 +41,7 @@ def test_forward_matches_numpy_float32(row):
             w = np.asarray(w)
             assert g.shape == w.shape, f"{row.label}: shape {g.shape} != numpy {w.shape}"
             if w.dtype.kind == "f":
-                assert g.dtype == np.float32, f"{row.label}: float32 in, {g.dtype} out"
+                assert g.dtype == w.dtype, f"{row.label}: dtype {g.dtype}, numpy {w.dtype}"
                 np.testing.assert_allclose(g.data, w, rtol=2e-5, atol=2e-6)
             else:
                 np.testing.assert_array_equal(g.data, w)

@@ -31,6 +31,7 @@ class Row:
              strategy of a list of shapes (one per input)
     domain:  (lo, hi) for every input, a list of those per input, or an element strategy
     unique:  draw distinct values (ops with ties, such as max)
+    prepare: maps the drawn list of arrays before use (e.g. to make near-ties exact)
     grad:    the op is differentiable (False: forward check only)
     order2:  check the second derivative too
     """
@@ -42,6 +43,7 @@ class Row:
     shapes: Any = "broadcast"
     domain: Any = (-2.0, 2.0)
     unique: bool = False
+    prepare: Callable[[list], list] | None = None
     grad: bool = True
     order2: bool = True
     atol: float = 1e-5
@@ -76,7 +78,7 @@ class Row:
             shapes = d(self.shape_strategy())
             return [d(hnp.arrays(np.float64, s, elements=self.elements(i),
                                  unique=self.unique)) for i, s in enumerate(shapes)]
-        return draw()
+        return draw() if self.prepare is None else draw().map(self.prepare)
 
 
 def away_from(*points: float, gap: float = 0.05, lo: float = -2.0,
