@@ -8,12 +8,13 @@ pictures cluster by module).
 """
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, bump_version
 from autograd.grad_mode import STATE
 from autograd.tensor import wrap
 
@@ -48,6 +49,9 @@ class Parameter(Tensor):
         return (Parameter, (self.data, self.requires_grad))
 
 
+_HOOK_IDS = itertools.count()
+
+
 class _Handle:
     """Returned by the hook registrations; ``remove()`` unregisters."""
 
@@ -77,19 +81,35 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() call")
-        for d in (self._parameters, self._buffers, self._modules):
-            d.pop(name, None)
+        params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._parameters[name] = value
-            self.__dict__.pop(name, None)
+            self._forget(name, keep=params)
+            params[name] = value  # an existing name keeps its place (state_dict order)
+        elif name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
+                                f"(nn.Parameter or None expected)")
+            params[name] = None
         elif isinstance(value, Module):
-            self._modules[name] = value
-            self.__dict__.pop(name, None)
-        elif name in self.__dict__.get("_buffer_names", ()) and (value is None or
-                                                                 isinstance(value, Tensor)):
-            self._buffers[name] = value
+            self._forget(name, keep=modules)
+            modules[name] = value
+        elif name in modules and value is None:
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
+                                f"(Tensor or None expected)")
+            buffers[name] = value
         else:
+            self._forget(name, keep=None)
             object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, keep: Any) -> None:
+        """Drop `name` from every registry except `keep` and from the plain attributes."""
+        for d in (self._parameters, self._buffers, self._modules):
+            if d is not keep:
+                d.pop(name, None)
+        self.__dict__.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -110,6 +130,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
                             f"parameter {name!r} (nn.Parameter or None expected)")
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -117,16 +138,18 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: cannot assign {type(tensor).__name__} as "
                             f"buffer {name!r} (Tensor or None expected)")
-        self.__dict__.setdefault("_buffer_names", set()).add(name)
-        self.__dict__.pop(name, None)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a sub-module under `name`."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -155,13 +178,13 @@ class Module:
 
     def register_forward_pre_hook(self, hook: Callable) -> _Handle:
         """``hook(module, args)`` runs before forward; it may return new args."""
-        key = id(hook) ^ len(self._forward_pre_hooks)
+        key = next(_HOOK_IDS)
         self._forward_pre_hooks[key] = hook
         return _Handle(self._forward_pre_hooks, key)
 
     def register_forward_hook(self, hook: Callable) -> _Handle:
         """``hook(module, args, output)`` runs after forward; it may return a new output."""
-        key = id(hook) ^ len(self._forward_hooks)
+        key = next(_HOOK_IDS)
         self._forward_hooks[key] = hook
         return _Handle(self._forward_hooks, key)
 
@@ -251,6 +274,34 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Module:
+        """Convert the floating parameters and buffers to `dtype` in place (device
+        arguments such as "cpu" are accepted and ignored, as in Tensor.to)."""
+        for a in args:
+            if not (isinstance(a, str) and a.startswith("cpu")):
+                dtype = a
+        if dtype is None:
+            return self
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
+        for m in self.modules():
+            for d in (m._parameters, m._buffers):
+                for t in d.values():
+                    if t is not None and t.dtype.kind == "f" and t.dtype != dtype:
+                        t.data = t.data.astype(dtype)
+                        if t.grad is not None:
+                            t.grad = wrap(t.grad.data.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        """Convert floating parameters and buffers to float64."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Convert floating parameters and buffers to float32."""
+        return self.to(np.float32)
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None, or to zeros in place)."""
         for p in self.parameters():
@@ -277,36 +328,41 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> Any:
-        """Copy values into the parameters and buffers.  Shape mismatches always raise;
-        with `strict`, so do missing and unexpected keys.  Returns
-        (missing_keys, unexpected_keys)."""
+        """Copy values (Tensors or arrays) into the parameters and buffers, converting
+        to their dtypes.  Shape mismatches always raise; with `strict`, so do missing
+        and unexpected keys; one RuntimeError lists every problem.  Returns
+        (missing_keys, unexpected_keys).  Lazy layers (Dense) are built from the
+        shapes first."""
+        for mname, mod in self.named_modules():
+            if hasattr(mod, "_materialize"):
+                mod._materialize(state_dict, f"{mname}." if mname else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        mismatched = []
+        values, mismatched = {}, []
         for k, t in own.items():
             if k in state_dict:
                 v = state_dict[k]
                 arr = np.asarray(v.data if isinstance(v, Tensor) else v)
                 if arr.shape != t.shape:
-                    mismatched.append(f"{k}: checkpoint {arr.shape} vs model {tuple(t.shape)}")
+                    mismatched.append(f"size mismatch for {k}: copying a param with shape "
+                                      f"{arr.shape} from checkpoint, the shape in current "
+                                      f"model is {tuple(t.shape)}")
+                values[k] = arr
         errors = []
-        if mismatched:
-            errors.append("size mismatch for " + "; ".join(mismatched))
         if strict and missing:
-            errors.append("missing keys: " + ", ".join(missing))
+            errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
         if strict and unexpected:
-            errors.append("unexpected keys: " + ", ".join(unexpected))
+            errors.append("Unexpected key(s) in state_dict: "
+                          + ", ".join(f'"{k}"' for k in unexpected))
+        errors.extend(mismatched)
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
-                               + ". ".join(errors))
-        from autograd import no_grad
-        with no_grad():
-            for k, t in own.items():
-                if k in state_dict:
-                    v = state_dict[k]
-                    arr = np.asarray(v.data if isinstance(v, Tensor) else v)
-                    t.copy_(wrap(arr.astype(t.dtype, copy=False)))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for k, arr in values.items():
+            t = own[k]
+            np.copyto(t.data, arr, casting="unsafe")
+            bump_version(t)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr ---------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""nn.data: datasets and mini-batch loading.
+
+`DataLoader` over an array-backed dataset (a `TensorDataset`, a Tensor or an ndarray)
+builds each batch with one fancy-indexing call per array, never a Python loop over
+samples; other datasets (anything with ``__len__`` and ``__getitem__``) are collated
+sample by sample.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.random import generator
+from autograd.tensor import wrap
+
+__all__ = ["Dataset", "TensorDataset", "DataLoader"]
+
+
+class Dataset:
+    """Base class of map-style datasets: define ``__len__`` and ``__getitem__``."""
+
+    def __len__(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TensorDataset(Dataset):
+    """Samples are the rows (first-dim slices) of the given tensors or arrays, which
+    must all have the same length; ``ds[i]`` is a tuple with one entry per tensor."""
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: at least one tensor is required")
+        ts = tuple(t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors)
+        sizes = [t.shape[0] if t.ndim else None for t in ts]
+        if None in sizes or len(set(sizes)) != 1:
+            raise ValueError(f"TensorDataset: size mismatch between tensors: first dims "
+                             f"{[tuple(t.shape) for t in ts]} must all be equal")
+        self.tensors = ts
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index: Any) -> tuple:
+        return tuple(t[index] for t in self.tensors)
+
+    def arrays(self) -> tuple:
+        """The underlying ndarrays (what DataLoader indexes)."""
+        return tuple(t.data for t in self.tensors)
+
+
+def _collate(samples: list) -> Any:
+    """Stack a list of samples (tensors, arrays, numbers or tuples of them)."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return type(first)(_collate(list(col)) for col in zip(*samples))
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    return wrap(np.stack([np.asarray(s.data if isinstance(s, Tensor) else s) for s in samples]))
+
+
+class DataLoader:
+    """Iterate over `dataset` in mini-batches of `batch_size`.
+
+    shuffle: a new random order each epoch, from ``np.random.default_rng(seed)`` when
+    `seed` is given (so the sequence of epochs is reproducible) and otherwise from the
+    generator seeded by ``autograd.manual_seed``.  drop_last: skip a final short batch.
+    Batches are tuples of Tensors for a TensorDataset, a Tensor for a Tensor/ndarray
+    dataset; each batch holds its own copy of the data.
+    """
+
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None) -> None:
+        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size should be a positive integer, got "
+                             f"{batch_size!r}")
+        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+        if isinstance(dataset, TensorDataset):
+            self._arrays: Sequence[np.ndarray] | None = dataset.arrays()
+        elif isinstance(dataset, (Tensor, np.ndarray)):
+            self._arrays = (dataset.data if isinstance(dataset, Tensor) else dataset,)
+        else:
+            self._arrays = None
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self, n: int) -> np.ndarray | None:
+        if not self.shuffle:
+            return None
+        return (self._rng or generator()).permutation(n)
+
+    def __iter__(self) -> Iterator[Any]:
+        n = len(self.dataset)
+        order = self._order(n)
+        stop = n - n % self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            end = min(start + self.batch_size, n)
+            idx = slice(start, end) if order is None else order[start:end]
+            if self._arrays is not None:
+                # a slice is a view: copy it so the batch never aliases the dataset
+                batch = tuple(wrap(a[idx].copy() if order is None else a[idx])
+                              for a in self._arrays)
+                yield batch if isinstance(self.dataset, TensorDataset) else batch[0]
+            else:
+                yield _collate([self.dataset[int(i)] for i in np.arange(n)[idx]])

@@ -1,0 +1,373 @@
+"""Layers: Linear, Dense (Keras style), Dropout, LayerNorm, BatchNorm1d/2d, Embedding,
+Flatten.
+
+Parameter names, shapes, layouts and default initializations are PyTorch's, so a
+state_dict moves between the two (Dense's weight is laid out like Linear's).  Each
+layer's forward calls its `nn.functional` form; a bad input raises an error naming
+the layer (its repr) and the shapes.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+from autograd.graph import ShapeError
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
+           "Embedding", "Flatten"]
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    return np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
+
+
+def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
+    return ShapeError(f"{layer!r}: expected input {expected}, got input of shape "
+                      f"{tuple(np.shape(input))}")
+
+
+# ---- dense layers ---------------------------------------------------------------------
+
+class Linear(Module):
+    """y = x W^T + b for x (*, in_features).
+
+    weight (out_features, in_features) ~ U(-1/sqrt(in), 1/sqrt(in)) (PyTorch's
+    kaiming_uniform_ with a = sqrt(5)); bias (out_features,) ~ the same range.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dt = _dtype(dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialization (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if np.ndim(input) == 0 or np.shape(input)[-1] != self.in_features:
+            raise _feature_error(self, f"(*, {self.in_features})", input)
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+# Activations by the names Keras uses; looked up in nn.functional when called (so a
+# function defined there later is found), with autograd's own ops as a fallback.
+_SOFTMAX_LIKE = {"softmax", "log_softmax"}
+_ALIASES = {"swish": "silu"}
+
+
+def _activation(name: str) -> Callable[[Tensor], Tensor]:
+    name = _ALIASES.get(name, name)
+    fn = getattr(F, name, None) or getattr(ag, name, None)
+    if fn is None and name == "softmax":
+        return lambda x: ag.exp(x - ag.logsumexp(x, -1, keepdim=True))
+    if fn is None and name == "log_softmax":
+        return lambda x: x - ag.logsumexp(x, -1, keepdim=True)
+    if fn is None:
+        raise ValueError(f"Dense: unknown activation {name!r}")
+    if name in _SOFTMAX_LIKE:
+        return lambda x: fn(x, dim=-1)
+    return fn
+
+
+class Dense(Module):
+    """Keras-style dense layer: ``activation(x W^T + b)`` with `units` outputs.
+
+    The in-features are inferred from the input at the first call (or given as
+    `input_dim`); until then the layer has no parameters, so build it (call it once,
+    or pass `input_dim`) before handing ``parameters()`` to an optimizer.  Parameters
+    are named and laid out like Linear's: ``weight`` (units, in), ``bias`` (units,);
+    initialization is Keras' (Glorot uniform weight, zero bias).  `activation` is None
+    or "linear" (identity), a name from nn.functional ("relu", "sigmoid", "tanh",
+    "softmax" over the last dim, ...), or any callable.  Floating inputs of another
+    dtype are cast to the layer's (Keras' autocasting), so float64 NumPy data works.
+    """
+
+    def __init__(self, units: int, activation: str | Callable | None = None,
+                 use_bias: bool = True, input_dim: int | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        if int(units) <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        if activation is not None and not callable(activation) and not isinstance(activation, str):
+            raise TypeError(f"Dense: activation must be a name or a callable, got "
+                            f"{type(activation).__name__}")
+        if isinstance(activation, str) and activation != "linear":
+            _activation(activation)  # fail now on a typo, not at the first call
+        self.units, self.activation, self.use_bias = int(units), activation, use_bias
+        self.in_features: int | None = None
+        self._dtype = _dtype(dtype)
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+        if input_dim is not None:
+            self.build(int(input_dim))
+
+    def build(self, in_features: int) -> None:
+        """Create the parameters for `in_features` inputs."""
+        self.in_features = in_features
+        self.weight = Parameter(np.empty((self.units, in_features), dtype=self._dtype))
+        init.xavier_uniform_(self.weight)
+        if self.use_bias:
+            self.bias = Parameter(np.zeros(self.units, dtype=self._dtype))
+
+    def _materialize(self, state_dict: dict, prefix: str) -> None:
+        # Loading a state_dict into an unbuilt layer builds it from the weight's shape.
+        w = state_dict.get(prefix + "weight")
+        if self.in_features is None and w is not None and np.ndim(w) == 2:
+            self.build(int(np.shape(w)[1]))
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            input = ag.tensor(input)
+        if input.ndim == 0:
+            raise _feature_error(self, "(*, in_features)", input)
+        if self.in_features is None:
+            self.build(int(input.shape[-1]))
+        elif input.shape[-1] != self.in_features:
+            raise _feature_error(self, f"(*, {self.in_features})", input)
+        if input.dtype != self.weight.dtype and input.dtype.kind in "fiub":
+            input = input.to(self.weight.dtype)
+        out = F.linear(input, self.weight, self.bias)
+        act = self.activation
+        if act is None or act == "linear":
+            return out
+        return _activation(act)(out) if isinstance(act, str) else act(out)
+
+    def extra_repr(self) -> str:
+        act = self.activation if isinstance(self.activation, str) or self.activation is None \
+            else getattr(self.activation, "__name__", repr(self.activation))
+        return (f"units={self.units}, in_features={self.in_features}, activation={act}, "
+                f"use_bias={self.use_bias}")
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim (default: all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the others by
+    1/(1-p); the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = float(p), inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+# ---- normalization --------------------------------------------------------------------
+
+class LayerNorm(Module):
+    """Normalize over the trailing `normalized_shape` dims, then scale by ``weight``
+    (ones) and shift by ``bias`` (zeros) when `elementwise_affine`."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape = tuple(int(n) for n in ns)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dt = _dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if np.ndim(input) < k or tuple(np.shape(input)[np.ndim(input) - k:]) != self.normalized_shape:
+            raise _feature_error(self, f"(*, {', '.join(map(str, self.normalized_shape))})",
+                                 input)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class _BatchNorm(Module):
+    """Batch normalization over (N, C, *) per channel (shared by BatchNorm1d/2d).
+
+    Training: normalize with the batch statistics and update ``running_mean`` and
+    ``running_var`` (unbiased) by `momentum`, or by the cumulative average when
+    momentum is None; ``num_batches_tracked`` counts the updates.  Eval: normalize
+    with the running statistics, or with the batch's when not `track_running_stats`.
+    """
+
+    _dims: tuple = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dt = _dtype(dtype)
+        c = self.num_features
+        if affine:
+            self.weight = Parameter(np.ones(c, dtype=dt))
+            self.bias = Parameter(np.zeros(c, dtype=dt))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(c, dtype=dt))
+            self.register_buffer("running_var", ag.ones(c, dtype=dt))
+            self.register_buffer("num_batches_tracked", ag.tensor(0, dtype=ag.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics, weight = 1 and bias = 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = np.shape(input)
+        if len(shape) not in self._dims:
+            dims = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"{self!r}: expected {dims} input, got {len(shape)}D input of "
+                             f"shape {tuple(shape)}")
+        if shape[1] != self.num_features:
+            raise _feature_error(self, f"with {self.num_features} channels in dim 1", input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            ag.bump_version(self.num_batches_tracked)
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if track else None,
+                            self.running_var if track else None, self.weight, self.bias,
+                            use_batch_stats, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) input (see _BatchNorm)."""
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) input (see _BatchNorm)."""
+    _dims = (4,)
+
+
+# ---- embedding ------------------------------------------------------------------------
+
+class Embedding(Module):
+    """A lookup table: integer indices (any shape) -> rows of ``weight``
+    (num_embeddings, embedding_dim) ~ N(0, 1).  The row `padding_idx` starts at zero
+    and gets no gradient."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Tensor | None = None, _freeze: bool = False, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
+                                 f"num_embeddings ({self.num_embeddings})")
+            padding_idx %= self.num_embeddings
+        self.padding_idx = padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if _weight is None:
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
+                                             dtype=_dtype(dtype)), requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
+                raise ShapeError(f"Embedding: _weight of shape {tuple(_weight.shape)} does not "
+                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """weight ~ N(0, 1), the padding row zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None, **kwargs: Any) -> Embedding:
+        """An Embedding holding (a copy of) the 2-D `embeddings`; frozen by default."""
+        if embeddings.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{tuple(embeddings.shape)}")
+        rows, dim = embeddings.shape
+        data = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        return cls(rows, dim, padding_idx, _weight=ag.tensor(data), _freeze=freeze, **kwargs)
+
+    def forward(self, input: Any) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
