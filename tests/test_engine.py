@@ -1,0 +1,449 @@
+"""Semantics of the tape and of backward/grad: accumulation, retain_graph, freed buffers,
+hooks, grad modes, in-place checks, dtype policy, deep graphs and bad input."""
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+
+def leaf(*shape, dtype=ag.float64):
+    return ag.randn(*shape, dtype=dtype, requires_grad=True)
+
+
+# ---- backward and accumulation -------------------------------------------------------
+
+def test_scalar_chain_rule_and_accumulation():
+    x = ag.tensor(2.0, requires_grad=True)
+    (x * x * x + ag.tensor(3.0) * x).backward()
+    assert x.grad.item() == pytest.approx(15.0)   # 3x^2 + 3
+    (x * x).backward()                             # accumulates into .grad
+    assert x.grad.item() == pytest.approx(19.0)
+    assert isinstance(x.grad, ag.Tensor) and not x.grad.requires_grad
+
+
+def test_backward_accumulates_only_into_leaves():
+    x = leaf(3)
+    y = x * 2
+    (y * y).sum().backward()
+    assert y.grad is None and y.grad_fn is not None
+    np.testing.assert_allclose(x.grad.data, 8 * x.data)
+
+
+def test_broadcast_gradients_summed_to_input_shapes():
+    a, b, c = leaf(2, 1, 3), leaf(4, 1), leaf()
+    (a * b + c).sum().backward()
+    assert a.grad.shape == (2, 1, 3) and b.grad.shape == (4, 1) and c.grad.shape == ()
+    np.testing.assert_allclose(a.grad.data, np.broadcast_to(b.data.sum(), (2, 1, 3)))
+    np.testing.assert_allclose(b.grad.data, np.full((4, 1), a.data.sum()))
+    assert c.grad.item() == 2 * 4 * 3
+
+
+def test_shared_gradient_buffers_are_not_aliased_between_leaves():
+    a, b = leaf(3), leaf(3)
+    (a + b).sum().backward()          # add's backward hands the same gradient to both
+    a.grad.data[:] = 7
+    np.testing.assert_allclose(b.grad.data, 1.0)
+
+
+def test_user_gradient_is_not_aliased():
+    x = leaf(3)
+    g = ag.ones(3, dtype=ag.float64)
+    x.backward(g)
+    g.data[:] = 5
+    np.testing.assert_allclose(x.grad.data, 1.0)
+
+
+def test_non_scalar_root_needs_gradient():
+    x = leaf(3)
+    with pytest.raises(RuntimeError, match="scalar outputs"):
+        (x * 2).backward()
+    (x * 2).backward(ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64))
+    np.testing.assert_allclose(x.grad.data, [2.0, 4.0, 6.0])
+    with pytest.raises(RuntimeError, match="shape"):
+        (x * 2).backward(ag.ones(4))
+
+
+def test_backward_of_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ag.ones(3).sum().backward()
+
+
+def test_second_backward_through_freed_graph_suggests_retain_graph():
+    x = leaf(3)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = leaf(3)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_saved_buffers_are_freed_after_backward():
+    x = leaf(1000)
+    h = x.exp()
+    y = (h * h).sum()
+    ref = weakref.ref(h.data)
+    node = y.grad_fn
+    del h
+    gc.collect()
+    assert ref() is not None          # the graph keeps what backward needs
+    y.backward()
+    gc.collect()
+    assert ref() is None              # ...and frees it afterwards
+    assert node is not None
+
+
+def test_grad_returns_tuple_and_leaves_grad_untouched():
+    x, w = leaf(3), leaf(3)
+    y = (x * w).sum()
+    gx, gw = ag.grad(y, (x, w))
+    np.testing.assert_allclose(gx.data, w.data)
+    np.testing.assert_allclose(gw.data, x.data)
+    assert x.grad is None and w.grad is None
+
+
+def test_grad_of_intermediate_and_allow_unused():
+    x, unused = leaf(3), leaf(2)
+    h = x * 3
+    y = (h * h).sum()
+    (gh,) = ag.grad(y, h, retain_graph=True)
+    np.testing.assert_allclose(gh.data, 2 * h.data)
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        ag.grad(y, [x, unused], retain_graph=True)
+    gx, gu = ag.grad(y, [x, unused], allow_unused=True)
+    assert gu is None
+    np.testing.assert_allclose(gx.data, 18 * x.data)
+
+
+def test_grad_with_several_outputs_and_grad_outputs():
+    x = leaf(3)
+    y1, y2 = x * 2, x * x
+    (g,) = ag.grad([y1, y2], x, grad_outputs=[ag.ones(3, dtype=ag.float64),
+                                               ag.full((3,), 2.0, dtype=ag.float64)])
+    np.testing.assert_allclose(g.data, 2 + 4 * x.data)
+
+
+def test_higher_order_derivatives():
+    x = ag.tensor(1.3, dtype=ag.float64, requires_grad=True)
+    y = x ** 4
+    (d1,) = ag.grad(y, x, create_graph=True)
+    (d2,) = ag.grad(d1, x, create_graph=True)
+    (d3,) = ag.grad(d2, x, create_graph=True)
+    (d4,) = ag.grad(d3, x)
+    assert [d.item() for d in (d1, d2, d3, d4)] == pytest.approx(
+        [4 * 1.3 ** 3, 12 * 1.3 ** 2, 24 * 1.3, 24])
+
+
+def test_create_graph_backward_makes_differentiable_grad():
+    x = leaf(3)
+    (x ** 3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    (g2,) = ag.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(g2.data, 6 * x.data)
+
+
+def test_backward_with_inputs_accumulates_only_there():
+    a, b = leaf(2), leaf(2)
+    (a * b).sum().backward(inputs=[a])
+    assert b.grad is None
+    np.testing.assert_allclose(a.grad.data, b.data)
+
+
+# ---- hooks ---------------------------------------------------------------------
+
+def test_leaf_and_intermediate_hooks_can_replace_gradients():
+    x = leaf(3)
+    seen = []
+    h = x * 2
+    h.register_hook(lambda g: seen.append(g.data.copy()) or g * 10)
+    handle = x.register_hook(lambda g: g + 1)
+    h.sum().backward()
+    np.testing.assert_allclose(seen[0], 1.0)
+    np.testing.assert_allclose(x.grad.data, 21.0)
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2.0)
+
+
+def test_retain_grad():
+    x = leaf(3)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+
+
+def test_hook_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        ag.ones(2).register_hook(lambda g: g)
+
+
+# ---- grad modes ---------------------------------------------------------------
+
+def test_no_grad_enable_grad_and_set_grad_enabled():
+    x = leaf(2)
+    with ag.no_grad():
+        assert not (x * 2).requires_grad
+        with ag.enable_grad():
+            assert (x * 2).requires_grad
+    with ag.set_grad_enabled(False):
+        assert not ag.is_grad_enabled()
+    assert ag.is_grad_enabled()
+    ag.set_grad_enabled(False)
+    assert not (x * 2).requires_grad
+    ag.set_grad_enabled(True)
+
+    @ag.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and ag.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    x = leaf(2)
+    results = {}
+    started, release = threading.Event(), threading.Event()
+
+    def worker():
+        started.set()
+        release.wait()
+        results["worker"] = (x * 2).requires_grad
+
+    t = threading.Thread(target=worker)
+    t.start()
+    started.wait()
+    with ag.no_grad():
+        release.set()
+        t.join()
+        results["main"] = (x * 2).requires_grad
+    assert results == {"worker": True, "main": False}
+
+
+# ---- in-place ------------------------------------------------------------------
+
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad():
+    w = leaf(3)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0] = 2.0
+    with ag.no_grad():
+        w.mul_(2)
+        w -= 1
+        w[0] = 5.0
+    assert w.data[0] == 5.0 and w.is_leaf
+
+
+def test_modified_saved_tensor_raises_naming_the_op():
+    x = leaf(3)
+    h = x * 1
+    y = (h.exp()).sum()          # exp saves its output
+    z = (h * h).sum()            # mul saves h
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="MulBackward.*modified by an in-place|in-place.*MulBackward"):
+        z.backward()
+    e = h.exp()
+    e.mul_(2)
+    with pytest.raises(RuntimeError, match="ExpBackward"):
+        e.sum().backward()
+    y.backward()  # exp's saved output is not h, so this one is fine
+
+
+def test_version_counter_is_shared_with_views():
+    x = leaf(2, 3)
+    base = x * 1
+    y = (base * base).sum()
+    view = base[0]
+    with ag.no_grad():
+        view.fill_(0.0)
+    assert base._version == 1
+    with pytest.raises(RuntimeError, match="in-place"):
+        y.backward()
+
+
+def test_inplace_on_non_leaf_is_recorded():
+    x = leaf(3)
+    h = x * 2
+    h.mul_(x)                # h = 2x * x
+    h.add_(1)
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+
+
+def test_setitem_is_recorded():
+    x, v = leaf(4), leaf()
+    h = x * 1
+    h[1:3] = v * 3
+    (h * h).sum().backward()
+    want_x = 2 * x.data
+    want_x[1:3] = 0
+    np.testing.assert_allclose(x.grad.data, want_x)
+    assert v.grad.item() == pytest.approx(2 * 2 * 9 * v.item())
+
+
+def test_optimizer_style_update_then_stale_graph_raises():
+    w = leaf(3)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    with ag.no_grad():
+        w -= 0.1 * w.grad
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+# ---- kinks and ties follow PyTorch -----------------------------------------------
+
+def test_relu_abs_clamp_at_kinks():
+    x = ag.tensor([0.0, -1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    (ag.relu(x) + ag.abs(x) + ag.clamp(x, -1.0, 2.0)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0 + 0 + 1, 0 - 1 + 1, 1 + 1 + 1])
+
+
+def test_max_min_ties_split_evenly():
+    x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], dtype=ag.float64, requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [0, 0, 0]])
+    x.grad = None
+    vals, idx = x.max(dim=1)
+    assert idx.tolist() == [1, 0] and idx.dtype == np.int64
+    vals.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    a = ag.tensor(1.0, requires_grad=True)
+    b = ag.tensor(1.0, requires_grad=True)
+    ag.maximum(a, b).backward()
+    assert a.grad.item() == b.grad.item() == 0.5
+
+
+def test_var_std_unbiased_by_default():
+    x = ag.tensor([1.0, 2.0, 4.0], dtype=ag.float64)
+    assert x.var().item() == pytest.approx(np.var(x.data, ddof=1))
+    assert x.std(unbiased=False).item() == pytest.approx(np.std(x.data))
+    assert x.var(ddof=0).item() == pytest.approx(np.var(x.data))
+
+
+def test_prod_gradient_with_zeros():
+    x = ag.tensor([2.0, 0.0, 3.0], dtype=ag.float64, requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 6.0, 0.0])
+    y = ag.tensor([0.0, 0.0, 3.0], dtype=ag.float64, requires_grad=True)
+    y.prod().backward()
+    np.testing.assert_allclose(y.grad.data, [0.0, 0.0, 0.0])
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = leaf(3)
+    x[np.array([0, 0, 2])].sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 0.0, 1.0])
+
+
+# ---- dtypes and conversions ------------------------------------------------------
+
+def test_dtype_policy():
+    assert ag.tensor(1.0).dtype == ag.float32
+    assert ag.tensor([1, 2]).dtype == ag.int64
+    assert ag.tensor(True).dtype == ag.bool_
+    assert ag.tensor(np.zeros(2, dtype=np.float64)).dtype == ag.float64
+    assert ag.tensor([1.5, 2]).dtype == ag.float32
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    y = (x * 2.0 + 1).sum()
+    assert y.dtype == ag.float64
+    y.backward()
+    assert x.grad.dtype == ag.float64
+    f = ag.tensor([1.0, 2.0], requires_grad=True)
+    (f * 2.0).sum().backward()
+    assert (f * 2.0).dtype == ag.float32 and f.grad.dtype == ag.float32
+
+
+def test_only_floating_tensors_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        ag.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        ag.tensor([1, 2]).requires_grad_()
+    x = leaf(3)
+    assert not (x > 0).requires_grad and (x > 0).dtype == ag.bool_
+    assert not x.argmax().requires_grad
+
+
+def test_numpy_interop_and_repr():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert np.asarray(x.detach()).tolist() == [1.0, 2.0]
+    assert np.asarray(x).shape == (2,)
+    assert "grad_fn=<MulBackward>" in repr(x * 2)
+    assert "requires_grad=True" in repr(x)
+    with pytest.raises(RuntimeError, match="detach"):
+        x.numpy()
+    a = np.ones(2, dtype=np.float32)
+    assert isinstance(a + x, ag.Tensor) and (a + x).requires_grad
+    shared = ag.from_numpy(a)
+    a[0] = 5
+    assert shared.data[0] == 5
+    assert ag.tensor(3.5).item() == 3.5 and isinstance(ag.tensor(3.5).item(), float)
+
+
+def test_numpy_aliases():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.sum(axis=1, keepdims=True).shape == (2, 1)
+    assert x.mean(dim=0, keepdim=False).shape == (3,)
+    assert ag.cat([x, x], axis=1).shape == (2, 6)
+
+
+# ---- deep graphs ----------------------------------------------------------------
+
+def test_deep_chain_is_iterative_and_frees_memory():
+    x = ag.tensor(1.0, dtype=ag.float64, requires_grad=True)
+    y = x
+    for _ in range(200_000):
+        y = y * 1.000001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.000001 ** 200_000)
+    ref = weakref.ref(y.grad_fn)
+    del y
+    gc.collect()
+    assert ref() is None
+
+
+# ---- bad input -------------------------------------------------------------------
+
+def test_broadcast_mismatch_names_op_and_shapes():
+    with pytest.raises(ValueError, match=r"add.*\(2, 3\).*\(4,\)"):
+        ag.ones(2, 3) + ag.ones(4)
+    with pytest.raises(RuntimeError):   # PyTorch's type works too
+        ag.ones(2, 3) * ag.ones(4)
+
+
+def test_matmul_mismatch():
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
+        ag.ones(2, 3) @ ag.ones(4, 5)
+    with pytest.raises(RuntimeError, match="at least 1D"):
+        ag.matmul(ag.tensor(1.0), ag.ones(2))
+
+
+def test_index_out_of_range():
+    with pytest.raises(IndexError, match="getitem.*out of bounds"):
+        ag.ones(3)[5]
+    with pytest.raises(IndexError, match="gather.*out of bounds"):
+        ag.ones(2, 3).gather(1, np.array([[0, 3], [1, 1]]))
+
+
+def test_reshape_and_cat_errors():
+    with pytest.raises(ValueError, match="reshape"):
+        ag.ones(2, 3).reshape(4)
+    with pytest.raises(ValueError, match="cat.*must match"):
+        ag.cat([ag.ones(2, 3), ag.ones(3, 3)], 1)
+    with pytest.raises(IndexError, match="dimension out of range"):
+        ag.ones(2, 3).sum(5)
