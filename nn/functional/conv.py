@@ -1,2 +1,417 @@
-"""nn.functional: conv (see nn/functional/__init__.py)."""
-__all__: list = []
+"""nn.functional: convolutions (conv1d, conv2d, conv_transpose2d) as autograd ops.
+
+Three ops form a family closed under differentiation.  With A_w the linear map
+x -> conv(x, w) (cross-correlation, PyTorch's convention):
+
+* ``Conv2d(x, w, b)``       y  = A_w x + b
+* ``ConvTranspose2d(g, w)`` gx = A_w^T g               (conv's input gradient)
+* ``ConvWeight2d(x, g)``    gw = d<g, A_w x>/dw       (conv's weight gradient)
+
+Since <g, A_w x> is bilinear in (x, w), each op's backward is made of the other two,
+so gradients of any order (gradient penalties, Hessian-vector products) work.
+
+All three run on an im2col matrix: the input, zero-padded, is viewed with
+`as_strided` as (C, kh, kw, N, Ho, Wo) windows and copied once into a
+(groups, C/groups*kh*kw, N*Ho*Wo) buffer, so each call is one matrix product per
+group with the batch folded into the columns (one large GEMM rather than N small
+ones).  The product's natural layout is (O, N, Ho, Wo); the output is returned as a
+transposed *view* of it, logically (N, O, Ho, Wo) like PyTorch's, which saves a copy
+of every activation.  Ops downstream (ReLU, pooling, the next conv's im2col) keep or
+accept that memory order, and flatten copies only where it must.
+
+1-d convolution is 2-d convolution with a height-1 kernel; an unbatched input
+(C, H, W) gets a batch dimension of 1 for the call, as in PyTorch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from autograd import Tensor
+from autograd.graph import Op, apply, register
+from autograd.ops.shape import reshape, squeeze, unsqueeze
+from autograd.tensor import wrap
+
+__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+
+
+# ---- geometry -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Geometry:
+    """The index arithmetic of one 2-d sliding-window call.
+
+    in_shape is (N, C, H, W); pad is ((top, bottom), (left, right)); out_hw is the
+    number of window positions (Ho, Wo); windows start at i*stride - pad and take
+    kernel taps `dilation` apart.
+    """
+
+    in_shape: tuple
+    kernel: tuple
+    stride: tuple
+    dilation: tuple
+    pad: tuple
+    out_hw: tuple
+    groups: int = 1
+
+    @property
+    def padded_hw(self) -> tuple:
+        """The extent of the padded input that the windows may touch."""
+        (H, W), (pt, pb), (pl, pr) = self.in_shape[2:], self.pad[0], self.pad[1]
+        need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in
+                zip(self.out_hw, self.stride, self.dilation, self.kernel)]
+        return max(H + pt + pb, need[0]), max(W + pl + pr, need[1])
+
+    def tap(self, p: int, q: int) -> tuple:
+        """Slices of the padded input read by kernel tap (p, q) at every window position."""
+        (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = self.kernel, self.stride, self.dilation, \
+            self.out_hw
+        return (slice(p * dh, p * dh + sh * (Ho - 1) + 1, sh),
+                slice(q * dw, q * dw + sw * (Wo - 1) + 1, sw))
+
+    def taps(self) -> list:
+        """(flat index, row slice, column slice) of every kernel tap, row-major."""
+        kh, kw = self.kernel
+        return [(p * kw + q, *self.tap(p, q)) for p in range(kh) for q in range(kw)]
+
+    def interior(self) -> tuple:
+        """Slices of the padded extent holding the real input."""
+        (H, W), (pt, _), (pl, _) = self.in_shape[2:], self.pad[0], self.pad[1]
+        return slice(pt, pt + H), slice(pl, pl + W)
+
+
+def ntuple(value: Any, n: int, what: str, op: str) -> tuple:
+    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    try:
+        out = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int or a tuple of {n} ints, "
+                        f"got {value!r}") from None
+    if len(out) != n:
+        raise ValueError(f"{op}: {what} must be an int or a tuple of {n} ints, got {value!r}")
+    return out
+
+
+def lift(value: Any, fill: int, what: str, op: str = "conv1d") -> Any:
+    """A 1-d argument as the 2-d one of a height-1 call: v -> (fill, v); strings pass."""
+    return value if isinstance(value, str) else (fill, ntuple(value, 1, what, op)[0])
+
+
+def out_size(size: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
+    """Window positions along one axis: floor((size + lo + hi - d(k-1) - 1) / s) + 1."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+# ---- memory layout --------------------------------------------------------------------
+
+def channels_outer(a: np.ndarray) -> bool:
+    """True when a logical (N, C, ...) array is stored channel-major (C, N, ...)."""
+    return a.ndim >= 2 and a.shape[0] > 1 and a.shape[1] > 1 and \
+        abs(a.strides[1]) > abs(a.strides[0])
+
+
+def alloc(shape: tuple, dtype: Any, cn: bool, fill: Any = None) -> np.ndarray:
+    """A logical (N, C, ...) array stored as (C, N, ...) when `cn`, else C-ordered;
+    zero- or `fill`-initialised when asked."""
+    phys = (shape[1], shape[0]) + tuple(shape[2:]) if cn else tuple(shape)
+    if fill is None:
+        a = np.empty(phys, dtype)
+    elif fill == 0:
+        a = np.zeros(phys, dtype)
+    else:
+        a = np.full(phys, fill, dtype)
+    return a.swapaxes(0, 1) if cn else a
+
+
+def padded(x: np.ndarray, geo: Geometry, fill: float = 0.0) -> np.ndarray:
+    """`x` with its spatial axes padded by geo.pad (and, for ceil-mode pooling, to the
+    full extent the windows touch); `x` itself when no padding is needed."""
+    Hp, Wp = geo.padded_hw
+    if (Hp, Wp) == x.shape[2:]:
+        return x
+    xp = alloc(x.shape[:2] + (Hp, Wp), x.dtype, True, fill)
+    xp[(slice(None), slice(None)) + geo.interior()] = x
+    return xp
+
+
+def crop(xp: np.ndarray, geo: Geometry) -> np.ndarray:
+    """The real input's part of a padded array (a view)."""
+    if xp.shape[2:] == geo.in_shape[2:]:
+        return xp
+    return xp[(slice(None), slice(None)) + geo.interior()]
+
+
+# ---- im2col and its adjoint -------------------------------------------------------
+
+def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """The (groups, C/groups*kh*kw, N*Ho*Wo) matrix of input windows (one copy)."""
+    N, C = x.shape[:2]
+    (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = geo.kernel, geo.stride, geo.dilation, geo.out_hw
+    xp = padded(x, geo)
+    sN, sC, sH, sW = xp.strides
+    windows = as_strided(xp, (C, kh, kw, N, Ho, Wo),
+                         (sC, sH * dh, sW * dw, sN, sH * sh, sW * sw), writeable=False)
+    cols = np.empty((C, kh, kw, N, Ho, Wo), xp.dtype)
+    np.copyto(cols, windows)
+    return cols.reshape(geo.groups, -1, N * Ho * Wo)
+
+
+def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
+    """The adjoint of im2col: add every window column back onto the input positions it
+    was read from.  One strided in-place add per kernel tap (not per element)."""
+    N, C = geo.in_shape[:2]
+    (kh, kw), (Ho, Wo) = geo.kernel, geo.out_hw
+    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
+    gp = alloc((N, C) + geo.padded_hw, cols.dtype, True, 0)
+    gp_cn = gp.swapaxes(0, 1)
+    for k, rows, columns in geo.taps():
+        target = gp_cn[:, :, rows, columns]
+        target += cols[:, k // kw, k % kw]
+    return crop(gp, geo)
+
+
+def as_matrix(g: np.ndarray, groups: int) -> np.ndarray:
+    """A (N, O, Ho, Wo) gradient as (groups, O/groups, N*Ho*Wo) (free for the layout
+    the conv ops produce, one copy otherwise)."""
+    N, O = g.shape[:2]
+    return g.swapaxes(0, 1).reshape(groups, O // groups, -1)
+
+
+def from_matrix(y: np.ndarray, N: int, hw: tuple) -> np.ndarray:
+    """A (groups, O/groups, N*Ho*Wo) product as the logical (N, O, Ho, Wo) view."""
+    return y.reshape((-1, N) + tuple(hw)).swapaxes(0, 1)
+
+
+def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
+    """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups*kh*kw)."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
+
+
+# ---- the three ops ------------------------------------------------------------------
+
+class Conv2d(Op):
+    """y = conv(x, w) + b;  dx = conv_transpose(g, w),  dw = conv_weight(x, g),
+    db = sum of g over (N, H, W)."""
+    name = "Conv2d"
+
+    @staticmethod
+    def forward(ctx, x, w, b, geo):
+        cols = im2col(x, geo)
+        y = np.matmul(weight_matrix(w, geo.groups), cols)
+        if b is not None:
+            y += b.reshape(geo.groups, -1, 1)
+        ctx.geo = geo
+        ctx.save(cols)  # the weight gradient reuses the im2col matrix
+        return from_matrix(y, x.shape[0], geo.out_hw)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, b = ctx.inputs
+        need_x, need_w, need_b = ctx.needs_input_grad
+        geo = ctx.geo
+        gx = apply(ConvTranspose2d, g, w, geo=geo) if need_x else None
+        gw = apply(ConvWeight2d, x, g, geo=geo, w_shape=w.shape, cols=ctx.extra[0]) \
+            if need_w else None
+        gb = g.sum((0, 2, 3)) if need_b else None
+        return gx, gw, gb
+
+
+class ConvTranspose2d(Op):
+    """gx = A_w^T g (col2im of w^T g);  d/dg = conv(gg, w),  d/dw = conv_weight(gg, g)."""
+    name = "ConvTranspose2d"
+
+    @staticmethod
+    def forward(ctx, g, w, geo):
+        ctx.geo = geo
+        wm = weight_matrix(w, geo.groups)
+        return col2im(np.matmul(wm.transpose(0, 2, 1), as_matrix(g, geo.groups)), geo)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, w = ctx.inputs
+        need_g, need_w = ctx.needs_input_grad
+        geo = ctx.geo
+        return (apply(Conv2d, gg, w, None, geo=geo) if need_g else None,
+                apply(ConvWeight2d, gg, g, geo=geo, w_shape=w.shape) if need_w else None)
+
+
+class ConvWeight2d(Op):
+    """gw = g (x's im2col)^T, the weight gradient of conv;  since <gw', gw> =
+    <g, conv(x, gw')>:  d/dx = conv_transpose(g, gw'),  d/dg = conv(x, gw')."""
+    name = "ConvWeight2d"
+
+    @staticmethod
+    def forward(ctx, x, g, geo, w_shape, cols=None):
+        ctx.geo = geo
+        if cols is None:
+            cols = im2col(x, geo)
+        gw = np.matmul(as_matrix(g, geo.groups), cols.transpose(0, 2, 1))
+        return gw.reshape(w_shape)
+
+    @staticmethod
+    def backward(ctx, ggw):
+        x, g = ctx.inputs
+        need_x, need_g = ctx.needs_input_grad
+        geo = ctx.geo
+        return (apply(ConvTranspose2d, g, ggw, geo=geo) if need_x else None,
+                apply(Conv2d, x, ggw, None, geo=geo) if need_g else None)
+
+
+# ---- public functions ---------------------------------------------------------------
+
+def _batched(op: str, input: Tensor, spatial: int) -> tuple:
+    """(input with a batch dimension, whether one was added); checks the rank."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim == spatial + 1:
+        return unsqueeze(input, 0), True
+    if input.ndim != spatial + 2:
+        raise RuntimeError(f"{op}: Expected {spatial + 1}D (unbatched) or {spatial + 2}D "
+                           f"(batched) input to {op}, but got input of size: "
+                           f"{list(input.shape)}")
+    return input, False
+
+
+def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding: Any,
+                   dilation: Any, groups: int, spatial: int) -> Geometry:
+    """Check a conv call's shapes (PyTorch's messages) and work out its geometry."""
+    N, C, H, W = x_shape
+    if len(w_shape) != 4:
+        raise RuntimeError(f"{op}: weight should have {spatial + 2} dimensions, got weight of "
+                           f"size {list(w_shape)}")
+    O, Cg, kh, kw = w_shape
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
+    if O % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size {list(w_shape)} "
+                           f"instead")
+    if Cg * groups != C:
+        raise RuntimeError(f"{op}: Given groups={groups}, weight of size {list(w_shape)}, "
+                           f"expected input{list(x_shape)} to have {Cg * groups} channels, but "
+                           f"got {C} channels instead")
+    s = ntuple(stride, 2, "stride", op)
+    d = ntuple(dilation, 2, "dilation", op)
+    if min(s) < 1:
+        raise RuntimeError(f"{op}: non-positive stride is not supported (stride={stride})")
+    if min(d) < 1:
+        raise RuntimeError(f"{op}: dilation should be greater than zero (dilation={dilation})")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pad = ((0, 0), (0, 0))
+        elif padding == "same":
+            if max(s) != 1:
+                raise ValueError(f"{op}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            # PyTorch puts the odd extra pixel of an even effective kernel on the far side.
+            pad = tuple((t // 2, t - t // 2) for t in (d[0] * (kh - 1), d[1] * (kw - 1)))
+        else:
+            raise ValueError(f"{op}: Invalid padding string {padding!r}, should be one of "
+                             f"'valid' or 'same'")
+    else:
+        p = ntuple(padding, 2, "padding", op)
+        if min(p) < 0:
+            raise RuntimeError(f"{op}: negative padding is not supported (padding={padding})")
+        pad = ((p[0], p[0]), (p[1], p[1]))
+    eff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
+    hp, wp = H + sum(pad[0]), W + sum(pad[1])
+    if hp < eff[0] or wp < eff[1]:
+        dims = (f"({wp})", f"({eff[1]})") if spatial == 1 else \
+            (f"({hp} x {wp})", f"({eff[0]} x {eff[1]})")
+        raise RuntimeError(f"{op}: Calculated padded input size per channel: {dims[0]}. "
+                           f"Kernel size: {dims[1]}. Kernel size can't be greater than actual "
+                           f"input size")
+    out_hw = (out_size(H, kh, s[0], d[0], *pad[0]), out_size(W, kw, s[1], d[1], *pad[1]))
+    return Geometry((N, C, H, W), (kh, kw), s, d, pad, out_hw, int(groups))
+
+
+def _check_bias(op: str, bias: Any, out_channels: int) -> None:
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"{op}: Given weight of {out_channels} output channels, expected "
+                           f"bias to be 1-dimensional with {out_channels} elements, but got "
+                           f"bias of size {list(bias.shape)} instead")
+
+
+@register(name="conv2d")
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-d convolution (cross-correlation) over (N, C, H, W) or unbatched (C, H, W) input.
+
+    out[n, o, i, j] = b[o] + sum_{c, p, q} w[o, c, p, q] x[n, g*C/G + c, i*s - pad + p*d, ...]
+    with weight (out_channels, in_channels/groups, kh, kw) and output channel o reading
+    the input channels of its group g.  `padding` is an int, a pair, "valid" or "same".
+    """
+    x, unbatched = _batched("conv2d", input, 2)
+    geo = _conv_geometry("conv2d", x.shape, tuple(weight.shape), stride, padding, dilation,
+                         groups, 2)
+    _check_bias("conv2d", bias, weight.shape[0])
+    out = apply(Conv2d, x, weight, bias, geo=geo)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="conv1d")
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-d convolution over (N, C, L) or unbatched (C, L) input with weight
+    (out_channels, in_channels/groups, k): conv2d with a height-1 kernel."""
+    x, unbatched = _batched("conv1d", input, 1)
+    if weight.ndim != 3:
+        raise RuntimeError(f"conv1d: weight should have 3 dimensions, got weight of size "
+                           f"{list(weight.shape)}")
+    x2, w2 = unsqueeze(x, 2), unsqueeze(weight, 2)
+    geo = _conv_geometry("conv1d", x2.shape, tuple(w2.shape), lift(stride, 1, "stride"),
+                         lift(padding, 0, "padding"), lift(dilation, 1, "dilation"), groups, 1)
+    _check_bias("conv1d", bias, weight.shape[0])
+    out = squeeze(apply(Conv2d, x2, w2, bias, geo=geo), 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="conv_transpose2d")
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 2-d convolution (the adjoint of conv2d in its input, often called
+    deconvolution) with weight (in_channels, out_channels/groups, kh, kw).
+
+    Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+    """
+    g, unbatched = _batched("conv_transpose2d", input, 2)
+    op = "conv_transpose2d"
+    if weight.ndim != 4:
+        raise RuntimeError(f"{op}: weight should have 4 dimensions, got weight of size "
+                           f"{list(weight.shape)}")
+    Cin, Cg, kh, kw = weight.shape
+    if g.shape[1] != Cin:
+        raise RuntimeError(f"{op}: Given transposed=1, weight of size {list(weight.shape)}, "
+                           f"expected input{list(g.shape)} to have {Cin} channels, but got "
+                           f"{g.shape[1]} channels instead")
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or Cin % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size "
+                           f"{list(weight.shape)} instead")
+    s = ntuple(stride, 2, "stride", op)
+    p = ntuple(padding, 2, "padding", op)
+    d = ntuple(dilation, 2, "dilation", op)
+    op_ = ntuple(output_padding, 2, "output_padding", op)
+    for i in range(2):
+        if not 0 <= op_[i] < max(s[i], d[i]):
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
+                               f"dilation, but got output_padding={output_padding}, "
+                               f"stride={stride}, dilation={dilation}")
+    hw = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k - 1) + op_[i] + 1
+               for i, (n, k) in enumerate(zip(g.shape[2:], (kh, kw))))
+    if min(hw) < 1:
+        raise RuntimeError(f"{op}: the output size {hw} computed for input {list(g.shape)} "
+                           f"is too small")
+    geo = Geometry((g.shape[0], Cg * groups) + hw, (kh, kw), s, d,
+                   ((p[0], p[0]), (p[1], p[1])), tuple(g.shape[2:]), int(groups))
+    out = apply(ConvTranspose2d, g, weight, geo=geo)
+    if bias is not None:
+        _check_bias(op, bias, Cg * groups)
+        out = out + reshape(bias, (1, -1, 1, 1))
+    return squeeze(out, 0) if unbatched else out
