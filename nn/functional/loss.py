@@ -1,2 +1,435 @@
-"""nn.functional: loss (see nn/functional/__init__.py)."""
-__all__: list = []
+"""nn.functional: loss functions (see nn/functional/__init__.py).
+
+Every loss takes ``reduction="mean" | "sum" | "none"`` with PyTorch's meaning.  The
+classification losses over class indices (cross_entropy, nll_loss) and binary cross
+entropy are fused ops with their own backward; the rest are compositions of autograd
+ops.  Bad input (target dtype or shape, class index out of range) raises the
+exception type PyTorch raises, with a message naming the loss and the shapes.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+from autograd.grad_mode import STATE
+from autograd.graph import Op, ShapeError, apply
+from autograd.tensor import wrap
+
+from .activation import log_softmax, softmax
+
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(op: str, reduction: str, size_average: Any = None, reduce: Any = None) -> str:
+    """Validate `reduction`; map PyTorch's deprecated size_average/reduce onto it."""
+    if size_average is not None or reduce is not None:
+        warnings.warn(f"{op}: size_average and reduce are deprecated, use "
+                      f"reduction='mean'|'sum'|'none'", UserWarning, stacklevel=3)
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
+                         f"(expected 'mean', 'sum' or 'none')")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if loss.data.size == 0:   # PyTorch: the mean of nothing is nan
+        return loss.sum() * float("nan")
+    return loss.mean()
+
+
+def _as_tensor(x: Any, like: Tensor) -> Tensor:
+    return x if isinstance(x, Tensor) else ag.tensor(np.asarray(x, dtype=like.dtype))
+
+
+def _check_float(op: str, input: Tensor) -> None:
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+
+
+def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool) -> Tensor:
+    """The target as a tensor of input's dtype, checked against input's shape: equal
+    (same_shape) or broadcastable, with PyTorch's warning when broadcasting changes it."""
+    _check_float(op, input)
+    target = _as_tensor(target, input)
+    if target.dtype.kind == "b" or target.dtype.kind not in "fiu":
+        raise RuntimeError(f"{op}: expected a numeric target, got dtype {target.dtype}")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    if target.shape != input.shape:
+        if same_shape:
+            raise ShapeError(f"{op}: target size {tuple(target.shape)} must be the same as "
+                             f"the input size {tuple(input.shape)}")
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ShapeError(f"{op}: the target size {tuple(target.shape)} does not "
+                             f"broadcast with the input size {tuple(input.shape)}") from None
+        warnings.warn(f"{op}: using a target size ({tuple(target.shape)}) that is different "
+                      f"to the input size ({tuple(input.shape)}). This will likely lead to "
+                      f"incorrect results due to broadcasting. Please ensure they have the "
+                      f"same size.", UserWarning, stacklevel=3)
+    return target
+
+
+# ---- regression losses ----------------------------------------------------------------
+
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Mean squared error: reduce((input - target)^2)."""
+    reduction = _reduction("mse_loss", reduction, size_average, reduce)
+    diff = input - _pointwise_target("mse_loss", input, target, same_shape=False)
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """Mean absolute error: reduce(|input - target|) (gradient 0 where they are equal)."""
+    reduction = _reduction("l1_loss", reduction, size_average, reduce)
+    return _reduce(ag.abs(input - _pointwise_target("l1_loss", input, target,
+                                                     same_shape=False)), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target
+    (quadratic near 0, linear in the tails, so outliers pull less than in MSE)."""
+    reduction = _reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - _pointwise_target("huber_loss", input, target, same_shape=False)
+    a = ag.abs(d)
+    loss = ag.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(loss, reduction)
+
+
+# ---- classification over class indices (fused) ------------------------------------------
+
+class _IndexTarget:
+    """Validated class-index targets for an input of shape (N, C, d1, ...).
+
+    t:      target indices, ignored positions replaced by 0, shape (N, d1, ...)
+    keep:   1.0 where the target is not ignore_index, else 0.0 (None: nothing ignored)
+    w:      per-position weight: the target's class weight times keep (None: all 1)
+    total:  the mean's denominator, the sum of w (PyTorch's weighted mean)
+    """
+
+    def __init__(self, op: str, x: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
+                 ignore_index: int) -> None:
+        n_classes = x.shape[1]
+        keep = target != ignore_index
+        all_kept = bool(keep.all())
+        bad = (target < 0) | (target >= n_classes)
+        if not all_kept:
+            bad &= keep
+        if bad.any():
+            raise IndexError(f"{op}: target {int(target[bad][0])} is out of bounds for "
+                             f"{n_classes} classes (input shape {x.shape})")
+        self.t = target if all_kept else np.where(keep, target, 0)
+        self.keep = None if all_kept else keep.astype(x.dtype)
+        self.w = self.keep
+        if weight is not None:
+            self.w = weight[self.t] if all_kept else weight[self.t] * self.keep
+        self.total = float(self.w.sum()) if self.w is not None else float(target.size)
+
+    def pick(self, a: np.ndarray) -> np.ndarray:
+        """a[n, t[n, ...], ...] for every position, shape (N, d1, ...)."""
+        return np.take_along_axis(a, self.t[:, None], axis=1)[:, 0]
+
+    def dense(self, shape: tuple, dtype: Any, value: np.ndarray) -> np.ndarray:
+        """An array of `shape` (N, C, ...) holding `value` (N, d1, ...) at the targets,
+        0 elsewhere."""
+        out = np.zeros(shape, dtype=dtype)
+        np.put_along_axis(out, self.t[:, None], value[:, None].astype(dtype, copy=False),
+                          axis=1)
+        return out
+
+
+def _grad_scale(g: Tensor, reduction: str, total: float) -> Tensor:
+    """The gradient of the reduced loss w.r.t. each position's loss, shaped (N, 1, d1...)
+    to broadcast over classes (a Tensor; 0-d for sum/mean)."""
+    if reduction == "none":
+        return g.unsqueeze(1)
+    if reduction == "mean":
+        # All positions ignored: PyTorch returns a nan loss but zero gradients.
+        return g * (1.0 / total) if total else g * 0.0
+    return g
+
+
+def _finish(loss_el: np.ndarray, reduction: str, total: float) -> np.ndarray:
+    if reduction == "none":
+        return loss_el
+    s = loss_el.sum()
+    if reduction == "sum":
+        return s
+    return s / total if total else np.array(np.nan, dtype=loss_el.dtype)
+
+
+class CrossEntropy(Op):
+    """log_softmax + negative log likelihood over class indices, in one op.
+
+    With kept-position mask m, class weights w, smoothing eps and C classes, each
+    position's loss is -sum_c A_c log p_c with A_c = m ((1 - eps) w_t [c = t] + eps/C w_c),
+    and its gradient is s (p sum_c A_c - A), s the reduction's scale.
+    """
+    name = "CrossEntropy"
+
+    @staticmethod
+    def forward(ctx, x, tgt, weight, eps, reduction):
+        ctx.tgt, ctx.weight, ctx.eps, ctx.reduction = tgt, weight, eps, reduction
+        z = x - np.max(x, axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        lse = np.log(s)
+        loss = lse[:, 0] - tgt.pick(z)               # -log p_t
+        if tgt.w is not None:
+            loss *= tgt.w
+        if eps:
+            logp = z - lse
+            if weight is not None:
+                logp *= _class_axis(weight, x.ndim)
+            smooth = -logp.sum(axis=1)
+            if tgt.keep is not None:
+                smooth *= tgt.keep
+            loss = (1.0 - eps) * loss + (eps / x.shape[1]) * smooth
+        e /= s
+        ctx.save(e)                                  # softmax, for backward
+        return _finish(loss, reduction, tgt.total)
+
+    @staticmethod
+    def backward(ctx, g):
+        tgt, weight, eps = ctx.tgt, ctx.weight, ctx.eps
+        (p,) = ctx.extra
+        scale = _grad_scale(g, ctx.reduction, tgt.total)
+        if not eps and not STATE.enabled:
+            # Not recording: s w_t (p - onehot) straight in NumPy, one pass.
+            sw = scale.data if tgt.w is None else scale.data * tgt.w[:, None]
+            grad = p * sw
+            idx = tgt.t[:, None]
+            np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=1) -
+                              np.broadcast_to(sw, idx.shape), axis=1)
+            return wrap(grad)
+        # With Tensor ops (differentiable again when recording): A and its class sum
+        # are constants, p = softmax(x) carries the dependence on x.
+        ones = np.ones(tgt.t.shape, p.dtype)
+        hit = (1.0 - eps) * (ones if tgt.w is None else tgt.w)
+        a, a_sum = tgt.dense(p.shape, p.dtype, hit), hit
+        if eps:
+            c = p.shape[1]
+            kept = ones if tgt.keep is None else tgt.keep
+            wc = np.ones(c, p.dtype) if weight is None else weight
+            a = a + (eps / c) * kept[:, None] * _class_axis(wc, p.ndim)
+            a_sum = a_sum + (eps / c) * wc.sum() * kept
+        probs = softmax(ctx.inputs[0], 1) if STATE.enabled else wrap(p)
+        return (probs * a_sum[:, None] - a) * scale
+
+
+def _class_axis(weight: np.ndarray, ndim: int) -> np.ndarray:
+    """Per-class weights shaped (1, C, 1, ...) to broadcast over an (N, C, d...) input."""
+    return weight.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _class_weight(op: str, weight: Any, input: Tensor) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if w.ndim != 1 or w.shape[0] != n_classes:
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all "
+                           f"{n_classes} classes or no classes but got weight tensor of "
+                           f"shape {w.shape} (input shape {tuple(input.shape)})")
+    return w.astype(input.dtype, copy=False)
+
+
+def _index_target(op: str, input: Tensor, target: Tensor, weight: np.ndarray | None,
+                  ignore_index: int) -> _IndexTarget:
+    """Check class-index targets against input (N, C, d...) and build _IndexTarget."""
+    t = target.data
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: class-index targets must be an integer (int64) tensor, "
+                           f"got dtype {t.dtype} for input of shape {tuple(input.shape)}")
+    want = (input.shape[0],) + tuple(input.shape[2:])
+    if t.shape != want:
+        if t.ndim == 0 or t.shape[0] != input.shape[0]:
+            raise ShapeError(f"{op}: expected input batch_size ({input.shape[0]}) to match "
+                             f"target batch_size ({t.shape[0] if t.ndim else '0-d'}): "
+                             f"input {tuple(input.shape)}, target {t.shape}")
+        raise ShapeError(f"{op}: expected target of shape {want} for input of shape "
+                         f"{tuple(input.shape)}, got {t.shape}")
+    return _IndexTarget(op, input.data, t, weight, ignore_index)
+
+
+def _batched(op: str, input: Tensor, target: Tensor, prob: bool) -> tuple:
+    """Inputs of shape (C,) become (1, C) (targets () or (C,) likewise); the flag says
+    whether to squeeze the result back."""
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dimension (classes), got a "
+                           f"0-d tensor")
+    if input.ndim == 1:
+        if prob:
+            return input.unsqueeze(0), target.unsqueeze(0), True
+        if target.ndim != 0:
+            raise ShapeError(f"{op}: for an input of shape {tuple(input.shape)} (one "
+                             f"sample), expected a 0-d class index, got target shape "
+                             f"{tuple(target.shape)}")
+        return input.unsqueeze(0), target.reshape(1), True
+    return input, target, False
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy between logits and targets, log_softmax computed stably inside.
+
+    input: logits of shape (N, C), (N, C, d1, ...) or (C,).
+    target: class indices (integer, shape (N,), (N, d1, ...) or ()), or class
+    probabilities (float, input's shape).  weight: (C,) per-class weights.
+    ignore_index: index targets equal to it contribute nothing (mean divides by the
+    sum of the kept targets' weights; an all-ignored batch gives nan, like PyTorch).
+    label_smoothing eps: targets become (1 - eps) onehot + eps / C.
+    """
+    op = "cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    _check_float(op, input)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+    target = target if isinstance(target, Tensor) else ag.tensor(target)
+    w = _class_weight(op, weight, input)
+    prob = target.dtype.kind == "f"
+    if prob and target.shape != input.shape:
+        raise RuntimeError(f"{op}: class-probability targets (float) must have the "
+                           f"input's shape {tuple(input.shape)}, got {tuple(target.shape)}; "
+                           f"class-index targets must be an integer (int64) tensor")
+    x, t, squeeze = _batched(op, input, target, prob)
+    if prob:
+        loss = _soft_cross_entropy(x, t.to(x.dtype), w, label_smoothing, reduction)
+    else:
+        tgt = _index_target(op, x, t, w, ignore_index)
+        loss = apply(CrossEntropy, x, tgt=tgt, weight=w, eps=float(label_smoothing),
+                     reduction=reduction)
+    return loss.reshape(()) if squeeze and reduction == "none" else loss
+
+
+def _soft_cross_entropy(x: Tensor, y: Tensor, w: np.ndarray | None, eps: float,
+                        reduction: str) -> Tensor:
+    """-sum_c w_c y_c log softmax(x)_c per position; mean divides by the positions."""
+    if eps:
+        y = y * (1.0 - eps) + eps / x.shape[1]
+    prod = log_softmax(x, 1) * y
+    if w is not None:
+        prod = prod * _class_axis(w, x.ndim)
+    return _reduce(-prod.sum(1), reduction)
+
+
+class NLLLoss(Op):
+    """Negative log likelihood: -w_t input[n, t] per position; backward puts
+    -s w_t at the targets (linear, so double backward is exact)."""
+    name = "NLLLoss"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, tgt, reduction):
+        ctx.tgt, ctx.reduction, ctx.shape = tgt, reduction, x.shape
+        loss = -tgt.pick(x)
+        if tgt.w is not None:
+            loss *= tgt.w
+        return _finish(loss, reduction, tgt.total)
+
+    @staticmethod
+    def backward(ctx, g):
+        tgt = ctx.tgt
+        hit = -tgt.w if tgt.w is not None else np.full(tgt.t.shape, -1.0, g.dtype)
+        a = tgt.dense(ctx.shape, g.dtype, hit)
+        return _grad_scale(g, ctx.reduction, tgt.total) * a
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of class indices given log-probabilities `input` of shape
+    (N, C), (N, C, d1, ...) or (C,): -weight[t] * input[n, t] per position; mean
+    divides by the sum of the kept targets' weights (nan when all are ignored)."""
+    op = "nll_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    _check_float(op, input)
+    target = target if isinstance(target, Tensor) else ag.tensor(target)
+    x, t, squeeze = _batched(op, input, target, False)
+    tgt = _index_target(op, x, t, _class_weight(op, weight, input), ignore_index)
+    loss = apply(NLLLoss, x, tgt=tgt, reduction=reduction)
+    return loss.reshape(()) if squeeze and reduction == "none" else loss
+
+
+# ---- binary classification ----------------------------------------------------------------
+
+class BinaryCrossEntropy(Op):
+    """-(y log x + (1 - y) log(1 - x)) with each log clamped at -100 (PyTorch);
+    d/dx = (x - y) / max(x (1 - x), 1e-12),  d/dy = log(1 - x) - log(x) (clamped)."""
+    name = "BinaryCrossEntropy"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100.0)
+            log_1mx = np.maximum(np.log1p(-x), -100.0)
+        return -(y * log_x + (1.0 - y) * log_1mx)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.inputs
+        need_x, need_y = ctx.needs_input_grad
+        gx = g * (x - y) / ag.clamp(x * (1.0 - x), min=1e-12) if need_x else None
+        gy = None
+        if need_y:
+            gy = g * (ag.clamp(ag.log1p(-x), min=-100.0) - ag.clamp(ag.log(x), min=-100.0))
+        return gx, gy
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross entropy between probabilities `input` in [0, 1] and `target` (same
+    shape): -w (y log x + (1 - y) log(1 - x)), logs clamped at -100 so x = 0 or 1
+    gives a finite loss.  Prefer binary_cross_entropy_with_logits on raw scores."""
+    op = "binary_cross_entropy"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    target = _pointwise_target(op, input, target, same_shape=True)
+    x = input.data
+    if x.size and not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 "
+                           f"(input shape {tuple(input.shape)})")
+    loss = apply(BinaryCrossEntropy, input, target)
+    if weight is not None:
+        loss = loss * _as_tensor(weight, input)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """Sigmoid + binary cross entropy in the stable form
+    w ((1 - y) x + (1 + (pw - 1) y) softplus(-x)), exact for any |x|.
+    pos_weight (broadcast over the last dim, e.g. (C,)) weighs the positive term."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    target = _pointwise_target(op, input, target, same_shape=True)
+    # threshold=inf: softplus in its overflow-free exact form for every x
+    sp = ag.softplus(-input, threshold=float("inf"))
+    if pos_weight is not None:
+        sp = sp * ((_as_tensor(pos_weight, input) - 1.0) * target + 1.0)
+    loss = (1.0 - target) * input + sp
+    if weight is not None:
+        loss = loss * _as_tensor(weight, input)
+    return _reduce(loss, reduction)
