@@ -44,7 +44,7 @@ def erf_array(x: np.ndarray) -> np.ndarray:
     """erf of a NumPy array (computed in float64, returned in x's floating dtype)."""
     x = np.asarray(x)
     out_dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    x64 = x.astype(np.float64, copy=False)
+    x64 = np.atleast_1d(x).astype(np.float64, copy=False)   # 1-d: item assignment below
     a = np.abs(x64)
     out = np.sign(x64)                        # |x| >= 6 (and nan stays nan)
     small = a < 1.0
@@ -56,7 +56,7 @@ def erf_array(x: np.ndarray) -> np.ndarray:
         am = a[mid]
         erfc = np.exp(-am * am) * _cheb.chebval((2.0 * am - 7.0) / 5.0, _ERFCX)
         out[mid] = np.copysign(1.0 - erfc, x64[mid])
-    return out.astype(out_dtype, copy=False)
+    return out.reshape(x.shape).astype(out_dtype, copy=False)
 
 
 class Erf(Op):

@@ -1,0 +1,82 @@
+"""Rows for nn.functional's activations (nn/functional/activation.py) and the erf op
+(autograd/ops/special.py) that exact GELU is built on.  References are written in
+NumPy (erf from the standard library's math.erf), independent of our code."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis.extra import numpy as hnp
+
+import autograd as ag
+from nn import functional as F
+
+from . import Row, away_from
+
+NONZERO = away_from(0.0)
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _same_dtype(f):
+    """Cast a float64-computing reference back to its input's dtype."""
+    return lambda x: np.asarray(f(x.astype(np.float64))).astype(x.dtype)
+
+
+def _np_log_softmax(x, axis):
+    z = x - x.max(axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis, keepdims=True))
+
+
+def _last(x):
+    return -1 if x.ndim else 0
+
+
+def _prelu_shapes():
+    """x (N, C, *) with a weight of C slopes, or a single slope for any x."""
+    return hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(
+        lambda s: [s, (s[1],) if len(s) >= 2 else (1,)])
+
+
+def _np_prelu(x, w):
+    a = w.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and w.size > 1 else w.reshape(())
+    return np.where(x > 0, x, a * x)
+
+
+ROWS = [
+    Row("erf", ag.erf, _same_dtype(_erf), domain=(-4.0, 4.0)),
+    Row("F.relu", F.relu, lambda x: np.maximum(x, 0), domain=NONZERO),
+    Row("F.leaky_relu", lambda x: F.leaky_relu(x, 0.2),
+        lambda x: np.where(x > 0, x, np.float32(0.2) * x), domain=NONZERO),
+    Row("F.prelu", F.prelu, _np_prelu, arity=2, shapes=_prelu_shapes,
+        domain=[NONZERO, (-1.0, 1.0)]),
+    Row("F.elu", lambda x: F.elu(x, alpha=1.5),
+        lambda x: np.where(x > 0, x, np.float32(1.5) * np.expm1(np.minimum(x, 0))),
+        domain=NONZERO),
+    Row("F.gelu", F.gelu, _same_dtype(lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2)))),
+        domain=(-4.0, 4.0)),
+    Row("F.gelu", lambda x: F.gelu(x, approximate="tanh"), _same_dtype(
+        lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))),
+        domain=(-4.0, 4.0), label="F.gelu_tanh"),
+    Row("F.silu", F.silu, lambda x: x / (1 + np.exp(-x)), domain=(-6.0, 6.0)),
+    Row("F.sigmoid", F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), domain=(-6.0, 6.0)),
+    Row("F.tanh", F.tanh, np.tanh),
+    Row("softmax", lambda x: F.softmax(x, _last(x)),
+        lambda x: np.exp(_np_log_softmax(x, _last(x) if x.ndim else None)),
+        domain=(-5.0, 5.0)),
+    Row("softmax", lambda x: x.softmax(0), lambda x: np.exp(_np_log_softmax(x, 0)) if x.ndim
+        else np.ones_like(x), domain=(-5.0, 5.0), label="softmax_method_dim0"),
+    Row("log_softmax", lambda x: F.log_softmax(x, _last(x)),
+        lambda x: _np_log_softmax(x, _last(x) if x.ndim else None), domain=(-5.0, 5.0)),
+    Row("log_softmax", lambda x: x.log_softmax(dim=0),
+        lambda x: _np_log_softmax(x, 0) if x.ndim else np.zeros_like(x), domain=(-5.0, 5.0),
+        label="log_softmax_method_dim0"),
+    Row("F.softsign", F.softsign, lambda x: x / (1 + np.abs(x)), domain=NONZERO),
+    Row("F.softplus", lambda x: F.softplus(x, beta=2.0, threshold=5.0),
+        lambda x: np.where(2 * x > 5, x, np.log1p(np.exp(2 * x)) / 2).astype(x.dtype),
+        domain=away_from(2.5, lo=-4.0, hi=4.0)),
+    Row("F.identity", lambda x: F.identity(x) * 1.0, lambda x: x),
+    Row("F.arctan", F.arctan, np.arctan),
+    Row("F.isru", lambda x: F.isru(x, alpha=0.5),
+        lambda x: x / np.sqrt(1 + np.float32(0.5) * x * x), domain=(-4.0, 4.0)),
+    Row("F.binary_step", F.binary_step, lambda x: (x >= 0).astype(x.dtype), domain=NONZERO),
+]
