@@ -7,3 +7,5 @@ from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403

@@ -1,0 +1,327 @@
+"""nn.functional: pooling (max_pool1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d).
+
+Window arithmetic is conv's (`conv.Geometry`): each kernel tap (p, q) reads one strided
+slice of the padded input covering every window at once, so a pooling call is a few
+whole-array NumPy operations per tap, never a loop over windows.
+
+Max pooling records, per window, which tap won (the first maximum in row-major window
+order, PyTorch's rule for ties); its gradient goes there and nowhere else.  Three ops
+form a family closed under differentiation:
+
+* ``MaxPool2d(x)``             y = max over each window (and the winning taps)
+* ``MaxPoolScatter(g, taps)``  gx = g added at each window's winning position
+* ``MaxPoolGather(x, taps)``   y = x at each window's winning position
+
+scatter and gather are each other's adjoints, so max pooling's backward is a scatter
+whose backward is a gather whose backward is a scatter again.  Average pooling is a
+linear map A with its adjoint A^T: ``AvgPool2d`` and ``AvgPool2dT`` call each other.
+Adaptive average pooling is P_h x P_w^T with fixed averaging matrices (matmuls).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.graph import Op, apply, register
+from autograd.ops.linalg import matmul
+from autograd.ops.shape import squeeze, unsqueeze
+from autograd.tensor import wrap
+
+from .conv import Geometry, _batched, alloc, channels_outer, crop, lift, ntuple, padded
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+
+
+def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, ceil_mode: bool, spatial: int = 2) -> Geometry:
+    """PyTorch's pooling output size and checks (pooling_output_shape, pool2d_shape_check)."""
+    k = ntuple(kernel_size, 2, "kernel_size", op)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else ntuple(stride, 2, "stride", op)
+    p = ntuple(padding, 2, "padding", op)
+    d = ntuple(dilation, 2, "dilation", op)
+    if min(k) <= 0:
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {kernel_size}")
+    if min(s) <= 0:
+        raise RuntimeError(f"{op}: stride should not be zero (got stride={stride})")
+    if min(d) <= 0:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got {dilation}")
+    for i in range(2):
+        if p[i] < 0 or p[i] > (d[i] * (k[i] - 1) + 1) // 2:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
+                               f"but got pad={padding}, kernel_size={kernel_size} and "
+                               f"dilation={dilation}")
+    out = []
+    for n, ki, si, pi, di in zip(x_shape[2:], k, s, p, d):
+        o = (n + 2 * pi - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)) // si + 1
+        if ceil_mode and (o - 1) * si >= n + pi:
+            o -= 1  # the last window must start inside the input or its left padding
+        out.append(o)
+    if min(out) < 1:
+        C, H, W = x_shape[1:]
+        size = f"{C}x{W}" if spatial == 1 else f"{C}x{H}x{W}"
+        got = f"{C}x{out[1]}" if spatial == 1 else f"{C}x{out[0]}x{out[1]}"
+        raise RuntimeError(f"{op}: Given input size: ({size}). Calculated output size: "
+                           f"({got}). Output size is too small")
+    return Geometry(tuple(x_shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), tuple(out))
+
+
+def _taps_dtype(geo: Geometry) -> np.dtype:
+    n = geo.kernel[0] * geo.kernel[1]
+    return np.dtype(np.uint8 if n <= 256 else np.int32)
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _out_shape(geo: Geometry) -> tuple:
+    return tuple(geo.in_shape[:2]) + tuple(geo.out_hw)
+
+
+# ---- max pooling ----------------------------------------------------------------------
+
+class MaxPool2d(Op):
+    """y = max of each window; also returns the winning tap of each window (an integer
+    array, not differentiated).  Backward scatters g to the winners."""
+    name = "MaxPool2d"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        xp = padded(x, geo, _lowest(x.dtype))
+        cn = channels_outer(x)
+        taps = geo.taps()
+        out = alloc(_out_shape(geo), x.dtype, cn)
+        win = alloc(out.shape, _taps_dtype(geo), cn, 0)
+        better = alloc(out.shape, np.bool_, cn)
+        np.copyto(out, xp[:, :, taps[0][1], taps[0][2]])
+        for k, rows, cols in taps[1:]:
+            v = xp[:, :, rows, cols]
+            np.greater(v, out, out=better)      # strictly greater: ties keep the first
+            np.maximum(out, v, out=out)         # (maximum, not a copy: NaN propagates)
+            np.copyto(win, k, where=better)
+        ctx.geo = geo
+        ctx.save(win)
+        return out, win
+
+    @staticmethod
+    def backward(ctx, g, _g_win=None):
+        return apply(MaxPoolScatter, g, ctx.extra[0], geo=ctx.geo)
+
+
+class MaxPoolScatter(Op):
+    """gx = zeros with g added at each window's winning position (windows that overlap
+    may send several gradients to one input);  d/dg = gather at the same positions."""
+    name = "MaxPoolScatter"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, win, geo):
+        ctx.geo = geo
+        ctx.save(win)
+        gp = alloc((g.shape[:2]) + geo.padded_hw, g.dtype, channels_outer(g), 0)
+        mask = np.empty(win.shape, np.bool_)
+        for k, rows, cols in geo.taps():
+            target = gp[:, :, rows, cols]
+            np.add(target, g, out=target, where=np.equal(win, k, out=mask))
+        return crop(gp, geo)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(MaxPoolGather, gg, ctx.extra[0], geo=ctx.geo), None
+
+
+class MaxPoolGather(Op):
+    """y = x at each window's winning position;  d/dx = scatter of g to them."""
+    name = "MaxPoolGather"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, win, geo):
+        ctx.geo = geo
+        ctx.save(win)
+        xp = padded(x, geo)
+        out = alloc(win.shape, x.dtype, channels_outer(x), 0)
+        mask = np.empty(win.shape, np.bool_)
+        for k, rows, cols in geo.taps():
+            np.copyto(out, xp[:, :, rows, cols], where=np.equal(win, k, out=mask))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(MaxPoolScatter, g, ctx.extra[0], geo=ctx.geo), None
+
+
+def _flat_indices(win: np.ndarray, geo: Geometry) -> np.ndarray:
+    """PyTorch's return_indices: the winner's position h*W + w in its input plane."""
+    kw = geo.kernel[1]
+    (sh, sw), (dh, dw), (Ho, Wo) = geo.stride, geo.dilation, geo.out_hw
+    pt, pl = geo.pad[0][0], geo.pad[1][0]
+    w64 = win.astype(np.int64)
+    rows = np.arange(Ho)[:, None] * sh - pt + (w64 // kw) * dh
+    cols = np.arange(Wo) * sw - pl + (w64 % kw) * dw
+    return rows * geo.in_shape[3] + cols
+
+
+@register(name="max_pool2d")
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """2-d max pooling over (N, C, H, W) or (C, H, W): the largest value of each
+    kernel_size window (taps `dilation` apart, implicit -inf padding).  `stride`
+    defaults to kernel_size.  With `return_indices`, also each maximum's flat position
+    h*W + w in its input plane (int64), as PyTorch returns it."""
+    x, unbatched = _batched("max_pool2d", input, 2)
+    geo = _pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation,
+                         ceil_mode)
+    out, win = apply(MaxPool2d, x, geo=geo)
+    if unbatched:
+        out = squeeze(out, 0)
+    if not return_indices:
+        return out
+    idx = _flat_indices(win.data, geo)
+    return out, wrap(idx[0] if unbatched else idx)
+
+
+@register(name="max_pool1d")
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """1-d max pooling over (N, C, L) or (C, L): max_pool2d with height-1 windows."""
+    x, unbatched = _batched("max_pool1d", input, 1)
+    x2 = unsqueeze(x, 2)
+    s = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else lift(stride, 1, "stride", "max_pool1d")
+    geo = _pool_geometry("max_pool1d", x2.shape, lift(kernel_size, 1, "kernel_size",
+                                                      "max_pool1d"),
+                         s, lift(padding, 0, "padding", "max_pool1d"),
+                         lift(dilation, 1, "dilation", "max_pool1d"), ceil_mode, spatial=1)
+    out, win = apply(MaxPool2d, x2, geo=geo)
+    out = squeeze(out, 2)
+    if unbatched:
+        out = squeeze(out, 0)
+    if not return_indices:
+        return out
+    idx = _flat_indices(win.data, geo)[:, :, 0]
+    return out, wrap(idx[0] if unbatched else idx)
+
+
+# ---- average pooling ----------------------------------------------------------------
+
+class AvgPool2d(Op):
+    """y = (sum of each window) * scale, scale = 1/divisor per output position;
+    d/dx = the adjoint (AvgPool2dT)."""
+    name = "AvgPool2d"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, geo, scale):
+        ctx.geo, ctx.scale = geo, scale
+        xp = padded(x, geo)
+        taps = geo.taps()
+        out = alloc(_out_shape(geo), np.result_type(x.dtype, scale.dtype), channels_outer(x))
+        np.copyto(out, xp[:, :, taps[0][1], taps[0][2]])
+        for _, rows, cols in taps[1:]:
+            np.add(out, xp[:, :, rows, cols], out=out)
+        out *= scale
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(AvgPool2dT, g, geo=ctx.geo, scale=ctx.scale)
+
+
+class AvgPool2dT(Op):
+    """gx = A^T g: g * scale added back onto every position of its window;
+    d/dg = A (AvgPool2d)."""
+    name = "AvgPool2dT"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, geo, scale):
+        ctx.geo, ctx.scale = geo, scale
+        gs = g * scale
+        gp = alloc((g.shape[:2]) + geo.padded_hw, gs.dtype, channels_outer(g), 0)
+        for _, rows, cols in geo.taps():
+            target = gp[:, :, rows, cols]
+            target += gs
+        return crop(gp, geo)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(AvgPool2d, gg, geo=ctx.geo, scale=ctx.scale)
+
+
+def _avg_divisors(geo: Geometry, count_include_pad: bool) -> np.ndarray:
+    """PyTorch's divisor per output position: the window's extent clipped to the padded
+    input (count_include_pad) or to the input itself, as an (Ho, Wo) grid."""
+    sizes = []
+    for n, k, s, (p, _), o in zip(geo.in_shape[2:], geo.kernel, geo.stride, geo.pad,
+                                  geo.out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            sizes.append(end - start)
+        else:
+            sizes.append(np.minimum(end, n) - np.maximum(start, 0))
+    return np.outer(sizes[0], sizes[1])
+
+
+@register(name="avg_pool2d")
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """2-d average pooling over (N, C, H, W) or (C, H, W): each window's sum divided by
+    its size (zero padding counted when `count_include_pad`; `divisor_override`
+    replaces the divisor).  `stride` defaults to kernel_size."""
+    x, unbatched = _batched("avg_pool2d", input, 2)
+    geo = _pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError("avg_pool2d: divisor must be not zero")
+        scale = np.asarray(1.0 / divisor_override)
+    else:
+        scale = 1.0 / _avg_divisors(geo, count_include_pad)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    out = apply(AvgPool2d, x, geo=geo, scale=scale.astype(dtype))
+    return squeeze(out, 0) if unbatched else out
+
+
+def _adaptive_matrix(n: int, o: int, dtype: Any) -> np.ndarray:
+    """(o, n) averaging matrix: row i averages [floor(i n / o), ceil((i+1) n / o))."""
+    i = np.arange(o)
+    start = (i * n) // o
+    end = -((-(i + 1) * n) // o)
+    cols = np.arange(n)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+@register(name="adaptive_avg_pool2d")
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed (Ho, Wo) output (an int, or a pair whose None entries
+    keep the input's size): output cell (i, j) averages rows [floor(iH/Ho),
+    ceil((i+1)H/Ho)) and the matching columns, as PyTorch.  Computed as P_h x P_w^T."""
+    x, unbatched = _batched("adaptive_avg_pool2d", input, 2)
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    if len(output_size) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
+                         f"{output_size!r}")
+    H, W = x.shape[2:]
+    Ho, Wo = (n if o is None else int(o) for o, n in zip(output_size, (H, W)))
+    if Ho < 0 or Wo < 0 or (H == 0 or W == 0):
+        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be "
+                           f"non-negative and the input non-empty, got output_size "
+                           f"{output_size} for input {list(input.shape)}")
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    if (Ho, Wo) == (1, 1):
+        out = x.mean((2, 3), keepdim=True)
+    else:
+        ph = wrap(_adaptive_matrix(H, Ho, dtype))
+        pw = wrap(_adaptive_matrix(W, Wo, dtype).T.copy())
+        out = matmul(matmul(ph, x), pw)
+    return squeeze(out, 0) if unbatched else out
