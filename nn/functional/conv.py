@@ -128,13 +128,14 @@ def alloc(shape: tuple, dtype: Any, cn: bool, fill: Any = None) -> np.ndarray:
     return a.swapaxes(0, 1) if cn else a
 
 
-def padded(x: np.ndarray, geo: Geometry, fill: float = 0.0) -> np.ndarray:
+def padded(x: np.ndarray, geo: Geometry, fill: float = 0.0, cn: bool | None = None) -> np.ndarray:
     """`x` with its spatial axes padded by geo.pad (and, for ceil-mode pooling, to the
-    full extent the windows touch); `x` itself when no padding is needed."""
+    full extent the windows touch), stored channel-major when `cn` (default: as `x`
+    is); `x` itself when no padding is needed."""
     Hp, Wp = geo.padded_hw
     if (Hp, Wp) == x.shape[2:]:
         return x
-    xp = alloc(x.shape[:2] + (Hp, Wp), x.dtype, True, fill)
+    xp = alloc(x.shape[:2] + (Hp, Wp), x.dtype, channels_outer(x) if cn is None else cn, fill)
     xp[(slice(None), slice(None)) + geo.interior()] = x
     return xp
 
@@ -152,7 +153,7 @@ def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
     """The (groups, C/groups*kh*kw, N*Ho*Wo) matrix of input windows (one copy)."""
     N, C = x.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = geo.kernel, geo.stride, geo.dilation, geo.out_hw
-    xp = padded(x, geo)
+    xp = padded(x, geo, cn=True)  # the copy into cols is then C-major too
     sN, sC, sH, sW = xp.strides
     windows = as_strided(xp, (C, kh, kw, N, Ho, Wo),
                          (sC, sH * dh, sW * dw, sN, sH * sh, sW * sw), writeable=False)
