@@ -24,6 +24,9 @@ class Adagrad(Optimizer):
         clr  = lr / (1 + (t - 1) * lr_decay)
         sum <- sum + g * g
         p   <- p - clr * g / (sqrt(sum) + eps)
+
+    A param group's own ``initial_accumulator_value`` is honoured (PyTorch uses the
+    constructor's value for every group), and groups added later get their state too.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,

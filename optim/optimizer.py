@@ -59,6 +59,10 @@ class Optimizer:
         if isinstance(params, dict):
             raise TypeError(f"{name}: params should be an iterable of Tensors or of param "
                             f"group dicts, got a single dict (wrap it in a list)")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered "
+                            f"collections, but the ordering of tensors in sets will change "
+                            f"between runs. Please use a list instead.")
         groups = list(params)
         if not groups:
             raise ValueError(f"{name}: optimizer got an empty parameter list")
@@ -285,7 +289,9 @@ def _load_value(name: str, index: Any, key: str, value: Any, p: Tensor) -> Any:
     """A copy of one saved state value: arrays become Tensors of p's dtype."""
     if isinstance(value, (Tensor, np.ndarray, np.generic)):
         arr = np.array(value.data if isinstance(value, Tensor) else value)  # a copy
-        if key != "step":
+        if key == "step":
+            arr = arr.reshape(())   # a store may have made the 0-d counter 1-d
+        else:
             if arr.ndim and arr.shape != p.data.shape:
                 raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter "
                                  f"{index} has shape {arr.shape}, the parameter has shape "
