@@ -161,8 +161,13 @@ class _Run:
 
     def pop(self, node: Node) -> Any:
         g = self.grads.pop(node, None)
-        if g is not None and node.n_out == 1:
-            self.owned.discard(id(g))
+        if g is not None:
+            # Forget the popped buffers: once freed, their id() may be reused by an
+            # unrelated (possibly read-only or shared) gradient, which _sum must not
+            # then add into in place.  Multi-output nodes hold a list of them.
+            for x in (g if node.n_out != 1 else (g,)):
+                if x is not None:
+                    self.owned.discard(id(x))
         return g
 
     def leaf(self, t: Tensor, g: Tensor) -> None:
