@@ -1,0 +1,234 @@
+"""nn.functional: fused recurrent steps, the per-time-step ops behind nn.LSTM and nn.GRU.
+
+One LSTM (GRU) time step is one node on the tape instead of a dozen, so the backward
+through time that the engine runs over the tape pays one Python dispatch per step.
+The input projection of every time step is done beforehand in one matmul by the
+caller; a step gets its slice of it as ``gates_x``.
+
+Each op's backward is written once, as `_lstm_vjp` / `_gru_vjp`, over operands that
+support ``+ - * @``, slicing and ``reshape``.  It runs on ndarrays with the
+activations saved by forward in the common first-order case (no per-op dispatch), and
+on Tensors recomputed from the inputs when the backward itself is recorded
+(``create_graph=True``), so second and higher derivatives are exact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograd.grad_mode import STATE
+from autograd.graph import Op, ShapeError, apply, register
+from autograd.ops.elementwise import sigmoid, tanh
+from autograd.ops.shape import cat
+from autograd.tensor import Tensor, wrap
+
+__all__ = ["lstm_step", "gru_step"]
+
+
+def _sigmoid_(x: np.ndarray) -> np.ndarray:
+    """Logistic function in place: 0.5 + 0.5 tanh(x/2) is exact and cannot overflow."""
+    x *= 0.5
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
+
+
+def _cat_arrays(xs: list) -> np.ndarray:
+    return np.concatenate(xs, axis=-1)
+
+
+def _cat_tensors(xs: list) -> Tensor:
+    return cat(xs, -1)
+
+
+def _zeros_like(x: Tensor, data: bool) -> np.ndarray | Tensor:
+    z = np.zeros_like(x.data)
+    return z if data else wrap(z)
+
+
+def _finish(grads: tuple, first_order: bool) -> tuple:
+    return tuple(wrap(g) if first_order and g is not None else g for g in grads)
+
+
+# ---- LSTM ------------------------------------------------------------------------------
+
+def _lstm_vjp(cat_, i, f, g, o, tc, c, h, w_t, gh, gc, need: tuple) -> tuple:
+    """Gradients of one LSTM step for inputs (gates_x, h, c, w_t).
+
+    With z = gates_x + h w_t split into (i, f, g, o) pre-activations,
+    c' = f c + i g and h' = o tanh c':
+        dc'   = gc + gh o (1 - tanh^2 c')
+        dz    = [dc' g i(1-i),  dc' c f(1-f),  dc' i (1-g^2),  gh tanh(c') o(1-o)]
+        dh    = dz w_t^T,   dc = dc' f,   dw_t = h^T dz,   dgates_x = dz
+    """
+    H = tc.shape[-1]
+    gct = gh * o * (1 - tc * tc) + gc
+    dz = cat_([gct * g * i * (1 - i), gct * c * f * (1 - f), gct * i * (1 - g * g),
+               gh * tc * o * (1 - o)])
+    return (dz if need[0] else None,
+            dz @ w_t.T if need[1] else None,
+            gct * f if need[2] else None,
+            h.reshape(-1, H).T @ dz.reshape(-1, 4 * H) if need[3] else None)
+
+
+def _lstm_acts(gx: Tensor, h: Tensor, c: Tensor, w_t: Tensor) -> tuple:
+    """The step's activations as differentiable Tensor ops (for recorded backward)."""
+    H = h.shape[-1]
+    z = gx + h @ w_t
+    i, f = sigmoid(z[..., :H]), sigmoid(z[..., H:2 * H])
+    g, o = tanh(z[..., 2 * H:3 * H]), sigmoid(z[..., 3 * H:])
+    return i, f, g, o, tanh(f * c + i * g)
+
+
+class LSTMStep(Op):
+    """One LSTM step, gate order (i, f, g, o) as in PyTorch:
+    z = gates_x + h w_t;  c' = sigma(z_f) c + sigma(z_i) tanh(z_g);  h' = sigma(z_o) tanh(c')."""
+    name = "LSTMStep"
+
+    @staticmethod
+    def forward(ctx, gx, h, c, w_t):
+        H = h.shape[-1]
+        a = h @ w_t
+        a += gx
+        np.tanh(a[..., 2 * H:3 * H], out=a[..., 2 * H:3 * H])
+        _sigmoid_(a[..., :2 * H])
+        _sigmoid_(a[..., 3 * H:])
+        c_new = a[..., H:2 * H] * c
+        c_new += a[..., :H] * a[..., 2 * H:3 * H]
+        tc = np.tanh(c_new)
+        ctx.save(a, tc)
+        return a[..., 3 * H:] * tc, c_new
+
+    @staticmethod
+    def backward(ctx, gh, gc):
+        gx, h, c, w_t = ctx.inputs
+        first = not STATE.enabled  # backward not recorded: vjp on saved ndarrays
+        if first:
+            a, tc = ctx.extra
+            H = tc.shape[-1]
+            acts = (a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:], tc)
+            h, c, w_t = h.data, c.data, w_t.data
+            gh = gh.data if gh is not None else None
+            gc = gc.data if gc is not None else None
+            cat_ = _cat_arrays
+        else:
+            acts = _lstm_acts(gx, h, c, w_t)
+            cat_ = _cat_tensors
+        gh = _zeros_like(c, first) if gh is None else gh
+        gc = _zeros_like(c, first) if gc is None else gc
+        return _finish(_lstm_vjp(cat_, *acts, c, h, w_t, gh, gc, ctx.needs_input_grad),
+                       first)
+
+
+def _check_step(op: str, gates: int, gates_x: Tensor, states: tuple, weight: Tensor) -> int:
+    H = states[0].shape[-1]
+    lead = gates_x.shape[:-1]
+    if gates_x.shape[-1] != gates * H or any(s.shape != lead + (H,) for s in states) \
+            or weight.shape != (gates * H, H):
+        raise ShapeError(
+            f"{op}: expected gates_x (..., {gates}*H), states (..., H) with the same leading "
+            f"shape and weight_hh ({gates}*H, H); got gates_x {tuple(gates_x.shape)}, states "
+            f"{[tuple(s.shape) for s in states]}, weight_hh {tuple(weight.shape)}")
+    return H
+
+
+@register(name="lstm_step")
+def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor) -> tuple:
+    """One LSTM time step from precomputed input gates; returns ``(h', c')``.
+
+    `gates_x` is ``x @ weight_ih.T + bias_ih + bias_hh`` (shape (..., 4H), gate order
+    i, f, g, o), `h` and `c` are (..., H), `weight_hh` is (4H, H) (PyTorch's layout):
+        i, f, g, o = split(gates_x + h @ weight_hh.T);  c' = s(f) c + s(i) tanh(g);
+        h' = s(o) tanh(c')
+    """
+    _check_step("lstm_step", 4, gates_x, (h, c), weight_hh)
+    return apply(LSTMStep, gates_x, h, c, weight_hh.T)
+
+
+# ---- GRU -------------------------------------------------------------------------------
+
+def _gru_vjp(cat_, r, z, n, hn, h, w_t, gh, need: tuple) -> tuple:
+    """Gradients of one GRU step for inputs (gates_x, h, w_t, b_hh).
+
+    With hg = h w_t + b_hh, r = s(x_r + hg_r), z = s(x_z + hg_z),
+    n = tanh(x_n + r hg_n), h' = n + z (h - n):
+        dn = gh (1-z)(1-n^2),  dz = gh (h-n) z(1-z),  dr = dn hg_n r(1-r)
+        dgates_x = [dr, dz, dn],  dhg = [dr, dz, dn r]
+        dh = gh z + dhg w_t^T,  dw_t = h^T dhg,  db_hh = sum dhg
+    """
+    H = n.shape[-1]
+    dnp = gh * (1 - z) * (1 - n * n)
+    dzp = gh * (h - n) * z * (1 - z)
+    drp = dnp * hn * r * (1 - r)
+    dhg = cat_([drp, dzp, dnp * r])
+    flat = dhg.reshape(-1, 3 * H)
+    return (cat_([drp, dzp, dnp]) if need[0] else None,
+            gh * z + dhg @ w_t.T if need[1] else None,
+            h.reshape(-1, H).T @ flat if need[2] else None,
+            flat.sum(0) if need[3] else None)
+
+
+def _gru_acts(gx: Tensor, h: Tensor, w_t: Tensor, b: Tensor | None) -> tuple:
+    """r, z, n and the hidden part of n's pre-activation as differentiable Tensor ops."""
+    H = h.shape[-1]
+    hg = h @ w_t if b is None else h @ w_t + b
+    r = sigmoid(gx[..., :H] + hg[..., :H])
+    z = sigmoid(gx[..., H:2 * H] + hg[..., H:2 * H])
+    hn = hg[..., 2 * H:]
+    return r, z, tanh(gx[..., 2 * H:] + r * hn), hn
+
+
+class GRUStep(Op):
+    """One GRU step, gate order (r, z, n) as in PyTorch, b_hh inside the reset gate:
+    hg = h w_t + b_hh;  r, z = sigma(x_rz + hg_rz);  n = tanh(x_n + r hg_n);
+    h' = (1 - z) n + z h."""
+    name = "GRUStep"
+
+    @staticmethod
+    def forward(ctx, gx, h, w_t, b):
+        H = h.shape[-1]
+        hg = h @ w_t
+        if b is not None:
+            hg += b
+        rz = gx[..., :2 * H] + hg[..., :2 * H]
+        _sigmoid_(rz)
+        hn = hg[..., 2 * H:]
+        n = rz[..., :H] * hn
+        n += gx[..., 2 * H:]
+        np.tanh(n, out=n)
+        out = h - n
+        out *= rz[..., H:]
+        out += n
+        ctx.save(rz, n, hn)
+        return out
+
+    @staticmethod
+    def backward(ctx, gh):
+        gx, h, w_t, b = ctx.inputs
+        first = not STATE.enabled  # backward not recorded: vjp on saved ndarrays
+        if first:
+            rz, n, hn = ctx.extra
+            H = n.shape[-1]
+            acts = (rz[..., :H], rz[..., H:], n, hn)
+            h, w_t, gh = h.data, w_t.data, gh.data
+            cat_ = _cat_arrays
+        else:
+            acts = _gru_acts(gx, h, w_t, b)
+            cat_ = _cat_tensors
+        return _finish(_gru_vjp(cat_, *acts, h, w_t, gh, ctx.needs_input_grad), first)
+
+
+@register(name="gru_step")
+def gru_step(gates_x: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None = None) -> Tensor:
+    """One GRU time step from precomputed input gates; returns h'.
+
+    `gates_x` is ``x @ weight_ih.T + bias_ih`` (shape (..., 3H), gate order r, z, n),
+    `h` is (..., H), `weight_hh` (3H, H) and `bias_hh` (3H,) or None.  PyTorch's GRU:
+        r = s(x_r + W_hr h + b_hr),  z = s(x_z + W_hz h + b_hz),
+        n = tanh(x_n + r (W_hn h + b_hn)),  h' = (1 - z) n + z h
+    """
+    H = _check_step("gru_step", 3, gates_x, (h,), weight_hh)
+    if bias_hh is not None and bias_hh.shape != (3 * H,):
+        raise ShapeError(f"gru_step: bias_hh must have shape ({3 * H},), got "
+                         f"{tuple(bias_hh.shape)}")
+    return apply(GRUStep, gates_x, h, weight_hh.T, bias_hh)

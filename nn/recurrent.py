@@ -1,0 +1,458 @@
+"""Recurrent layers: `RNN` (tanh or relu), `LSTM`, `GRU` and the single-step cells
+`RNNCell`, `LSTMCell`, `GRUCell`.
+
+Parameter names, shapes, gate orders and default initialization are PyTorch's
+(``weight_ih_l{k}`` (G*H, in), ``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}``,
+``bias_hh_l{k}``, suffix ``_reverse`` for the backward direction; gates i, f, g, o for
+LSTM and r, z, n for GRU; every parameter uniform in (-1/sqrt(H), 1/sqrt(H))), so a
+state_dict moves between the two and gives the same outputs.
+
+How a layer runs, for each layer and direction:
+
+1. the inputs of all T time steps are projected in one matmul, (T*B, in) @ (in, G*H);
+2. one op splits that into T views (B, G*H);
+3. each time step is one fused node (`F.lstm_step`, `F.gru_step`; the tanh/relu RNN
+   step is a matmul, an add and the activation);
+4. one cat joins the T step outputs.
+
+The backward through time is the engine's own: it walks those nodes in reverse.
+
+Variable-length batches: ``forward(input, hx, lengths=...)`` takes the true length of
+each sequence (B ints, 0 <= length <= T) of a padded batch.  Steps at or past a
+sequence's length leave its state unchanged, so ``h_n`` (and ``c_n``) is the state after
+its last real step (for the reverse direction: the state after reading the real steps
+backwards from the last one), and the padded rows of ``output`` are zero, as with
+PyTorch's packed sequences.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, no_grad
+from autograd.graph import ShapeError, apply
+from autograd.ops.elementwise import relu, tanh, where
+from autograd.ops.shape import cat, reshape, split, stack, transpose
+from autograd.random import generator
+from autograd.tensor import wrap
+
+from .functional.recurrent import GRUStep, LSTMStep
+from .module import Module, Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _reset_uniform(module: Module, hidden_size: int) -> None:
+    """PyTorch's default: every parameter uniform in (-1/sqrt(H), 1/sqrt(H))."""
+    stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    rng = generator()
+    with no_grad():
+        for p in module.parameters():
+            p.data[...] = rng.uniform(-stdv, stdv, p.shape)
+
+
+def _check_sizes(name: str, input_size: int, hidden_size: int) -> None:
+    for what, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
+
+
+def _check_float(name: str, input: Any) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
+
+
+def _lengths_mask(name: str, lengths: Any, T: int, B: int, batched: bool) -> np.ndarray | None:
+    """(T, B) bool: step t of sequence b is real.  None when every sequence is full."""
+    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    if not batched and arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: lengths must be integers, got dtype {arr.dtype}")
+    if arr.shape != (B,):
+        raise ShapeError(f"{name}: lengths must hold one length per sequence, shape ({B},), "
+                         f"got shape {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() > T):
+        raise ValueError(f"{name}: lengths must lie in [0, {T}] (the padded sequence "
+                         f"length), got {arr.tolist()}")
+    if (arr == T).all():
+        return None
+    return np.arange(T)[:, None] < arr[None, :]
+
+
+class RNNBase(Module):
+    """Shared machinery of `RNN`, `LSTM` and `GRU` (see the module docstring)."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        name = "RNN" if mode.startswith("RNN") else mode
+        _check_sizes(name, input_size, hidden_size)
+        if not isinstance(num_layers, (int, np.integer)) or num_layers <= 0:
+            raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, "
+                          f"so non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}")
+        if device not in (None, "cpu"):
+            raise ValueError(f"{name}: only device='cpu' exists here, got {device!r}")
+        self.mode = mode
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.num_layers, self.bias = int(num_layers), bool(bias)
+        self.batch_first, self.dropout = bool(batch_first), float(dropout)
+        self.bidirectional = bool(bidirectional)
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        gates = _GATES[mode] * hidden_size
+        dirs = 2 if bidirectional else 1
+        self._flat_weights_names: list = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else hidden_size * dirs
+            for d in range(dirs):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                shapes = {f"weight_ih{sfx}": (gates, layer_in),
+                          f"weight_hh{sfx}": (gates, hidden_size)}
+                if bias:
+                    shapes.update({f"bias_ih{sfx}": (gates,), f"bias_hh{sfx}": (gates,)})
+                for pname, shape in shapes.items():
+                    setattr(self, pname, Parameter(np.zeros(shape, dtype)))
+                self._flat_weights_names.append(tuple(shapes) if bias else
+                                                tuple(shapes) + (None, None))
+        self.reset_parameters()
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter uniform in (-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        _reset_uniform(self, self.hidden_size)
+
+    def flatten_parameters(self) -> None:
+        """No-op (PyTorch compacts cuDNN weights here); present so PyTorch code runs."""
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    # ---- input checks -------------------------------------------------------------
+    def _time_major(self, input: Tensor) -> tuple:
+        """(x as (T*B, in), T, B, batched) after checking the input's rank and size."""
+        _check_float(self._name, input)
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{self._name}: Expected input to be 2D or 3D, got "
+                             f"{input.ndim}D input instead (shape {tuple(input.shape)})")
+        if input.shape[-1] != self.input_size:
+            raise ShapeError(f"{self._name}: input.size(-1) must be equal to input_size. "
+                             f"Expected {self.input_size}, got {input.shape[-1]} (input "
+                             f"shape {tuple(input.shape)})")
+        if input.ndim == 2:
+            return input, input.shape[0], 1, False
+        x = transpose(input, 0, 1) if self.batch_first else input
+        T, B = x.shape[:2]
+        return reshape(x, T * B, self.input_size), T, B, True
+
+    def _states(self, hx: Any, B: int, batched: bool, dtype: np.dtype) -> list:
+        """Initial states per layer and direction: a list of tuples of (B, H) tensors."""
+        n_state = 2 if self.mode == "LSTM" else 1
+        k = self.num_layers * (2 if self.bidirectional else 1)
+        if hx is None:
+            zero = wrap(np.zeros((B, self.hidden_size), dtype))
+            return [(zero,) * n_state] * k
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0), got "
+                                f"{type(hx).__name__}")
+            hs = tuple(hx)
+        else:
+            hs = (hx,)
+        want_dim = 3 if batched else 2
+        for h in hs:
+            if not isinstance(h, Tensor):
+                raise TypeError(f"{self._name}: hx must hold Tensors, got {type(h).__name__}")
+            if h.ndim != want_dim:
+                kind = "batched 3-D" if batched else "unbatched 2-D"
+                raise ShapeError(f"{self._name}: For {kind} input, hx should also be "
+                                 f"{want_dim}-D but got {h.ndim}-D tensor (shape "
+                                 f"{tuple(h.shape)})")
+        want = (k, B, self.hidden_size) if batched else (k, self.hidden_size)
+        for j, h in enumerate(hs):
+            if tuple(h.shape) != want:
+                which = f"hidden[{j}]" if n_state == 2 else "hidden"
+                raise ShapeError(f"{self._name}: Expected {which} size {want}, got "
+                                 f"{list(h.shape)}")
+        if not batched:
+            hs = tuple(reshape(h, k, 1, self.hidden_size) for h in hs)
+        per = [split(h, 1, 0) for h in hs]   # one op per state tensor
+        return [tuple(reshape(p[i], B, self.hidden_size) for p in per) for i in range(k)]
+
+    # ---- the computation ----------------------------------------------------------
+    def forward(self, input: Tensor, hx: Any = None, *, lengths: Any = None) -> tuple:
+        """Run the layers over a sequence.
+
+        input: (T, B, input_size), (B, T, input_size) with batch_first, or unbatched
+        (T, input_size).  hx: initial state(s) (num_layers * num_directions, B, H)
+        ((..., H) unbatched), zeros when None; for LSTM a tuple (h_0, c_0).
+        lengths: optional true length of each sequence, B ints (see the module
+        docstring).  Returns ``output, h_n`` (``output, (h_n, c_n)`` for LSTM) with
+        output (T, B, num_directions * H) in the input's layout.
+        """
+        x, T, B, batched = self._time_major(input)
+        states = self._states(hx, B, batched, x.dtype)
+        keep = None if lengths is None else _lengths_mask(self._name, lengths, T, B, batched)
+        dirs = 2 if self.bidirectional else 1
+        finals = []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                out, final = self._direction(x, T, B, k, states[k], keep, reverse=d == 1)
+                outs.append(out)
+                finals.append(final)
+            x = outs[0] if dirs == 1 else cat(outs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                p = self.dropout
+                mask = (generator().random(x.shape) >= p) / (1.0 - p) if p < 1 else 0.0
+                x = x * np.asarray(mask, dtype=x.dtype)
+        if keep is not None:  # padded steps hold the carried state: zero them
+            x = x * keep.reshape(T * B, 1).astype(x.dtype)
+        if batched:
+            x = reshape(x, T, B, dirs * self.hidden_size)
+            if self.batch_first:
+                x = transpose(x, 0, 1)
+        n_state = len(finals[0])
+        h_n = [stack([f[j] for f in finals], 0) for j in range(n_state)]
+        if not batched:
+            h_n = [reshape(h, len(finals), self.hidden_size) for h in h_n]
+        return (x, tuple(h_n)) if self.mode == "LSTM" else (x, h_n[0])
+
+    def _direction(self, x: Tensor, T: int, B: int, k: int, state: tuple,
+                   keep: np.ndarray | None, reverse: bool) -> tuple:
+        """One layer in one direction: (outputs (T*B, H), final state tuple)."""
+        w_ih, w_hh, b_ih, b_hh = (getattr(self, n) if n else None
+                                  for n in self._flat_weights_names[k])
+        gx = x @ w_ih.T
+        if b_ih is not None:
+            # LSTM and RNN add both biases before the nonlinearity, so fold them in
+            # once; GRU's b_hh sits inside the reset gate product and stays in the step.
+            gx = gx + (b_ih if self.mode == "GRU" else b_ih + b_hh)
+        xs = split(gx, B, 0)
+        w_t = w_hh.T
+        mode = self.mode
+        act = relu if mode == "RNN_RELU" else tanh
+        hs: list = [None] * T
+        state = tuple(state)
+        for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            if mode == "LSTM":
+                new = apply(LSTMStep, xs[t], state[0], state[1], w_t)
+            elif mode == "GRU":
+                new = (apply(GRUStep, xs[t], state[0], w_t, b_hh),)
+            else:
+                new = (act(xs[t] + state[0] @ w_t),)
+            if keep is not None and not keep[t].all():
+                k_t = keep[t][:, None]
+                new = tuple(where(k_t, n, s) for n, s in zip(new, state))
+            state = new
+            hs[t] = new[0]
+        return cat(hs, 0), state
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
+
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False)``; ``forward(input, hx=None,
+    *, lengths=None)`` returns ``output, h_n`` (see `RNNBase.forward`).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' "
+                             f"or 'relu'.")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory (gate order i, f, g, o):
+        i, f, g, o = s(.), s(.), tanh(.), s(.) of x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh
+        c_t = f c_{t-1} + i g,   h_t = o tanh(c_t)
+
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``; ``forward(input, hx=None, *, lengths=None)``
+    with hx = (h_0, c_0) returns ``output, (h_n, c_n)`` (see `RNNBase.forward`).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None) -> None:
+        if proj_size:
+            raise NotImplementedError("LSTM: proj_size (projected hidden states) is not "
+                                      "supported")
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit (gate order r, z, n):
+        r = s(W_ir x + b_ir + W_hr h + b_hr),  z = s(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r (W_hn h + b_hn)),  h_t = (1 - z) n + z h_{t-1}
+
+    ``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``; ``forward(input, hx=None, *, lengths=None)``
+    returns ``output, h_n`` (see `RNNBase.forward`).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, device, dtype)
+
+
+# ---- cells ------------------------------------------------------------------------------
+
+class RNNCellBase(Module):
+    """Shared machinery of the single-step cells: parameters ``weight_ih`` (G*H, in),
+    ``weight_hh`` (G*H, H), ``bias_ih`` and ``bias_hh`` (G*H,)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        _check_sizes(type(self).__name__, input_size, hidden_size)
+        if device not in (None, "cpu"):
+            raise ValueError(f"{type(self).__name__}: only device='cpu' exists here, got "
+                             f"{device!r}")
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        g = num_chunks * hidden_size
+        self.weight_ih = Parameter(np.zeros((g, input_size), dtype))
+        self.weight_hh = Parameter(np.zeros((g, hidden_size), dtype))
+        if bias:
+            self.bias_ih = Parameter(np.zeros(g, dtype))
+            self.bias_hh = Parameter(np.zeros(g, dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter uniform in (-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        _reset_uniform(self, self.hidden_size)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def _check(self, input: Tensor, hx: Any, n_state: int) -> tuple:
+        """The state tensors (zeros when hx is None) after checking every shape."""
+        name = type(self).__name__
+        _check_float(name, input)
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D "
+                             f"instead (shape {tuple(input.shape)})")
+        if input.shape[-1] != self.input_size:
+            raise ShapeError(f"{name}: input has inconsistent input_size: got "
+                             f"{input.shape[-1]} expected {self.input_size} (input shape "
+                             f"{tuple(input.shape)})")
+        want = input.shape[:-1] + (self.hidden_size,)
+        if hx is None:
+            zero = wrap(np.zeros(want, input.dtype))
+            return (zero,) * n_state
+        hs = tuple(hx) if n_state == 2 else (hx,)
+        if n_state == 2 and (not isinstance(hx, (tuple, list)) or len(hs) != 2):
+            raise TypeError(f"{name}: hx must be a tuple (h_0, c_0)")
+        for j, h in enumerate(hs):
+            if not isinstance(h, Tensor):
+                raise TypeError(f"{name}: hx must hold Tensors, got {type(h).__name__}")
+            if tuple(h.shape) != want:
+                which = f"hidden[{j}]" if n_state == 2 else "hidden"
+                raise ShapeError(f"{name}: Expected {which} of shape {want} for input of "
+                                 f"shape {tuple(input.shape)}, got {tuple(h.shape)}")
+        return hs
+
+
+class RNNCell(RNNCellBase):
+    """One Elman step: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu.
+    ``forward(input, hx=None)``: input (B, in) or (in,), returns h' (B, H) or (H,)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' "
+                             f"or 'relu'.")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """h' for one step (zeros as h when hx is None)."""
+        (h,) = self._check(input, hx, 1)
+        pre = input @ self.weight_ih.T + h @ self.weight_hh.T
+        if self.bias:
+            pre = pre + (self.bias_ih + self.bias_hh)
+        return relu(pre) if self.nonlinearity == "relu" else tanh(pre)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step (gates i, f, g, o; see `LSTM`).  ``forward(input, hx=None)`` with
+    hx = (h, c) returns (h', c'), each (B, H) or (H,) for unbatched input."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        """(h', c') for one step (zeros as state when hx is None)."""
+        h, c = self._check(input, hx, 2)
+        gx = input @ self.weight_ih.T
+        if self.bias:
+            gx = gx + (self.bias_ih + self.bias_hh)
+        return apply(LSTMStep, gx, h, c, self.weight_hh.T)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step (gates r, z, n; see `GRU`).  ``forward(input, hx=None)`` returns h',
+    (B, H) or (H,) for unbatched input."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        """h' for one step (zeros as h when hx is None)."""
+        (h,) = self._check(input, hx, 1)
+        gx = input @ self.weight_ih.T
+        if self.bias:
+            gx = gx + self.bias_ih
+        return apply(GRUStep, gx, h, self.weight_hh.T, self.bias_hh)
