@@ -32,8 +32,8 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike,
         if not isinstance(v, np.ndarray):
             raise TypeError(f"nn.save: value for {k!r} is a {type(v).__name__}; expected a "
                             f"Tensor or ndarray")
-        # safetensors stores C-ordered bytes; every entry gets its own copy of the data.
-        arrays[k] = np.ascontiguousarray(v)
+        # safetensors stores C-ordered bytes (np.ascontiguousarray would turn 0-d into 1-d)
+        arrays[k] = v if v.flags.c_contiguous else v.copy(order="C")
     if metadata is not None:
         metadata = {str(k): str(v) for k, v in metadata.items()}
     from safetensors.numpy import save_file
