@@ -7,7 +7,20 @@ from . import data, init, utils  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, LayerNorm,
                      Linear)
 from .serialization import load, save
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .conv import Conv1d, Conv2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from .activation import (ELU, GELU, ISRU, ArcTan, BinaryStep, Identity, LeakyReLU, LogSoftmax,
+                         PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                   NLLLoss)
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional"]
 __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
             "Flatten", "init", "utils", "data", "save", "load"]
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
+            "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep"]
+__all__ += ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+            "BCEWithLogitsLoss"]
