@@ -24,6 +24,7 @@ from .ops.inplace import bump_version
 from .ops.reduce import MaxResult
 from .random import manual_seed
 from .tensor import Tensor, from_numpy, tensor
+from .viz import draw_graph, to_dot
 
 __version__ = "0.1.0"
 
@@ -35,7 +36,8 @@ for _name, _fn in REGISTRY.items():
 del _this, _name, _fn
 
 __all__ = sorted(
-    ["Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
+    ["to_dot", "draw_graph",
+     "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
      "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "bump_version",
      "float16", "float32", "float64", "int32", "int64", "uint8", "bool_",

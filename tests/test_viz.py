@@ -1,0 +1,545 @@
+"""Graph pictures: `autograd.to_dot` / `autograd.draw_graph`.
+
+The DOT text is parsed back with a small parser below and compared with the graph the
+engine recorded, walked independently here: one DOT node per recorded node and per
+leaf that requires grad, one DOT edge per dependency (non-None entry of ``node.next``).
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+from autograd import viz
+from autograd.graph import Node
+
+HAS_DOT = shutil.which("dot") is not None
+
+
+# ---- a small DOT parser ----------------------------------------------------------------
+
+def _tokens(src: str) -> list:
+    """Identifiers, quoted strings, <HTML> strings (nested <>), punctuation, '->'."""
+    out, i, n = [], 0, len(src)
+    while i < n:
+        c = src[i]
+        if c.isspace():
+            i += 1
+        elif src.startswith("->", i):
+            out.append("->")
+            i += 2
+        elif c in "{}[];,=":
+            out.append(c)
+            i += 1
+        elif c == '"':
+            j = i + 1
+            while src[j] != '"':
+                j += 2 if src[j] == "\\" else 1
+            out.append(("str", src[i + 1:j].replace('\\"', '"').replace("\\\\", "\\")))
+            i = j + 1
+        elif c == "<":
+            depth, j = 0, i
+            while True:
+                if src[j] == "<":
+                    depth += 1
+                elif src[j] == ">":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(("html", src[i + 1:j]))
+            i = j + 1
+        else:
+            m = re.match(r"[A-Za-z0-9_.]+", src[i:])
+            assert m, f"unexpected character {src[i]!r} at {i}"
+            out.append(m.group())
+            i += len(m.group())
+    return out
+
+
+def _text(v) -> str:
+    """An attribute value as plain text (HTML labels lose their tags)."""
+    if isinstance(v, tuple) and v[0] == "html":
+        return html.unescape(re.sub(r"<[^>]*>", "", v[1].replace("<br/>", "\n")))
+    return v[1] if isinstance(v, tuple) else v
+
+
+class Dot:
+    """nodes {id: {attr: text, "cluster": id}}, edges [(src, dst, attrs)],
+    clusters {id: {"label": text, "parent": id}}."""
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.nodes, self.edges, self.clusters = {}, [], {}
+        toks = _tokens(src)
+        assert toks[:2] == ["digraph", "{"], toks[:3]
+        stack, i = [None], 2
+        while i < len(toks):
+            t = toks[i]
+            if t == "}":
+                stack.pop()
+                i += 1
+            elif t == "subgraph":
+                name = toks[i + 1]
+                assert toks[i + 2] == "{"
+                self.clusters[name] = {"parent": stack[-1], "label": ""}
+                stack.append(name)
+                i += 3
+            elif t in ("graph", "node", "edge"):
+                _, i = self._attrs(toks, i + 1)
+            elif toks[i + 1] == "=":
+                self.clusters[stack[-1]][t] = _text(toks[i + 2])
+                i += 3
+            elif toks[i + 1] == "->":
+                attrs, j = self._attrs(toks, i + 3)
+                self.edges.append((t, toks[i + 2], attrs))
+                i = j
+            else:
+                attrs, i = self._attrs(toks, i + 1)
+                assert t not in self.nodes, f"node {t} defined twice"
+                attrs["cluster"] = stack[-1]
+                self.nodes[t] = attrs
+            while i < len(toks) and toks[i] == ";":
+                i += 1
+        assert stack == [], "unbalanced braces"
+
+    @staticmethod
+    def _attrs(toks: list, i: int) -> tuple[dict, int]:
+        attrs = {}
+        if i < len(toks) and toks[i] == "[":
+            i += 1
+            while toks[i] != "]":
+                if toks[i] == ",":
+                    i += 1
+                    continue
+                attrs[toks[i]] = _text(toks[i + 2])
+                i += 3
+            i += 1
+        return attrs, i
+
+    def labels(self) -> list:
+        return [a.get("label", "") for a in self.nodes.values()]
+
+    def node_with(self, text: str) -> dict:
+        found = [a for a in self.nodes.values() if text in a.get("label", "")]
+        assert len(found) == 1, f"{len(found)} nodes contain {text!r}: {self.labels()}"
+        return found[0]
+
+    def cluster_names(self) -> dict:
+        """{qualified module name: parent module name or None}."""
+        by_id = {k: v["label"].split(" · ")[0] for k, v in self.clusters.items()}
+        return {by_id[k]: (by_id[v["parent"]] if v["parent"] else None)
+                for k, v in self.clusters.items()}
+
+
+def engine_counts(*roots) -> tuple[int, int]:
+    """(recorded nodes + leaves that require grad, dependencies), walked independently."""
+    nodes, leaves, n_edges = set(), set(), 0
+    stack = []
+    for r in roots:
+        if r.grad_fn is None:
+            leaves.add(id(r))
+        elif r.grad_fn not in nodes:
+            nodes.add(r.grad_fn)
+            stack.append(r.grad_fn)
+    while stack:
+        node = stack.pop()
+        for e in node.next:
+            if e is None:
+                continue
+            n_edges += 1
+            target = e[0] if isinstance(e, tuple) else e
+            if isinstance(target, Node):
+                if target not in nodes:
+                    nodes.add(target)
+                    stack.append(target)
+            else:
+                leaves.add(id(target))
+    return len(nodes) + len(leaves), n_edges
+
+
+def check_counts(dot: Dot, *roots) -> None:
+    n_vertices, n_edges = engine_counts(*roots)
+    assert len(dot.nodes) == n_vertices
+    assert len(dot.edges) == n_edges
+    for src, dst, _ in dot.edges:
+        assert src in dot.nodes and dst in dot.nodes
+
+
+# ---- small models built from autograd ops ----------------------------------------------
+
+class Lin(nn.Module):
+    """y = x W^T + b (our own, so these tests do not depend on nn.Linear)."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(ag.randn(n_out, n_in) * float(n_in ** -0.5))
+        self.bias = nn.Parameter(ag.zeros(n_out))
+
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class Relu(nn.Module):
+    def forward(self, x):
+        return x.relu()
+
+
+class Conv(nn.Module):
+    """A valid 3x3 convolution written with slicing, stack and einsum."""
+
+    def __init__(self, c_in: int, c_out: int, k: int = 3) -> None:
+        super().__init__()
+        self.k = k
+        self.weight = nn.Parameter(ag.randn(c_out, c_in, k, k) * 0.2)
+        self.bias = nn.Parameter(ag.zeros(c_out, 1, 1))
+
+    def forward(self, x):
+        k, (h, w) = self.k, x.shape[2:]
+        patches = ag.stack([x[:, :, i:h - k + 1 + i, j:w - k + 1 + j]
+                            for i in range(k) for j in range(k)], 2)
+        wk = self.weight.reshape(self.weight.shape[0], self.weight.shape[1], k * k)
+        return ag.einsum("nckhw,ock->nohw", patches, wk) + self.bias
+
+
+class CNN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(Conv(1, 4), Relu(), Conv(4, 4), Relu())
+        self.head = Lin(4 * 2 * 2, 3)
+
+    def forward(self, x):
+        return self.head(self.features(x).reshape(x.shape[0], -1))
+
+
+class Cell(nn.Module):
+    """An LSTM cell: gates from two linear maps, chunked i, f, g, o."""
+
+    def __init__(self, n_in: int, n_hidden: int) -> None:
+        super().__init__()
+        self.ih = Lin(n_in, 4 * n_hidden)
+        self.hh = Lin(n_hidden, 4 * n_hidden)
+
+    def forward(self, x, state):
+        h, c = state
+        i, f, g, o = ag.chunk(self.ih(x) + self.hh(h), 4, 1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+
+
+class RNN(nn.Module):
+    def __init__(self, n_in: int, n_hidden: int) -> None:
+        super().__init__()
+        self.n_hidden = n_hidden
+        self.cell = Cell(n_in, n_hidden)
+
+    def forward(self, x):
+        h = c = ag.zeros(x.shape[0], self.n_hidden)
+        for t in range(x.shape[1]):
+            h, c = self.cell(x[:, t], (h, c))
+        return h
+
+
+class Seq(nn.Module):
+    def __init__(self, n_in: int = 3, n_hidden: int = 5) -> None:
+        super().__init__()
+        self.lstm = RNN(n_in, n_hidden)
+        self.head = Lin(n_hidden, 2)
+
+    def forward(self, x):
+        return self.head(self.lstm(x))
+
+
+def mlp():
+    return nn.Sequential(Lin(4, 16), Relu(), Lin(16, 3))
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    ag.manual_seed(0)
+
+
+# ---- structure: one node per tape entry and leaf, one edge per dependency ---------------
+
+def test_scalar_expression_micrograd_style():
+    x = ag.tensor(2.0, requires_grad=True)
+    b = ag.tensor(-1.0, requires_grad=True)
+    y = x * x * x + x * b
+    dot = Dot(ag.to_dot(y, params={"x": x, "b": b, "y": y}))
+    check_counts(dot, y)
+    assert "data 2" in dot.node_with("x\n")["label"]
+    assert "data 6" in dot.node_with("y = Add")["label"]   # 8 - 2
+    # x * x * x uses x three times: three edges from x's node
+    x_id = next(k for k, a in dot.nodes.items() if a["label"].startswith("x\n"))
+    assert sum(src == x_id for src, _, _ in dot.edges) == 4
+
+
+def test_mlp_names_shapes_and_clusters():
+    model = mlp()
+    x = ag.randn(8, 4)
+    out = model(x).sum()
+    for params in (model, dict(model.named_parameters())):
+        dot = Dot(ag.to_dot(out, params=params, collapse=False))
+        check_counts(dot, out)
+        for name, p in model.named_parameters():
+            label = dot.node_with(name + "\n")["label"]
+            assert f"({', '.join(map(str, p.shape))}) float32" in label
+        assert "(8, 16) float32" in dot.node_with("Relu")["label"]
+        names = dot.cluster_names()
+        assert {"0", "2"} <= set(names)
+        # each parameter sits in its module's cluster
+        w0 = dot.node_with("0.weight")
+        assert dot.clusters[w0["cluster"]]["label"] == "0 · Lin"
+    # the model names parameter-free modules too
+    assert set(Dot(ag.to_dot(out, params=model, collapse=False)).cluster_names()) == {
+        "0", "1", "2"}
+
+
+def test_nested_clusters_follow_qualified_names():
+    model = nn.Sequential()
+    model.encoder = nn.Sequential(Lin(4, 8), Relu())
+    model.decoder = nn.Sequential(Lin(8, 4))
+    out = model(ag.randn(2, 4)).sum()
+    dot = Dot(ag.to_dot(out, params=model, collapse=False))
+    check_counts(dot, out)
+    assert dot.cluster_names() == {"encoder": None, "encoder.0": "encoder",
+                                   "encoder.1": "encoder", "decoder": None,
+                                   "decoder.0": "decoder"}
+    assert dot.node_with("encoder.0.weight")["cluster"] is not None
+
+
+def test_cnn_like_graph():
+    model = CNN()
+    out = model(ag.randn(2, 1, 6, 6)).sum()
+    dot = Dot(ag.to_dot(out, params=model, collapse=False))
+    check_counts(dot, out)
+    assert set(dot.cluster_names()) == {"features", "features.0", "features.1",
+                                        "features.2", "features.3", "head"}
+    assert "(4, 1, 3, 3) float32" in dot.node_with("features.0.weight")["label"]
+    # the einsum's consumer (Add) keeps only its input shapes, not the tensors: no dtype
+    assert "Einsum\n(2, 4, 4, 4)" in "\n".join(dot.labels())
+
+
+def test_lstm_like_graph_and_collapse():
+    model = Seq()
+    out = model(ag.randn(2, 4, 3)).sum()
+    full = Dot(ag.to_dot(out, params=model, collapse=False))
+    check_counts(full, out)
+    assert set(full.cluster_names()) == {"lstm", "lstm.cell", "lstm.cell.ih",
+                                         "lstm.cell.hh", "head"}
+    by_module = Dot(ag.to_dot(out, params=model, collapse=True))
+    depth1 = Dot(ag.to_dot(out, params=model, collapse=1))
+    assert len(depth1.nodes) < len(by_module.nodes) < len(full.nodes)
+    # every step of the cell is one module: depth 1 leaves the lstm, the head and the sum
+    assert len(depth1.nodes) == 3
+    lstm = depth1.node_with("lstm · RNN")["label"]
+    n_ops = sum(1 for a in full.nodes.values() if a["cluster"] is not None
+                and full.clusters[a["cluster"]]["label"].startswith("lstm")
+                and not a["label"].startswith("lstm."))
+    assert f"{n_ops} ops" in lstm
+    n_params = sum(p.numel() for p in model.lstm.parameters())
+    assert f"{n_params:,} params" in lstm
+    # edges out of a collapsed module carry the shape that flows along them
+    assert any(e[2].get("label") == "(2, 5)" for e in depth1.edges)
+    # collapsing by name
+    named = Dot(ag.to_dot(out, params=model, collapse=["lstm.cell"]))
+    assert len(by_module.nodes) < len(named.nodes) < len(full.nodes)
+    assert "lstm.cell · Cell" in "\n".join(named.labels())
+
+
+def test_auto_collapse_keeps_big_models_readable():
+    model = nn.Sequential(*[nn.Sequential(Lin(8, 8), Relu(), Lin(8, 8), Relu())
+                            for _ in range(12)])
+    out = model(ag.randn(2, 8)).sum()
+    full = Dot(ag.to_dot(out, collapse=False))
+    assert len(full.nodes) > viz.AUTO_COLLAPSE_LIMIT
+    auto = Dot(ag.to_dot(out, params=model))
+    assert len(auto.nodes) <= viz.AUTO_COLLAPSE_LIMIT
+    assert "modules collapsed to depth" in auto.src
+    small = mlp()
+    o2 = small(ag.randn(2, 4)).sum()
+    assert "collapsed" not in ag.to_dot(o2, params=small)
+
+
+def test_shared_subexpression_drawn_once():
+    x = ag.randn(3, 4)
+    w = ag.randn(4, 2, requires_grad=True)
+    h = (x @ w).tanh()
+    y = (h * h).sum() + h.sum()
+    dot = Dot(ag.to_dot(y, params={"w": w, "h": h}))
+    check_counts(dot, y)
+    h_id = next(k for k, a in dot.nodes.items() if a["label"].startswith("h = Tanh"))
+    assert sum(src == h_id for src, _, _ in dot.edges) == 3
+
+
+def test_two_roots_and_nested_roots():
+    model = mlp()
+    out = model(ag.randn(5, 4))
+    loss1, loss2 = out.sum(), (out * out).mean()
+    dot = Dot(ag.to_dot(loss1, loss2, params=model, collapse=False))
+    check_counts(dot, loss1, loss2)
+    roots = [a for a in dot.nodes.values() if a["fillcolor"] == viz._STYLE["root"][0]]
+    assert len(roots) == 2
+    assert ag.to_dot((loss1, [loss2]), params=model) == ag.to_dot(loss1, loss2, params=model)
+
+
+def test_multi_output_edges_name_the_output():
+    x = ag.randn(4, 3, requires_grad=True)
+    a, b = ag.split(x, 2, 0)
+    y = (a * b).sum()
+    dot = Dot(ag.to_dot(y))
+    check_counts(dot, y)
+    assert sorted(e[2].get("label") for e in dot.edges if "label" in e[2]) == ["[0]", "[1]"]
+    assert "2 × (2, 3) float32" in dot.node_with("Split")["label"]
+
+
+# ---- big graphs ------------------------------------------------------------------------
+
+def test_deep_graph_does_not_recurse_and_max_nodes_truncates():
+    x = ag.tensor(1.0, requires_grad=True)
+    y = x
+    for i in range(100_000):
+        y = y * 1.0
+        if i == 19_999:
+            mid = y
+    dot = ag.to_dot(mid, collapse=False)
+    assert dot.count(" -> ") == 20_000 and dot.count("Mul") == 20_000
+    capped = Dot(ag.to_dot(y, max_nodes=50))
+    assert len(capped.nodes) == 51   # 50 kept and the note
+    note = capped.nodes["more"]["label"]
+    assert "99,951 more nodes" in note and "max_nodes=50" in note
+    assert "showing 50 of 100,001 nodes" in capped.src
+    assert [e for e in capped.edges if e[0] == "more"]
+
+
+# ---- gradients, NaN, saved buffers -----------------------------------------------------
+
+def test_show_grads_norms_and_nan_highlight():
+    x = ag.tensor([0.0, 1.0], requires_grad=True)
+    w = ag.tensor([2.0, 3.0], requires_grad=True)
+    y = ag.log(x) * w
+    loss = (y * y).sum()
+    dot = Dot(ag.to_dot(loss, params={"x": x, "w": w, "y": y}))
+    log = dot.node_with("Log")
+    assert log["color"] == viz._RED and log["fillcolor"] == "#ffcccc"   # it starts here
+    mul = dot.node_with("y = Mul")
+    assert mul["color"] == viz._RED and mul["fillcolor"] != "#ffcccc"   # passed on
+    assert dot.node_with("w\n")["color"] != viz._RED
+    loss.backward(retain_graph=True)
+    dot = Dot(ag.to_dot(loss, params={"x": x, "w": w}, show_grads=True))
+    assert "NaN/inf in grad" in dot.node_with("x\n")["label"]        # dx = w / x = inf
+    wl = dot.node_with("w\n")["label"]
+    assert "‖grad‖" in wl
+    # w.grad = log(x) = [-inf, 0]: its norm is inf and the leaf is red
+    assert dot.node_with("w\n")["color"] == viz._RED
+    v = ag.tensor([3.0, 4.0], requires_grad=True)
+    (v * 2.0).sum().backward()
+    assert "‖grad‖ 2.828" in Dot(ag.to_dot(v * 1.0, params={"v": v}, show_grads=True)
+                                 ).node_with("v\n")["label"]   # |(2, 2)| = 2.828
+
+
+def test_record_graph_keeps_shapes_values_and_modules_after_backward():
+    model = nn.Sequential()
+    model.encoder = nn.Sequential(Lin(4, 8), Relu())
+    model.out = Lin(8, 1)
+    original = ag.graph.record
+    with viz.record_graph():
+        assert ag.graph.record is not original
+        loss = ag.log(model(ag.randn(3, 4)).abs() * 0.0).sum()
+    assert ag.graph.record is original
+    loss.backward()                           # frees every saved input
+    dot = Dot(ag.to_dot(loss, collapse=False))   # no params: names from the stacks
+    assert set(dot.cluster_names()) == {"encoder", "encoder.0", "encoder.1", "out"}
+    assert "(3, 8) float32" in dot.node_with("Relu")["label"]
+    assert dot.node_with("Log")["fillcolor"] == "#ffcccc"
+    assert "data -inf" in dot.node_with("Sum")["label"]
+    plain = model(ag.randn(3, 4)).sum()
+    plain.backward()
+    # without record_graph, backward freed the saved tensors: no dtype, no value
+    assert "float32" not in Dot(ag.to_dot(plain, collapse=False)).node_with("Relu")["label"]
+
+
+def test_show_saved_bytes():
+    a = ag.randn(3, 4, requires_grad=True)
+    b = ag.randn(3, 4, requires_grad=True)
+    y = (a * b).sum()
+    dot = Dot(ag.to_dot(y, show_saved=True))
+    assert "saved 96 B" in dot.node_with("Mul")["label"]   # two float32 (3, 4) inputs
+    assert "saved 0 B" in dot.node_with("Sum")["label"]
+    assert "saved for backward: 96 B" in dot.src
+    y.backward()
+    assert "saved: freed" in Dot(ag.to_dot(y, show_saved=True)).node_with("Mul")["label"]
+
+
+# ---- arguments -------------------------------------------------------------------------
+
+def test_bad_arguments():
+    y = ag.randn(2, requires_grad=True).sum()
+    with pytest.raises(ValueError, match="rankdir"):
+        ag.to_dot(y, rankdir="XY")
+    with pytest.raises(ValueError, match="max_nodes"):
+        ag.to_dot(y, max_nodes=0)
+    with pytest.raises(TypeError, match="roots must be Tensors"):
+        ag.to_dot(y, 3)
+    with pytest.raises(ValueError, match="collapse depth"):
+        ag.to_dot(y, collapse=-1)
+    with pytest.raises(TypeError, match="params"):
+        ag.to_dot(y, params={"y": 1.0})
+    assert 'rankdir="LR"' in ag.to_dot(y, rankdir="LR")
+
+
+def test_show_shapes_off_and_leaf_root():
+    x = ag.randn(3, requires_grad=True)
+    y = (x * 2.0).sum()
+    assert "(3)" not in ag.to_dot(y, show_shapes=False)
+    dot = Dot(ag.to_dot(x, params={"x": x}))
+    assert len(dot.nodes) == 1 and not dot.edges
+
+
+# ---- rendering -------------------------------------------------------------------------
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+def test_render_svg_and_png(tmp_path):
+    model = CNN()
+    out = model(ag.randn(2, 1, 6, 6)).sum()
+    g = ag.draw_graph(out, params=model, collapse=False, show_saved=True)
+    n_nodes = len(Dot(g.source).nodes)
+    svg = g.render(tmp_path / "cnn", format="svg")
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    groups = [e for e in root.iter() if e.get("class") == "node"]
+    assert len(groups) == n_nodes
+    png = g.render(tmp_path / "cnn", format="png")
+    data = open(png, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+def test_jupyter_reprs():
+    x = ag.randn(3, requires_grad=True)
+    y = (x * 2.0).sum()
+    bundle = y._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(y)
+    assert "<svg" in bundle["image/svg+xml"] and "<details>" in bundle["text/html"]
+    assert "<svg" in y._repr_svg_()
+    assert x._repr_svg_() is None and set(x._repr_mimebundle_()) == {"text/plain"}
+    assert "image/svg+xml" in ag.draw_graph(y)._repr_mimebundle_()
+
+
+def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):
+    y = (ag.randn(3, requires_grad=True) * 2.0).sum()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    g = ag.draw_graph(y)
+    with pytest.raises(viz.DotNotFoundError, match="apt-get install graphviz"):
+        g.render(tmp_path / "g", format="svg")
+    with pytest.raises(viz.DotNotFoundError, match="Graphviz"):
+        g.pipe(format="svg")
+    assert "Graphviz" in g._repr_mimebundle_()["text/plain"]
+    assert set(y._repr_mimebundle_()) == {"text/plain"}
+    assert ag.to_dot(y).startswith("digraph {")
