@@ -374,9 +374,14 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
 
 # ---- binary classification ----------------------------------------------------------------
 
+# PyTorch's EPSILON in binary_cross_entropy_backward is a float32 constant.
+_BCE_EPS = float(np.float32(1e-12))
+
+
 class BinaryCrossEntropy(Op):
     """-(y log x + (1 - y) log(1 - x)) with each log clamped at -100 (PyTorch);
-    d/dx = (x - y) / max(x (1 - x), 1e-12),  d/dy = log(1 - x) - log(x) (clamped)."""
+    d/dx = (x - y) / max(x (1 - x), 1e-12),  d/dy = log(1 - x) - log(x) (not clamped:
+    +-inf at x = 0 or 1, as PyTorch's)."""
     name = "BinaryCrossEntropy"
 
     @staticmethod
@@ -390,10 +395,11 @@ class BinaryCrossEntropy(Op):
     def backward(ctx, g):
         x, y = ctx.inputs
         need_x, need_y = ctx.needs_input_grad
-        gx = g * (x - y) / ag.clamp(x * (1.0 - x), min=1e-12) if need_x else None
+        gx = g * (x - y) / ag.clamp(x * (1.0 - x), min=_BCE_EPS) if need_x else None
         gy = None
         if need_y:
-            gy = g * (ag.clamp(ag.log1p(-x), min=-100.0) - ag.clamp(ag.log(x), min=-100.0))
+            with np.errstate(divide="ignore"):   # log(0) = -inf is the answer there
+                gy = g * (ag.log1p(-x) - ag.log(x))
         return gx, gy
 
 
@@ -419,17 +425,23 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
                                      size_average: Any = None, reduce: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
-    """Sigmoid + binary cross entropy in the stable form
-    w ((1 - y) x + (1 + (pw - 1) y) softplus(-x)), exact for any |x|.
-    pos_weight (broadcast over the last dim, e.g. (C,)) weighs the positive term."""
+    """Sigmoid + binary cross entropy, -w (pw y log s(x) + (1 - y) log(1 - s(x))), in a
+    form without overflow or cancellation: with L = log(1 + e^-|x|),
+    loss = (1 - y) x + lw L for x >= 0 and -pw y x + lw L for x < 0, lw = 1 + (pw - 1) y.
+    pos_weight pw (broadcast over the last dim, e.g. (C,)) weighs the positive term."""
     op = "binary_cross_entropy_with_logits"
     reduction = _reduction(op, reduction, size_average, reduce)
     target = _pointwise_target(op, input, target, same_shape=True)
-    # threshold=inf: softplus in its overflow-free exact form for every x
-    sp = ag.softplus(-input, threshold=float("inf"))
-    if pos_weight is not None:
-        sp = sp * ((_as_tensor(pos_weight, input) - 1.0) * target + 1.0)
-    loss = (1.0 - target) * input + sp
+    # One mask for every piecewise term, so the one-sided derivatives at x = 0 add up
+    # to the true derivative (1 - y) - lw / 2.
+    pos = input.data >= 0
+    tail = ag.log1p(ag.exp(-ag.where(pos, input, -input)))
+    if pos_weight is None:
+        loss = ag.where(pos, (1.0 - target) * input, -target * input) + tail
+    else:
+        pw = _as_tensor(pos_weight, input)
+        loss = (ag.where(pos, (1.0 - target) * input, -pw * target * input)
+                + ((pw - 1.0) * target + 1.0) * tail)
     if weight is not None:
         loss = loss * _as_tensor(weight, input)
     return _reduce(loss, reduction)
