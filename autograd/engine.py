@@ -224,7 +224,7 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
             node = ready.pop()
             pending = run.pop(node)
             gs = _prepare(node, pending, run)
-            if needed is not None:
+            if needed is not None and gs is not None:
                 for idx, g in enumerate(gs):
                     if (node, idx) in targets and g is not None:
                         run.captured[(node, idx)] = g
