@@ -13,7 +13,8 @@ import numpy as np
 
 from .grad_mode import STATE
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 
 class detect_anomaly:
@@ -43,21 +44,32 @@ class detect_anomaly:
         return wrapper
 
 
-class set_detect_anomaly(detect_anomaly):
-    """Turn anomaly mode on or off (context manager)."""
+class set_detect_anomaly:
+    """Turn anomaly mode on or off at once (like PyTorch); as a context manager it
+    restores the previous mode on exit."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        super().__init__(check_nan)
-        self.mode = mode
+        self._prev = STATE.anomaly
+        self._prev_check = getattr(STATE, "check_nan", True)
+        STATE.anomaly = bool(mode)
+        STATE.check_nan = check_nan
 
     def __enter__(self) -> None:
-        super().__enter__()
-        STATE.anomaly = self.mode
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.anomaly = self._prev
+        STATE.check_nan = self._prev_check
 
 
 def is_anomaly_enabled() -> bool:
     """True inside detect_anomaly()."""
     return STATE.anomaly
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """True when anomaly mode also checks backward results for NaN/inf."""
+    return STATE.anomaly and getattr(STATE, "check_nan", True)
 
 
 def forward_site(node: Any) -> str:
@@ -69,7 +81,11 @@ def forward_site(node: Any) -> str:
 
 
 def check_backward(node: Any, grads: tuple) -> None:
-    """Raise if `node`'s backward returned NaN or inf (anomaly mode only)."""
+    """Raise if `node`'s backward returned NaN or inf (anomaly mode only).
+
+    The engine calls this right after each node's backward, so the first node whose
+    gradient is not finite is the one named, not one further down the graph.
+    """
     if not getattr(STATE, "check_nan", True):
         return
     for i, g in enumerate(grads):
@@ -80,5 +96,20 @@ def check_backward(node: Any, grads: tuple) -> None:
             what = "nan" if np.isnan(data).any() else "inf"
             raise RuntimeError(
                 f"Function '{node.name}Backward' returned {what} values in its {i}th output "
-                f"(the gradient for input {i}, shape {data.shape}).\n"
-                f"The forward call that created this op:\n{forward_site(node)}")
+                f"(the gradient for input {i} of {node.name.lower()}, shape "
+                f"{tuple(data.shape)}){_where(node, i, data)}.\n"
+                f"The forward call that created this op (most recent call last):\n"
+                f"{forward_site(node)}")
+
+
+def _where(node: Any, i: int, data: np.ndarray) -> str:
+    """', first at index (j,) where input i is v', when the node still has its inputs."""
+    idx = tuple(int(k) for k in np.argwhere(~np.isfinite(data))[0])
+    text = f", first at index {idx}" if idx else ""
+    try:
+        x = node.inputs[i]
+    except Exception:   # the op saved no inputs (or they are gone): the index must do
+        return text
+    if getattr(x, "shape", None) == data.shape:
+        text += f" where the input is {np.asarray(x.data)[idx].item()!r}"
+    return text
