@@ -18,6 +18,9 @@ from .creation import (arange, empty, empty_like, eye, full, full_like, linspace
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      is_floating_point, set_default_dtype, uint8)
 from .engine import backward, grad
+from . import functional  # noqa: F401  (autograd.functional.jacobian, ...)
+from .function import Function, once_differentiable
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import REGISTRY, Node, ShapeError
 from .ops.inplace import bump_version
@@ -35,8 +38,18 @@ for _name, _fn in REGISTRY.items():
         setattr(_this, _name, _fn)
 del _this, _name, _fn
 
+
+def __getattr__(name: str) -> object:
+    # autograd.testing needs Hypothesis (a test dependency), so it loads on first use
+    if name == "testing":
+        import importlib
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 __all__ = sorted(
     ["to_dot", "draw_graph",
+     "Function", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
+     "functional", "testing",
      "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
      "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "bump_version",
