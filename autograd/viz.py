@@ -547,7 +547,7 @@ def _shape_of(it: _Item, idx: int = 0) -> str:
 
 
 def _fmt_shape(shape: tuple) -> str:
-    return "()" if shape == () else "(" + ", ".join(str(s) for s in shape) + ")"
+    return "scalar" if shape == () else str(tuple(shape))
 
 
 _DTYPE_NAMES: dict = {}
@@ -661,7 +661,7 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
         g = _grad_of(it)
         if g is not None:
             lines.append(f"grad {_esc(_fmt_num(g.item()))}" if g.size == 1 else
-                         f"‖grad‖ {_esc(_fmt_num(np.linalg.norm(g.ravel())))}")
+                         f"|grad| {_esc(_fmt_num(np.linalg.norm(g.ravel())))}")
     if o.show_saved and not it.leaf:
         arrays = _saved_arrays(it.obj)
         lines.append(_small("saved: freed" if arrays is None else
@@ -681,7 +681,7 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
 def _group_label(v: _Vertex, mnames: dict, o: _Opts) -> tuple[str, dict]:
     qn = ".".join(v.cpath)
     cls = _class_at(v.cpath, mnames)
-    lines = [f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls else "")]
+    lines = [f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")]
     n_params = sum(it.obj.data.size for it in v.folded)
     info = f"{len(v.members)} op{'s' if len(v.members) != 1 else ''}"
     if v.folded:
@@ -696,7 +696,7 @@ def _group_label(v: _Vertex, mnames: dict, o: _Opts) -> tuple[str, dict]:
         gs = [g for g in (_grad_of(it) for it in v.folded) if g is not None]
         if gs:
             norm = float(np.sqrt(sum(float(np.vdot(g, g).real) for g in gs)))
-            lines.append(f"‖grad params‖ {_esc(_fmt_num(norm))}")
+            lines.append(f"|grad params| {_esc(_fmt_num(norm))}")
     if o.show_saved:
         arrays = [a for it in v.members for a in (_saved_arrays(it.obj) or ())]
         lines.append(_small(f"saved {_fmt_bytes(sum(a.nbytes for a in arrays))}"))
@@ -816,6 +816,8 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
             attrs["label"] = label
         if count > 1:
             attrs["penwidth"] = f"{min(1 + 0.4 * count, 4):.1f}"
+        if not (src.item is not None and src.item.leaf):
+            attrs["weight"] = "4"   # keep the main data path straight; leaves hang off it
         body.append(f"\t{src.id} -> {dst.id}" + (_attrs(attrs) if attrs else "") + "\n")
     if dropped:
         body.append("\tmore" + _attrs({
@@ -852,11 +854,13 @@ def _clusters(lines_of: dict, mnames: dict) -> list:
             continue
         if p:
             cls = _class_at(p, mnames)
-            label = f"<b>{_esc('.'.join(p))}</b>" + (f" · {_esc(cls)}" if cls else "")
+            qn = ".".join(p)
+            label = f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")
             fill = _CLUSTER_FILLS[(len(p) - 1) % len(_CLUSTER_FILLS)]
             body.append(f"\tsubgraph cluster_{counter} {{\n")
             for k, v in {"label": f"<{label}>", "style": "rounded,filled", "fillcolor": fill,
-                         "color": "#b8c2cc", "fontsize": "10", "labeljust": "l"}.items():
+                         "color": "#b8c2cc", "fontsize": "10", "labeljust": "l",
+                         "labelloc": "t"}.items():
                 body.append(f"\t{k}={v}\n" if k == "label" else f'\t{k}="{v}"\n')
             counter += 1
             stack.append(("close", p))

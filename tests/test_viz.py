@@ -289,7 +289,7 @@ def test_mlp_names_shapes_and_clusters():
         check_counts(dot, out)
         for name, p in model.named_parameters():
             label = dot.node_with(name + "\n")["label"]
-            assert f"({', '.join(map(str, p.shape))}) float32" in label
+            assert f"{tuple(p.shape)} float32" in label
         assert "(8, 16) float32" in dot.node_with("Relu")["label"]
         names = dot.cluster_names()
         assert {"0", "2"} <= set(names)
@@ -435,12 +435,12 @@ def test_show_grads_norms_and_nan_highlight():
     dot = Dot(ag.to_dot(loss, params={"x": x, "w": w}, show_grads=True))
     assert "NaN/inf in grad" in dot.node_with("x\n")["label"]        # dx = w / x = inf
     wl = dot.node_with("w\n")["label"]
-    assert "‖grad‖" in wl
+    assert "|grad|" in wl
     # w.grad = log(x) = [-inf, 0]: its norm is inf and the leaf is red
     assert dot.node_with("w\n")["color"] == viz._RED
     v = ag.tensor([3.0, 4.0], requires_grad=True)
     (v * 2.0).sum().backward()
-    assert "‖grad‖ 2.828" in Dot(ag.to_dot(v * 1.0, params={"v": v}, show_grads=True)
+    assert "|grad| 2.828" in Dot(ag.to_dot(v * 1.0, params={"v": v}, show_grads=True)
                                  ).node_with("v\n")["label"]   # |(2, 2)| = 2.828
 
 
@@ -497,7 +497,7 @@ def test_bad_arguments():
 def test_show_shapes_off_and_leaf_root():
     x = ag.randn(3, requires_grad=True)
     y = (x * 2.0).sum()
-    assert "(3)" not in ag.to_dot(y, show_shapes=False)
+    assert "(3,)" in ag.to_dot(y) and "(3,)" not in ag.to_dot(y, show_shapes=False)
     dot = Dot(ag.to_dot(x, params={"x": x}))
     assert len(dot.nodes) == 1 and not dot.edges
 

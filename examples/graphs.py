@@ -1,0 +1,75 @@
+"""Regenerate the graph pictures in examples/ (and the README): a scalar expression
+drawn micrograd style, and a small classifier clustered by module.
+
+    python examples/graphs.py            # writes examples/scalar_graph.svg, model_graph.svg
+    python examples/graphs.py --png DIR  # also PNG copies in DIR (for a quick look)
+
+Needs Graphviz's `dot` (`apt-get install graphviz`).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import autograd as ag
+import nn
+from autograd.viz import record_graph
+
+HERE = Path(__file__).resolve().parent
+
+
+def scalar_graph() -> ag.viz.GraphPicture:
+    """micrograd's neuron, o = tanh(x1 w1 + x2 w2 + b), after backward."""
+    x1, x2 = ag.tensor(2.0, requires_grad=True), ag.tensor(0.0, requires_grad=True)
+    w1, w2 = ag.tensor(-3.0, requires_grad=True), ag.tensor(1.0, requires_grad=True)
+    b = ag.tensor(6.8813735870195432, requires_grad=True)
+    with record_graph():     # keeps every value after backward frees the saved tensors
+        x1w1 = x1 * w1
+        x2w2 = x2 * w2
+        s = x1w1 + x2w2
+        n = s + b
+        o = ag.tanh(n)
+    named = dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+    for t in (x1w1, x2w2, s, n, o):
+        t.retain_grad()      # so the picture shows every intermediate gradient
+    o.backward()
+    return ag.draw_graph(o, params=named, show_grads=True, rankdir="LR")
+
+
+class Classifier(nn.Module):
+    """An MLP encoder and a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh())
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x: ag.Tensor) -> ag.Tensor:
+        return self.head(self.encoder(x))
+
+
+def model_graph() -> ag.viz.GraphPicture:
+    """The classifier and its loss, one cluster per module, after backward."""
+    ag.manual_seed(0)
+    model = Classifier()
+    x, y = ag.randn(32, 4), ag.randint(0, 3, (32,))
+    with record_graph():     # keeps shapes after backward frees the saved tensors
+        loss = nn.CrossEntropyLoss()(model(x), y)
+    loss.backward()
+    return ag.draw_graph(loss, params=model, show_grads=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--png", type=Path, help="also write PNG copies into this directory")
+    args = ap.parse_args()
+    for name, make in (("scalar_graph", scalar_graph), ("model_graph", model_graph)):
+        g = make()
+        path = g.render(HERE / name, format="svg", cleanup=True)
+        print("wrote", path)
+        if args.png:
+            print("wrote", g.render(args.png / name, format="png", cleanup=True))
+
+
+if __name__ == "__main__":
+    main()
