@@ -46,10 +46,11 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(".testing", __name__)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
+
 __all__ = sorted(
     ["to_dot", "draw_graph",
      "Function", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
-     "functional", "testing",
+     "functional",
      "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
      "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "bump_version",
