@@ -305,7 +305,8 @@ class Function:
         multi = type(result) is tuple
         outs = result if multi else (result,)
         if not record_it:
-            outs = tuple(wrap(o) if isinstance(o, np.ndarray) else o for o in outs)
+            outs = tuple(wrap(np.asarray(o)) if isinstance(o, (np.ndarray, np.generic))
+                         else o for o in outs)
             return outs if multi else outs[0]
         return _record(cls, ctx, args, outs, multi)
 
@@ -321,7 +322,7 @@ def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, multi: bool) 
     non_diff = {id(t) for t in ctx._non_differentiable}
     results, out_meta, out_ids = [], [], {}
     for i, o in enumerate(outs):
-        if isinstance(o, (Tensor, np.ndarray)):
+        if isinstance(o, (Tensor, np.ndarray, np.generic)):
             data = o.data if isinstance(o, Tensor) else np.asarray(o)
             diff = data.dtype.kind in "fc" and id(o) not in non_diff
             t = wrap(data, node if diff else None)
