@@ -42,7 +42,7 @@ from .tensor import Tensor
 
 __all__ = ["to_dot", "draw_graph", "record_graph", "GraphPicture", "DotNotFoundError"]
 
-AUTO_COLLAPSE_LIMIT = 120   # collapse="auto" collapses modules above this many vertices
+AUTO_COLLAPSE_LIMIT = 80    # collapse="auto" collapses modules above this many vertices
 REPR_MAX_NODES = 300        # cap for the Jupyter picture of a tensor
 
 _FONT = "Helvetica,Arial,sans-serif"
@@ -335,7 +335,8 @@ def _prefix_from_params(m: Any, pnames: dict) -> str | None:
     return None
 
 
-def _assign_paths(items: list, mnames: dict, pnames: dict, roots: list) -> None:
+def _assign_paths(items: list, mnames: dict, pnames: dict) -> None:
+    """Each item's module path; leaves' names and owning modules."""
     owned = {}
     for qn, m in mnames.values():
         for p in getattr(m, "_parameters", {}).values():
@@ -408,7 +409,34 @@ def _collapse_key(spec: Any) -> Any:
 
 
 def _group(items: list, key: Any) -> tuple[list, dict]:
-    """Vertices and {id(item): vertex} for collapse function `key` (None: no collapse)."""
+    """Vertices and {id(item): vertex} for collapse function `key` (None: no collapse).
+
+    The ops of one collapsed module become one vertex per connected piece (joined by
+    edges inside the module): a cell called at every step of a loop feeds itself, so
+    all steps are one vertex, while a ReLU module used twice apart is two.  A module's
+    own ops stay separate when its sub-modules are collapsed on their own."""
+    keys: dict = {}
+    if key is not None:
+        for it in items:
+            if not it.leaf:
+                g = key(it.path)
+                if g is not None:
+                    keys[id(it)] = g
+    inner = {g[:i] for g in set(keys.values()) for i in range(1, len(g))}
+    keys = {k: g for k, g in keys.items() if g not in inner}
+    parent: dict = {k: k for k in keys}
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = k = parent[parent[k]]
+        return k
+
+    for it in items:
+        g = keys.get(id(it))
+        if g is not None:
+            for src, _ in it.inputs:
+                if keys.get(id(src)) == g:
+                    parent[find(id(src))] = find(id(it))
     where: dict = {}
     verts: list = []
     groups: dict = {}
@@ -417,14 +445,14 @@ def _group(items: list, key: Any) -> tuple[list, dict]:
         if it.leaf:
             leaves.append(it)
             continue
-        g = key(it.path) if key is not None else None
+        g = keys.get(id(it))
         if g is None:
             v = _Vertex(it, it.path)
             verts.append(v)
         else:
-            v = groups.get(g)
+            v = groups.get(find(id(it)))
             if v is None:
-                v = groups[g] = _Vertex(None, g[:-1], g)
+                v = groups[find(id(it))] = _Vertex(None, g[:-1], g)
                 verts.append(v)
             v.members.append(it)
             v.root = v.root or it.root
@@ -678,9 +706,9 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
     return "<br/>".join(lines), attrs
 
 
-def _group_label(v: _Vertex, mnames: dict, o: _Opts) -> tuple[str, dict]:
+def _group_label(v: _Vertex, classes: dict, o: _Opts) -> tuple[str, dict]:
     qn = ".".join(v.cpath)
-    cls = _class_at(v.cpath, mnames)
+    cls = classes.get(qn, "")
     lines = [f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")]
     n_params = sum(it.obj.data.size for it in v.folded)
     info = f"{len(v.members)} op{'s' if len(v.members) != 1 else ''}"
@@ -711,14 +739,6 @@ def _group_label(v: _Vertex, mnames: dict, o: _Opts) -> tuple[str, dict]:
         lines.append(_small(f"NaN/inf in {bad}", _RED))
         attrs.update(color=_RED, penwidth="2.5", fillcolor="#ffcccc")
     return "<br/>".join(lines), attrs
-
-
-def _class_at(path: tuple, mnames: dict) -> str:
-    qn = ".".join(path)
-    for name, m in mnames.values():
-        if name == qn:
-            return type(m).__name__
-    return ""
 
 
 def _style(kind: str) -> dict:
@@ -769,7 +789,8 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
     model, pnames = _params(params)
     items = _collect(tensors)
     mnames = _name_modules(items, model, pnames)
-    _assign_paths(items, mnames, pnames, tensors)
+    _assign_paths(items, mnames, pnames)
+    classes = {qn: type(m).__name__ for qn, m in mnames.values()}
     notes = []
     if isinstance(collapse, str) and collapse == "auto":
         depth = _auto_depth(items)
@@ -804,12 +825,12 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
         if v.item is not None:
             label, attrs = _item_label(v.item, o)
         else:
-            label, attrs = _group_label(v, mnames, o)
+            label, attrs = _group_label(v, classes, o)
         for k in range(1, len(v.path) + 1):
             lines_of.setdefault(v.path[:k], [])
         lines_of[v.path].append(f"\t{v.id}" + _attrs({"label": f"<{label}>", **attrs}) + "\n")
 
-    body = _clusters(lines_of, mnames)
+    body = _clusters(lines_of, classes)
     for src, dst, label, count in edges:
         attrs = {}
         if label:
@@ -838,7 +859,7 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
     return _Built(graph_attr, node_attr, edge_attr, body)
 
 
-def _clusters(lines_of: dict, mnames: dict) -> list:
+def _clusters(lines_of: dict, classes: dict) -> list:
     """Node lines nested in one `subgraph cluster_k` per module path (iteratively)."""
     children: dict = {}
     for p in sorted(lines_of, key=lambda p: (len(p), p)):
@@ -853,8 +874,8 @@ def _clusters(lines_of: dict, mnames: dict) -> list:
             body.append("\t}\n")
             continue
         if p:
-            cls = _class_at(p, mnames)
             qn = ".".join(p)
+            cls = classes.get(qn, "")
             label = f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")
             fill = _CLUSTER_FILLS[(len(p) - 1) % len(_CLUSTER_FILLS)]
             body.append(f"\tsubgraph cluster_{counter} {{\n")
@@ -897,7 +918,7 @@ def draw_graph(*roots: Any, params: Any = None, show_shapes: bool = True,
       ``collapse``: ``True`` draws each module as one box, an int ``d`` each module at
       depth ``d`` (``1``: the model's children), a name or list of names those modules,
       ``False`` every op; ``"auto"`` (default) collapses as deep as keeps the picture
-      under ~120 boxes.  Parameters used only inside a collapsed module fold into it.
+      under ~80 boxes.  Parameters used only inside a collapsed module fold into it.
     - ``show_grads`` (after backward): gradient norms (values for one-element tensors).
       Any tensor holding NaN or inf is drawn red, and filled where it first appears.
     - ``show_saved``: the bytes each op keeps for backward, and the deduplicated total.

@@ -336,6 +336,11 @@ def test_lstm_like_graph_and_collapse():
     by_module = Dot(ag.to_dot(out, params=model, collapse=True))
     depth1 = Dot(ag.to_dot(out, params=model, collapse=1))
     assert len(depth1.nodes) < len(by_module.nodes) < len(full.nodes)
+    # collapse=True: one box per module call (ih runs once per step, 4 steps), while the
+    # cell's own gate ops stay visible in its cluster
+    labels = by_module.labels()
+    assert sum(lab.startswith("lstm.cell.ih · Lin\n3 ops") for lab in labels) == 4
+    assert sum(lab.startswith("Sigmoid") for lab in labels) == 3 * 4
     # every step of the cell is one module: depth 1 leaves the lstm, the head and the sum
     assert len(depth1.nodes) == 3
     lstm = depth1.node_with("lstm · RNN")["label"]
@@ -349,7 +354,7 @@ def test_lstm_like_graph_and_collapse():
     assert any(e[2].get("label") == "(2, 5)" for e in depth1.edges)
     # collapsing by name
     named = Dot(ag.to_dot(out, params=model, collapse=["lstm.cell"]))
-    assert len(by_module.nodes) < len(named.nodes) < len(full.nodes)
+    assert len(depth1.nodes) < len(named.nodes) < len(by_module.nodes)
     assert "lstm.cell · Cell" in "\n".join(named.labels())
 
 
