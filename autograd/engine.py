@@ -218,12 +218,21 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     prev_mode = STATE.enabled
     anomaly = STATE.anomaly
+    grads, owned, leaf, add = run.grads, run.owned, run.leaf, run.add
     try:
         STATE.enabled = create_graph
         while ready:
             node = ready.pop()
-            pending = run.pop(node)
-            gs = _prepare(node, pending, run)
+            if node.n_out == 1:
+                g = grads.pop(node, None)
+                gs = None if g is None else (g,)
+                if owned:  # its id may be reused once freed: forget it (see pop)
+                    owned.discard(id(g))
+            else:
+                pending = run.pop(node)
+                gs = None if pending is None else tuple(pending)
+            if gs is not None and (node._hooks or node._retained):
+                gs = _prepare(node, gs, run)
             if needed is not None and gs is not None:
                 for idx, g in enumerate(gs):
                     if (node, idx) in targets and g is not None:
@@ -244,14 +253,18 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                     continue
                 if type(e) is tuple:
                     target, idx = e
-                elif isinstance(e, Node):
-                    target, idx = e, 0
-                else:
+                elif isinstance(e, Tensor):
                     if g is not None:
-                        run.leaf(e, g)
+                        leaf(e, g)
                     continue
+                else:
+                    target, idx = e, 0
                 if g is not None:
-                    run.add(target, idx, g)
+                    if target.n_out == 1:
+                        old = grads.get(target)
+                        grads[target] = g if old is None else run._sum(old, g)
+                    else:
+                        add(target, idx, g)
                 c = deps[target] - 1
                 deps[target] = c
                 if c == 0:
@@ -261,14 +274,10 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
     return run.captured
 
 
-def _prepare(node: Node, pending: Any, run: _Run) -> tuple | None:
-    """The output gradients for `node`'s backward after hooks and retain_grad; None if
-    no gradient reached the node."""
-    if pending is None:
-        return None
-    gs = tuple(pending) if node.n_out != 1 else (pending,)
-    d = node.__dict__
-    hooks = d.get("_hooks")
+def _prepare(node: Node, gs: tuple, run: _Run) -> tuple:
+    """The output gradients for `node`'s backward after its tensors' hooks run and
+    retain_grad tensors take their copy."""
+    hooks = node._hooks
     if hooks:
         gs = list(gs)
         for idx, fns in hooks.items():
@@ -278,7 +287,7 @@ def _prepare(node: Node, pending: Any, run: _Run) -> tuple | None:
                     if r is not None:
                         gs[idx] = r
         gs = tuple(gs)
-    retained = d.get("_retained")
+    retained = node._retained
     if retained:
         for idx, ref in retained.items():
             t = ref()

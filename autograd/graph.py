@@ -57,6 +57,11 @@ class Node:
 
     next: tuple
     needs_input_grad: tuple
+    _out = None               # the saved output array (save_output ops)
+    _out_vc = None            # the output's version counter at save time
+    _module = None            # the nn.Module whose forward recorded this node
+    _hooks = None             # {output index: [hook, ...]} from Tensor.register_hook
+    _retained = None          # {output index: weakref to a tensor that retains its grad}
 
     def backward(self, *grads: Tensor) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError(f"{self.name} has no backward")
@@ -100,9 +105,10 @@ class Node:
     def release(self) -> None:
         """Free the buffers saved for backward (called by backward unless retain_graph)."""
         d = self.__dict__
-        if d.get("_inputs") is not _NOT_SAVED or d.get("_out") is not None or "_extra" in d:
+        if d.get("_inputs") is not _NOT_SAVED or self._out is not None or "_extra" in d:
             self._inputs = None
-            self._out = None
+            if self._out is not None:
+                self._out = None
             d.pop("_extra", None)
 
     @property
@@ -156,9 +162,21 @@ def _site() -> list:
 
 
 def record(node: Node, args: tuple, outs: tuple) -> None:
-    """Wire `node` into the tape: edges to `args`' producers, outputs `outs` (Tensors)."""
-    node.next = tuple([_edge(a) for a in args])
-    node.needs_input_grad = tuple([e is not None for e in node.next])
+    """Wire `node` into the tape: one edge per input in `args`, outputs `outs` (Tensors).
+
+    Every recorded node passes through here (built-in ops, custom Functions)."""
+    edges = []
+    needs = []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            fn = a.grad_fn
+            edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
+            needs.append(True)
+        else:
+            edges.append(None)
+            needs.append(False)
+    node.next = tuple(edges)
+    node.needs_input_grad = tuple(needs)
     node._epoch = EPOCH[0]
     st = STATE
     if st.modules:
@@ -168,6 +186,7 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
 
 
 def _edge(a: Any) -> Any:
+    """The edge to the producer of input `a` (see Node.next)."""
     if not isinstance(a, Tensor) or not a.requires_grad:
         return None
     fn = a.grad_fn
@@ -187,12 +206,12 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
                 needs = True
         else:
             datas.append(a)
-    record_it = needs and STATE.enabled and cls.differentiable
     ctx = cls.__new__(cls)
     try:
         out = cls.forward(ctx, *datas, **params)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
+    record_it = needs and STATE.enabled and cls.differentiable
     if type(out) is tuple:
         return _multi_output(ctx, args, out, record_it)
     if type(out) is not np.ndarray:
@@ -204,8 +223,6 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     if cls.save_output:
         ctx._out = out
         ctx._out_vc = result._vc = [0, 0]
-    else:
-        ctx._out = None
     record(ctx, args, (result,))
     return result
 
@@ -222,7 +239,6 @@ def _multi_output(ctx: Node, args: tuple, outs: tuple, record_it: bool) -> tuple
         t._out_idx = i
         results.append(t)
     ctx._inputs = args if type(ctx).save_inputs else _NOT_SAVED
-    ctx._out = None
     record(ctx, args, tuple(results))
     return tuple(results)
 

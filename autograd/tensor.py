@@ -24,18 +24,19 @@ class Tensor:
     ``Tensor(data, dtype=None, requires_grad=False)`` copies `data` like `tensor`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_vc", "_out_idx", "_hooks",
-                 "_retains_grad", "__weakref__")
+    # Rarely-set attributes are class defaults (stored per instance only once set), so
+    # making a tensor costs three stores.
+    __slots__ = ("data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    grad = None             # the accumulated gradient (a Tensor) of a leaf, or None
+    _vc = None              # [version, epoch of last in-place change], made on first need
+    _out_idx = 0            # which output of grad_fn this tensor is
+    _hooks = None           # hooks of a leaf (non-leaf hooks live on the node)
+    _retains_grad = False
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to our reflected operators
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self.data = dtypes.to_array(data, dtype, copy=True)
-        self.grad = None
         self.grad_fn = None
-        self._vc = None
-        self._out_idx = 0
-        self._hooks = None
-        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -230,16 +231,14 @@ class Tensor:
 
 def wrap(data: np.ndarray, node: Any = None) -> Tensor:
     """A Tensor around `data` without copying; `node` makes it a recorded op's output."""
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = data
-    t.grad = None
     t.grad_fn = node
     t.requires_grad = node is not None
-    t._vc = None
-    t._out_idx = 0
-    t._hooks = None
-    t._retains_grad = False
     return t
+
+
+_new = Tensor.__new__
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
