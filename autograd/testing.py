@@ -63,11 +63,13 @@ def away_from(*points: float, gap: float = 0.05, lo: float = -3.0,
               hi: float = 3.0) -> st.SearchStrategy:
     """Floats in [lo, hi] at least `gap` from each of `points` (kinks such as relu at 0,
     clamp bounds): finite differences across a kink do not measure a derivative."""
-    edges = sorted([lo] + [x for p in points for x in (p - gap, p + gap)] + [hi])
-    parts = [st.floats(a, b) for a, b in zip(edges[::2], edges[1::2]) if a < b]
+    parts = [(lo, hi)]
+    for p in points:   # cut (p - gap, p + gap) out of every remaining interval
+        parts = [piece for a, b in parts for piece in ((a, min(b, p - gap)), (max(a, p + gap), b))
+                 if piece[0] < piece[1]]
     if not parts:
         raise ValueError(f"away_from: nothing of [{lo}, {hi}] is {gap} away from {points}")
-    return st.one_of(*parts)
+    return st.one_of(*[st.floats(a, b) for a, b in parts])
 
 
 def floats(domain: Any = "real") -> st.SearchStrategy:
