@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import shutil
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
@@ -74,7 +75,8 @@ _rec_local = threading.local()
 def _recording_record(node: Node, args: tuple, outs: tuple) -> None:
     _rec_orig[0](node, args, outs)
     if getattr(_rec_local, "on", False):
-        node._viz = (tuple([_out_meta(o.data) for o in outs]), STATE.modules)
+        node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
+                            for o in outs]), STATE.modules)
 
 
 def _out_meta(a: np.ndarray) -> tuple:
@@ -101,10 +103,15 @@ def record_graph() -> Iterator[None]:
     """
     with _rec_lock:
         if _rec_users[0] == 0:
-            _rec_orig[:] = [_graph.record]
-            # apply() looks `record` up in its module at every call, so swapping the
-            # global takes effect for every op; it is restored when the last user leaves.
-            _graph.record = _recording_record
+            # apply() (and autograd.Function, which imported it) look `record` up in their
+            # module at every call, so swapping those globals reaches every op; they are
+            # restored when the last user leaves.
+            orig = _graph.record
+            mods = [m for name, m in list(sys.modules.items())
+                    if name.split(".")[0] == "autograd" and getattr(m, "record", None) is orig]
+            _rec_orig[:] = [orig, mods]
+            for m in mods:
+                m.record = _recording_record
         _rec_users[0] += 1
     prev = getattr(_rec_local, "on", False)
     _rec_local.on = True
@@ -115,7 +122,10 @@ def record_graph() -> Iterator[None]:
         with _rec_lock:
             _rec_users[0] -= 1
             if _rec_users[0] == 0:
-                _graph.record = _rec_orig.pop()
+                orig, mods = _rec_orig
+                for m in mods:
+                    m.record = orig
+                _rec_orig.clear()
 
 
 # ---- 1. collect ----------------------------------------------------------------------
@@ -133,7 +143,7 @@ class _Item:
         self.consumers: list = []     # _Items that use this one
         self.tensors: dict = {}       # output index -> a Tensor holding that output
         self.meta: dict = {}          # output index -> (shape, dtype, value, finite)
-        self.hints: dict = {}         # output index -> shape, from a consumer's ctx
+        self.hints: dict = {}         # output index -> (shape, dtype or None), no value
         self.module = None
         self.stack: tuple = ()
         self.root = False
@@ -209,15 +219,19 @@ def _collect(roots: list) -> list:
                 if isinstance(t, Tensor) and (t is src.obj or t.grad_fn is src.obj):
                     src.see(idx, t)
             if hints is not None and hints[pos] is not None:
-                src.hints.setdefault(idx, hints[pos])
+                src.hints.setdefault(idx, (hints[pos], None))
         for idx, ref in (d.get("_retained") or {}).items():
             it.see(idx, ref())
         if d.get("_out") is not None:
             it.meta.setdefault(0, _out_meta(d["_out"]))
+        for idx, m in enumerate(d.get("_out_meta") or ()):   # autograd.Function nodes
+            if m is not None:
+                it.hints[idx] = m
         viz = d.get("_viz")
         if viz is not None:
             for idx, m in enumerate(viz[0]):
-                it.meta[idx] = m
+                if m is not None:
+                    it.meta[idx] = m
             it.stack = viz[1]
         it.module = d.get("_module")
     return _toposort(list(items.values()))
@@ -564,7 +578,7 @@ def _meta(it: _Item, idx: int = 0) -> tuple | None:
     a = _array(it, idx)
     if a is None:
         hint = it.hints.get(idx)
-        return None if hint is None else (hint, None, None, True)
+        return None if hint is None else (hint[0], hint[1], None, True)
     m = it.meta[idx] = _out_meta(a)
     return m
 

@@ -548,3 +548,63 @@ def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):
     assert "Graphviz" in g._repr_mimebundle_()["text/plain"]
     assert set(y._repr_mimebundle_()) == {"text/plain"}
     assert ag.to_dot(y).startswith("digraph {")
+
+
+# ---- the real nn layers and custom Functions ---------------------------------------------
+
+def test_real_nn_mlp_cnn_lstm():
+    mlp_ = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    out = mlp_(ag.randn(3, 4)).sum()
+    dot = Dot(ag.to_dot(out, params=mlp_, collapse=False))
+    check_counts(dot, out)
+    assert set(dot.cluster_names()) == {"0", "1", "2"}
+    assert "(8, 4) float32" in dot.node_with("0.weight")["label"]
+
+    cnn = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
+    out = cnn(ag.randn(2, 1, 6, 6)).sum()
+    dot = Dot(ag.to_dot(out, params=dict(cnn.named_parameters()), collapse=False))
+    check_counts(dot, out)
+    assert {"0", "4"} <= set(dot.cluster_names())
+    assert "(4, 1, 3, 3) float32" in dot.node_with("0.weight")["label"]
+    assert len(Dot(ag.to_dot(out, params=cnn, collapse=True)).nodes) == 6   # 5 modules, sum
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True)
+            self.head = nn.Linear(5, 2)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    model = Model()
+    out = model(ag.randn(2, 6, 3)).sum()
+    dot = Dot(ag.to_dot(out, params=model, collapse=False))
+    check_counts(dot, out)
+    assert set(dot.cluster_names()) == {"lstm", "head"}
+    assert "(20, 3) float32" in dot.node_with("lstm.weight_ih_l0")["label"]
+    collapsed = Dot(ag.to_dot(out, params=model, collapse=1))
+    assert len(collapsed.nodes) == 4            # lstm, the last-step slice, head, sum
+    assert any(lab.startswith("lstm · LSTM") for lab in collapsed.labels())
+
+
+def test_custom_function_nodes():
+    class Cube(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.data ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x * x
+
+    x = ag.randn(3, requires_grad=True)
+    with viz.record_graph():
+        y = Cube.apply(x).sum()
+    dot = Dot(ag.to_dot(y, params={"x": x}))
+    check_counts(dot, y)
+    assert "(3,) float32" in dot.node_with("Cube")["label"]
