@@ -11,9 +11,11 @@ optimizer compose), and `_get_closed_form_lr` gives the same value from ``base_l
 """
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Literal, Sequence, SupportsFloat
@@ -32,6 +34,27 @@ def _check_optimizer(optimizer: Any) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
     return optimizer
+
+
+def _track_step_calls(optimizer: Optimizer) -> None:
+    """Wrap ``optimizer.step`` (once) so it records that it was called, even when a
+    subclass overrides step; the first scheduler step warns if it was not."""
+    step = optimizer.step
+    func = getattr(step, "__func__", None)
+    if func is None or getattr(step, "_tracks_calls", False):
+        return
+    # The wrapper holds the plain function and a weak reference: holding the bound
+    # method would make an optimizer -> wrapper -> optimizer cycle.
+    opt_ref = weakref.ref(optimizer)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opt = opt_ref()
+        opt._opt_called = True
+        return func(opt, *args, **kwargs)
+
+    wrapper._tracks_calls = True
+    optimizer.step = wrapper
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
@@ -65,6 +88,7 @@ class LRScheduler:
                                    f"optimizer's state first")
         self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _track_step_calls(optimizer)
         self._step_count = 0
         self._is_initial = True
         try:
@@ -83,7 +107,7 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and set each group's ``lr``.  Passing `epoch` is deprecated
         (as in PyTorch) and uses the closed form."""
-        if self._step_count == 1 and not self.optimizer._opt_called:
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn("Detected call of `lr_scheduler.step()` before "
                           "`optimizer.step()`. You should call them in the opposite order: "
                           "`optimizer.step()` before `lr_scheduler.step()`; otherwise the "

@@ -52,7 +52,6 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[tuple, np.ndarray] = {}   # scratch arrays, one per (shape, dtype, slot)
-        self._opt_called = False                    # set by step(); read by lr schedulers
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params argument given to the optimizer should be an "
                             f"iterable of Tensors or dicts, but got Tensor")
@@ -169,7 +168,6 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        self._opt_called = True
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:

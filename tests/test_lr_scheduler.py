@@ -316,3 +316,23 @@ def test_one_cycle_needs_momentum():
     with pytest.raises(ValueError, match="momentum"):
         S.OneCycleLR(opt, max_lr=0.1, total_steps=10)
     S.OneCycleLR(opt, max_lr=0.1, total_steps=10, cycle_momentum=False)
+
+
+def test_no_warning_for_an_optimizer_whose_step_is_overridden():
+    class Halving(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        def step(self, closure=None):   # a user's own rule, not calling super().step
+            for g in self.param_groups:
+                for p in g["params"]:
+                    p.data *= 0.5
+
+    p = ag.ones(2, requires_grad=True)
+    opt = Halving([p])
+    sched = S.ExponentialLR(opt, gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()
+        sched.step()
+    assert p.data.tolist() == [0.5, 0.5] and sched.get_last_lr() == [0.05]
