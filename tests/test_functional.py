@@ -1,0 +1,160 @@
+"""autograd.functional against closed forms, and against torch.autograd.functional."""
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
+
+RNG = np.random.default_rng(7)
+A = RNG.standard_normal((3, 4))
+S = RNG.standard_normal((4, 4))
+X = RNG.standard_normal(4)
+V4 = RNG.standard_normal(4)
+V3 = RNG.standard_normal(3)
+
+
+def t(a, requires_grad=False):
+    return ag.tensor(np.asarray(a, dtype=np.float64), requires_grad=requires_grad)
+
+
+def linear(x):
+    return t(A) @ x
+
+
+def quadratic(x):
+    return x @ (t(S) @ x)          # x^T S x: gradient (S + S^T) x, Hessian S + S^T
+
+
+def nonlinear(x):
+    return ag.sin(t(A) @ x) * (x * x).sum()
+
+
+def test_jacobian_of_linear_map_is_its_matrix():
+    J = jacobian(linear, t(X))
+    assert J.shape == (3, 4) and not J.requires_grad
+    np.testing.assert_allclose(J.data, A, atol=1e-12)
+
+
+def test_hessian_of_quadratic_form():
+    H = hessian(quadratic, t(X))
+    np.testing.assert_allclose(H.data, S + S.T, atol=1e-12)
+
+
+def test_jvp_is_J_v_and_vjp_is_v_J():
+    x = t(X)
+    J = jacobian(nonlinear, x).data
+    out, jv = jvp(nonlinear, x, t(V4))
+    np.testing.assert_allclose(out.data, nonlinear(t(X)).data)
+    np.testing.assert_allclose(jv.data, J @ V4, atol=1e-12)
+    out, vj = vjp(nonlinear, x, t(V3))
+    np.testing.assert_allclose(vj.data, V3 @ J, atol=1e-12)
+    assert x.grad is None   # nothing accumulates into the caller's tensors
+
+
+def test_hvp_and_vhp_of_quadratic():
+    out, hv = hvp(quadratic, t(X), t(V4))
+    np.testing.assert_allclose(out.data, X @ S @ X)
+    np.testing.assert_allclose(hv.data, (S + S.T) @ V4, atol=1e-12)
+    _, vh = vhp(quadratic, t(X), t(V4))
+    np.testing.assert_allclose(vh.data, V4 @ (S + S.T), atol=1e-12)
+
+
+def test_tuple_inputs_and_outputs_are_nested_like_pytorch():
+    a, b = t([1.0, 2.0]), t([3.0, -1.0, 0.5])
+
+    def f(a, b):
+        return a[:, None] * b, (a * a).sum()
+
+    (Jab, Jbb), (Jsa, Jsb) = jacobian(f, (a, b))
+    assert Jab.shape == (2, 3, 2) and Jbb.shape == (2, 3, 3)
+    assert Jsa.shape == (2,) and Jsb.shape == (3,)
+    np.testing.assert_allclose(Jsa.data, 2 * a.data)
+    np.testing.assert_array_equal(Jsb.data, 0.0)                # independent: zeros
+    np.testing.assert_allclose(Jab.data[1, 2, 1], b.data[2])
+    H = hessian(lambda a, b: (a * a).sum() * b.sum(), (a, b))
+    assert [[h.shape for h in row] for row in H] == [[(2, 2), (2, 3)], [(3, 2), (3, 3)]]
+    np.testing.assert_allclose(H[0][0].data, 2 * b.data.sum() * np.eye(2))
+    np.testing.assert_allclose(H[0][1].data, np.repeat(2 * a.data[:, None], 3, 1))
+    outs, jvs = jvp(f, (a, b), (t([1.0, 0.0]), t([0.0, 0.0, 1.0])))
+    np.testing.assert_allclose(jvs[1].data, 2 * a.data[0])
+    _, vjs = vjp(f, (a, b), (t(np.ones((2, 3))), t(1.0)))
+    np.testing.assert_allclose(vjs[0].data, b.data.sum() + 2 * a.data)
+
+
+def test_create_graph_results_are_differentiable():
+    x = t(X, requires_grad=True)
+    J = jacobian(lambda x: x ** 3, x, create_graph=True)
+    assert J.requires_grad
+    (g,) = ag.grad(J.sum(), x)
+    np.testing.assert_allclose(g.data, 6 * X)
+    _, jv = jvp(lambda x: x ** 3, x, t(V4), create_graph=True)
+    (g,) = ag.grad(jv.sum(), x)
+    np.testing.assert_allclose(g.data, 6 * X * V4)
+    _, hv = hvp(lambda x: (x ** 3).sum(), x, t(V4), create_graph=True)
+    (g,) = ag.grad(hv.sum(), x)
+    np.testing.assert_allclose(g.data, 6 * V4)
+
+
+def test_strict_mode_raises_on_independence():
+    a, b = t([1.0, 2.0]), t([3.0])
+    with pytest.raises(RuntimeError, match="independent of input 1.*strict"):
+        jacobian(lambda a, b: a * 2, (a, b), strict=True)
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        vjp(lambda a: ag.tensor([1.0]), a, t([1.0]), strict=True)
+    with pytest.raises(RuntimeError, match="input 0 is independent of the input.*strict"):
+        hessian(lambda a: a.sum(), a, strict=True)  # linear: its gradient is constant
+
+
+def test_argument_errors():
+    x = t(X)
+    with pytest.raises(TypeError, match="jacobian: the inputs must be a Tensor"):
+        jacobian(linear, [X])
+    with pytest.raises(RuntimeError, match="v has invalid size: should be \\(3,\\) but got \\(4,\\)"):
+        vjp(linear, x, t(V4))
+    with pytest.raises(RuntimeError, match="v can only be None"):
+        vjp(linear, x)
+    with pytest.raises(RuntimeError, match="single element"):
+        hessian(linear, x)
+    with pytest.raises(NotImplementedError, match="forward-mode"):
+        jacobian(linear, x, strategy="forward-mode")
+
+
+def test_matches_torch_functional():
+    torch = pytest.importorskip("torch")
+    TF = torch.autograd.functional
+
+    def ours(a, b):
+        return ag.tanh(a[:, None] * b).sum(-1) * a, (ag.sin(a).sum() * b ** 2)
+
+    def theirs(a, b):
+        return torch.tanh(a[:, None] * b).sum(-1) * a, (torch.sin(a).sum() * b ** 2)
+
+    def scalar_ours(a, b):
+        return (ag.exp(a[:, None] * b) * b).sum()
+
+    def scalar_theirs(a, b):
+        return (torch.exp(a[:, None] * b) * b).sum()
+
+    a, b = RNG.standard_normal(3), RNG.standard_normal(2)
+    xs, txs = (t(a), t(b)), (torch.tensor(a), torch.tensor(b))
+
+    def same(x, y):
+        if isinstance(y, tuple):
+            assert isinstance(x, tuple) and len(x) == len(y)
+            for p, q in zip(x, y):
+                same(p, q)
+        else:
+            np.testing.assert_allclose(x.data, y.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+    same(jacobian(ours, xs), TF.jacobian(theirs, txs))
+    same(jacobian(lambda a: ours(a, xs[1])[0], xs[0]),
+         TF.jacobian(lambda a: theirs(a, txs[1])[0], txs[0]))
+    same(hessian(scalar_ours, xs), TF.hessian(scalar_theirs, txs))
+    vin = (RNG.standard_normal(3), RNG.standard_normal(2))
+    vout = (RNG.standard_normal(3), RNG.standard_normal(2))
+    tv = lambda vs: tuple(torch.tensor(v) for v in vs)  # noqa: E731
+    ov = lambda vs: tuple(t(v) for v in vs)  # noqa: E731
+    same(vjp(ours, xs, ov(vout)), TF.vjp(theirs, txs, tv(vout)))
+    same(jvp(ours, xs, ov(vin)), TF.jvp(theirs, txs, tv(vin)))
+    same(hvp(scalar_ours, xs, ov(vin)), TF.hvp(scalar_theirs, txs, tv(vin)))
+    same(vhp(scalar_ours, xs, ov(vin)), TF.vhp(scalar_theirs, txs, tv(vin)))
