@@ -273,10 +273,11 @@ def _toposort(items: list) -> list:
 
 # ---- 2. name -------------------------------------------------------------------------
 
-def _params(params: Any) -> tuple[Any, dict]:
-    """(model or None, {id(tensor): name}) from a Module, a mapping or (name, t) pairs."""
+def _params(params: Any) -> tuple[Any, dict, list]:
+    """(model or None, {id(tensor): name}, the named tensors) from a Module, a mapping or
+    (name, tensor) pairs."""
     if params is None:
-        return None, {}
+        return None, {}, []
     model = params if hasattr(params, "named_modules") and hasattr(
         params, "named_parameters") else None
     if model is not None:
@@ -285,7 +286,7 @@ def _params(params: Any) -> tuple[Any, dict]:
         pairs = params.items()
     else:
         pairs = params
-    names = {}
+    names, tensors = {}, []
     for pair in pairs:
         try:
             name, t = pair
@@ -295,8 +296,10 @@ def _params(params: Any) -> tuple[Any, dict]:
         if not isinstance(t, Tensor):
             raise TypeError(f"draw_graph: params[{name!r}] is a {type(t).__name__}, not a "
                             f"Tensor")
-        names.setdefault(id(t), str(name))
-    return model, names
+        if id(t) not in names:
+            names[id(t)] = str(name)
+            tensors.append(t)
+    return model, names, tensors
 
 
 def _name_modules(items: list, model: Any, pnames: dict) -> dict:
@@ -349,8 +352,15 @@ def _prefix_from_params(m: Any, pnames: dict) -> str | None:
     return None
 
 
-def _assign_paths(items: list, mnames: dict, pnames: dict) -> None:
-    """Each item's module path; leaves' names and owning modules."""
+def _assign_paths(items: list, mnames: dict, pnames: dict, named: list) -> None:
+    """Each item's module path and the user's names; leaves' owning modules."""
+    by_node = {it.obj: it for it in items if not it.leaf}
+    for t in named:   # a named intermediate tensor: its node gets the name and its data
+        it = by_node.get(t.grad_fn)
+        if it is not None:
+            it.see(t._out_idx, t)
+            if it.name is None:
+                it.name = pnames[id(t)]
     owned = {}
     for qn, m in mnames.values():
         for p in getattr(m, "_parameters", {}).values():
@@ -371,10 +381,6 @@ def _assign_paths(items: list, mnames: dict, pnames: dict) -> None:
             mod = it.stack[-1] if it.stack else it.module
             if mod is not None and id(mod) in mnames:
                 it.path = _split(mnames[id(mod)][0])
-            for t in it.tensors.values():
-                if id(t) in pnames:
-                    it.name = pnames[id(t)]
-                    break
 
 
 def _split(qn: str) -> tuple:
@@ -800,10 +806,10 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got "
                          f"{max_nodes!r}")
     tensors = _flatten(roots)
-    model, pnames = _params(params)
+    model, pnames, named = _params(params)
     items = _collect(tensors)
     mnames = _name_modules(items, model, pnames)
-    _assign_paths(items, mnames, pnames)
+    _assign_paths(items, mnames, pnames, named)
     classes = {qn: type(m).__name__ for qn, m in mnames.values()}
     notes = []
     if isinstance(collapse, str) and collapse == "auto":

@@ -275,6 +275,11 @@ def test_scalar_expression_micrograd_style():
     check_counts(dot, y)
     assert "data 2" in dot.node_with("x\n")["label"]
     assert "data 6" in dot.node_with("y = Add")["label"]   # 8 - 2
+    # a named intermediate gets its name and value even when no consumer saved it
+    s = x * b
+    n = s + x
+    assert "s = Mul\nscalar float32\ndata -2" in "\n".join(
+        Dot(ag.to_dot(n, params={"s": s})).labels())
     # x * x * x uses x three times: three edges from x's node
     x_id = next(k for k, a in dot.nodes.items() if a["label"].startswith("x\n"))
     assert sum(src == x_id for src, _, _ in dot.edges) == 4
