@@ -63,7 +63,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if np.ndim(input) == 0 or np.shape(input)[-1] != self.in_features:
+        shape = input.shape if isinstance(input, Tensor) else np.shape(input)
+        if not shape or shape[-1] != self.in_features:
             raise _feature_error(self, f"(*, {self.in_features})", input)
         return F.linear(input, self.weight, self.bias)
 

@@ -160,20 +160,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        prev = STATE.modules
-        STATE.modules = prev + (self,)
+        d = self.__dict__
+        if d["_forward_pre_hooks"]:
+            for hook in list(d["_forward_pre_hooks"].values()):
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        state = STATE
+        prev = state.modules
+        state.modules = prev + (self,)
         try:
             out = self.forward(*args, **kwargs)
         finally:
-            STATE.modules = prev
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
-            if r is not None:
-                out = r
+            state.modules = prev
+        if d["_forward_hooks"]:
+            for hook in list(d["_forward_hooks"].values()):
+                r = hook(self, args, out)
+                if r is not None:
+                    out = r
         return out
 
     def register_forward_pre_hook(self, hook: Callable) -> _Handle:

@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.grad_mode import STATE
 from autograd.graph import Op, ShapeError, apply
 from autograd.ops.inplace import bump_version
 from autograd.ops.linalg import matmul
@@ -53,6 +54,16 @@ class Linear(Op):
     def backward(ctx, g):
         x, w, _ = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
+        if not STATE.enabled:
+            # Plain backward (create_graph=False): nothing is recorded, so compute the
+            # same three products with NumPy directly and skip the per-op overhead
+            # (this is the hot path of every MLP).  With create_graph the Tensor-op
+            # path below runs instead, which is itself differentiable.
+            gd = g.data
+            g2 = gd.reshape(-1, gd.shape[-1])
+            return (wrap(gd @ w.data) if need_x else None,
+                    wrap(g2.T @ x.data.reshape(-1, x.shape[-1])) if need_w else None,
+                    wrap(g2.sum(0)) if need_b else None)
         gx = matmul(g, w) if need_x else None
         gw = gb = None
         if need_w or need_b:
@@ -69,14 +80,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias, with PyTorch's layout: input (*, in_features),
     weight (out_features, in_features), bias (out_features,)."""
     input = _as_tensor(input)
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ShapeError(f"linear: input of shape {tuple(input.shape)} cannot be multiplied "
-                         f"with weight of shape {tuple(weight.shape)} (expected input "
-                         f"(*, {weight.shape[-1] if weight.ndim else '?'}))")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ShapeError(f"linear: bias of shape {tuple(bias.shape)} does not match weight of "
-                         f"shape {tuple(weight.shape)} (expected ({weight.shape[0]},))")
-    if input.dtype != weight.dtype:
+    xs, ws = input.data.shape, weight.data.shape
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
+        raise ShapeError(f"linear: input of shape {xs} cannot be multiplied with weight of "
+                         f"shape {ws} (expected input (*, {ws[-1] if ws else '?'}))")
+    if bias is not None and bias.data.shape != ws[:1]:
+        raise ShapeError(f"linear: bias of shape {bias.data.shape} does not match weight of "
+                         f"shape {ws} (expected ({ws[0]},))")
+    if input.data.dtype != weight.data.dtype:
         raise RuntimeError(f"linear: input dtype {input.dtype} and weight dtype {weight.dtype} "
                            f"differ; convert the input (x.float() / x.double()) or the model "
                            f"(model.double())")
