@@ -178,6 +178,10 @@ class Optimizer:
                         raise RuntimeError(f"{type(self).__name__}.step: the gradient of a "
                                            f"parameter of shape {tuple(p.shape)} has shape "
                                            f"{tuple(g.shape)}")
+                    if not p.data.flags.writeable:
+                        raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape "
+                                           f"{tuple(p.shape)} wraps a read-only array; give "
+                                           f"it a writable copy (e.g. np.array(a))")
                     self._update(p, g, group)
                     bump_version(p)
         return loss

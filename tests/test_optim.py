@@ -150,6 +150,7 @@ CONFIGS = [
     ("Adam", dict(lr=0.02, betas=(0.5, 0.9), amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=0.05)),
     ("AdamW", dict(lr=0.05, weight_decay=0.3, amsgrad=True, betas=(0.7, 0.95))),
+    ("AdamW", dict(lr=0.02, weight_decay=0.1, maximize=True)),
 ]
 CASES = [pytest.param(prob, name, opts, id=f"{prob}-{name}-{i}")
          for prob in PROBLEMS for i, (name, opts) in enumerate(CONFIGS)]
@@ -558,6 +559,16 @@ def test_gradient_of_the_wrong_shape_raises():
     opt = optim.SGD([a], lr=0.1)
     a.grad = ag.ones(3)
     with pytest.raises(RuntimeError, match=r"\(3,\)"):
+        opt.step()
+
+
+def test_read_only_parameter_raises_clearly():
+    arr = np.ones(2)
+    arr.flags.writeable = False
+    a = ag.from_numpy(arr).requires_grad_()
+    opt = optim.SGD([a], lr=0.1)
+    a.grad = ag.ones(2)
+    with pytest.raises(RuntimeError, match="read-only"):
         opt.step()
 
 
