@@ -28,6 +28,7 @@ take long (only Graphviz's own layout of a huge graph does; `max_nodes` and
 from __future__ import annotations
 
 import html
+import numbers
 import shutil
 import sys
 import threading
@@ -66,14 +67,15 @@ _INSTALL_HINT = ("Graphviz's `dot` program is needed to render graph pictures bu
 
 # ---- recording mode ------------------------------------------------------------------
 
+_RECORD = _graph.record     # the engine's own, captured at import
 _rec_lock = threading.Lock()
 _rec_users = [0]
-_rec_orig: list = []
+_rec_mods: list = []        # modules whose `record` global is swapped while recording
 _rec_local = threading.local()
 
 
 def _recording_record(node: Node, args: tuple, outs: tuple) -> None:
-    _rec_orig[0](node, args, outs)
+    _RECORD(node, args, outs)
     if getattr(_rec_local, "on", False):
         node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
                             for o in outs]), STATE.modules)
@@ -106,11 +108,10 @@ def record_graph() -> Iterator[None]:
             # apply() (and autograd.Function, which imported it) look `record` up in their
             # module at every call, so swapping those globals reaches every op; they are
             # restored when the last user leaves.
-            orig = _graph.record
-            mods = [m for name, m in list(sys.modules.items())
-                    if name.split(".")[0] == "autograd" and getattr(m, "record", None) is orig]
-            _rec_orig[:] = [orig, mods]
-            for m in mods:
+            _rec_mods[:] = [m for name, m in list(sys.modules.items())
+                            if name.split(".")[0] == "autograd"
+                            and getattr(m, "record", None) is _RECORD]
+            for m in _rec_mods:
                 m.record = _recording_record
         _rec_users[0] += 1
     prev = getattr(_rec_local, "on", False)
@@ -122,10 +123,9 @@ def record_graph() -> Iterator[None]:
         with _rec_lock:
             _rec_users[0] -= 1
             if _rec_users[0] == 0:
-                orig, mods = _rec_orig
-                for m in mods:
-                    m.record = orig
-                _rec_orig.clear()
+                for m in _rec_mods:
+                    m.record = _RECORD
+                _rec_mods.clear()
 
 
 # ---- 1. collect ----------------------------------------------------------------------
@@ -199,8 +199,8 @@ def _collect(roots: list) -> list:
         it = items[node]
         d = node.__dict__
         saved = d.get("_inputs")
-        hints = _shape_hints(d, len(node.next)) if ("shapes" in d or "in_shape" in d) \
-            else None
+        hints = _shape_hints(d, len(node.next)) if (
+            "shapes" in d or "in_shape" in d or "_in_meta" in d) else None
         for pos, e in enumerate(node.next):
             if e is None:
                 continue
@@ -219,7 +219,7 @@ def _collect(roots: list) -> list:
                 if isinstance(t, Tensor) and (t is src.obj or t.grad_fn is src.obj):
                     src.see(idx, t)
             if hints is not None and hints[pos] is not None:
-                src.hints.setdefault(idx, (hints[pos], None))
+                src.hints.setdefault(idx, hints[pos])
         for idx, ref in (d.get("_retained") or {}).items():
             it.see(idx, ref())
         if d.get("_out") is not None:
@@ -238,17 +238,21 @@ def _collect(roots: list) -> list:
 
 
 def _shape_hints(d: dict, n: int) -> list:
-    """Input shapes that ops which do not save their inputs keep for backward anyway,
-    by the ops' convention: ``ctx.shapes`` (one per input) or ``ctx.in_shape`` (input 0)."""
+    """(shape, dtype or None) of each input, from what a node keeps anyway: custom
+    Function nodes their ``_in_meta``; ops that do not save their inputs, by the ops'
+    convention, ``ctx.shapes`` (one per input) or ``ctx.in_shape`` (input 0)."""
     hints: list = [None] * n
-    shapes = d.get("shapes")
-    if isinstance(shapes, (tuple, list)) and len(shapes) == n:
-        for i, s in enumerate(shapes):
-            if isinstance(s, tuple):
-                hints[i] = s
+    for key in ("_in_meta", "shapes"):
+        entries = d.get(key)
+        if isinstance(entries, (tuple, list)) and len(entries) == n:
+            for i, e in enumerate(entries):
+                if key == "shapes" and isinstance(e, tuple):
+                    hints[i] = (e, None)
+                elif key == "_in_meta" and isinstance(e, tuple) and len(e) == 2:
+                    hints[i] = e
     in_shape = d.get("in_shape")
     if n and hints[0] is None and isinstance(in_shape, tuple):
-        hints[0] = in_shape
+        hints[0] = (in_shape, None)
     return hints
 
 
@@ -410,7 +414,8 @@ def _collapse_key(spec: Any) -> Any:
         return None
     if spec is True:
         return lambda p: p or None
-    if isinstance(spec, int):
+    if isinstance(spec, numbers.Integral):
+        spec = int(spec)
         if spec < 0:
             raise ValueError(f"draw_graph: collapse depth must be >= 0, got {spec}")
         return lambda p: p[:spec] or None
@@ -640,6 +645,13 @@ def _finite(a: np.ndarray) -> bool:
 def _saved_arrays(node: Node) -> list | None:
     """The arrays `node` keeps for backward, or None once backward freed them."""
     d = node.__dict__
+    ctx = d.get("_ctx")
+    if ctx is not None and hasattr(ctx, "_saved"):   # an autograd.Function node
+        if getattr(ctx, "_freed", False):
+            return None
+        entries = [e[1] if type(e) is tuple else e for e in ctx._saved or ()]
+        return [e.data if isinstance(e, Tensor) else e for e in entries
+                if isinstance(e, (Tensor, np.ndarray))]
     inputs = d.get("_inputs")
     if inputs is None and d.get("_out") is None and "_extra" not in d:
         return None
@@ -651,8 +663,7 @@ def _saved_arrays(node: Node) -> list | None:
 
 def _item_state(it: _Item) -> tuple[str | None, bool]:
     """('value' / 'grad' / None: where a NaN or inf is) and whether it started here."""
-    bad_value = any(not m[3] for m in (_meta(it, i) for i in range(_n_out(it))) if m)
-    if bad_value:
+    if _bad_value(it):
         upstream_bad = any(_bad_value(src) for src, _ in it.inputs)
         return "value", not upstream_bad
     g = _grad_of(it)
@@ -820,6 +831,8 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
                          f"(collapse=False draws every op)")
     else:
         key = _collapse_key(collapse)
+        if isinstance(collapse, (str, list, tuple, set, frozenset)):
+            _check_names({collapse} if isinstance(collapse, str) else set(collapse), items)
     verts, where = _group(items, key)
     edges = _edges(items, where)
     dropped, frontier = 0, set()
@@ -877,6 +890,16 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
     edge_attr = {"color": "#7a7a7a", "arrowsize": "0.6", "fontname": _FONT,
                  "fontsize": "9", "fontcolor": _GRAY}
     return _Built(graph_attr, node_attr, edge_attr, body)
+
+
+def _check_names(names: set, items: list) -> None:
+    """A module named in `collapse` must have made some op of this graph."""
+    present = {".".join(it.path[:k]) for it in items for k in range(1, len(it.path) + 1)}
+    missing = sorted(n for n in names if n not in present)
+    if missing:
+        raise ValueError(f"draw_graph: collapse names modules that made no op of this graph: "
+                         f"{', '.join(missing)} (modules in it: "
+                         f"{', '.join(sorted(present)) or 'none; pass params=model'})")
 
 
 def _clusters(lines_of: dict, classes: dict) -> list:
