@@ -392,3 +392,22 @@ def test_pytorch_parity_batch_norm(momentum, dims):
                                    err_msg=k)
     bn.eval(), tbn.eval()
     _compare(torch, bn, tbn, RNG.standard_normal(shape).astype(np.float32))
+
+
+def test_one_hot_pad_and_from_pretrained():
+    oh = F.one_hot(np.array([[0, 3], [1, 1]]))
+    assert oh.dtype == np.int64 and oh.shape == (2, 2, 4)
+    np.testing.assert_array_equal(oh.data[0], [[1, 0, 0, 0], [0, 0, 0, 1]])
+    assert F.one_hot(ag.tensor([2]), num_classes=5).tolist() == [[0, 0, 1, 0, 0]]
+    with pytest.raises(ValueError, match="one_hot: class value 5 is out of range for "
+                                         "num_classes=5"):
+        F.one_hot(np.array([5]), 5)
+    with pytest.raises(ValueError, match="one_hot: class values must be non-negative"):
+        F.one_hot(np.array([-1]))
+    assert F.pad is ag.pad
+    table = ag.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2))
+    emb = nn.Embedding.from_pretrained(table)
+    assert not emb.weight.requires_grad and emb.weight.data is not table.data
+    np.testing.assert_array_equal(emb(np.array([2, 0])).data, [[4, 5], [0, 1]])
+    with pytest.raises(IndexError, match="embedding: index -1 is out of range"):
+        emb(np.array([-1]))
