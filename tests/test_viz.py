@@ -17,6 +17,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import viz
+from autograd.viz import _dot as vdot
 from autograd.graph import Node
 
 HAS_DOT = shutil.which("dot") is not None
@@ -394,7 +395,7 @@ def test_two_roots_and_nested_roots():
     loss1, loss2 = out.sum(), (out * out).mean()
     dot = Dot(ag.to_dot(loss1, loss2, params=model, collapse=False))
     check_counts(dot, loss1, loss2)
-    roots = [a for a in dot.nodes.values() if a["fillcolor"] == viz._STYLE["root"][0]]
+    roots = [a for a in dot.nodes.values() if a["fillcolor"] == vdot._STYLE["root"][0]]
     assert len(roots) == 2
     assert ag.to_dot((loss1, [loss2]), params=model) == ag.to_dot(loss1, loss2, params=model)
 
@@ -437,17 +438,17 @@ def test_show_grads_norms_and_nan_highlight():
     loss = (y * y).sum()
     dot = Dot(ag.to_dot(loss, params={"x": x, "w": w, "y": y}))
     log = dot.node_with("Log")
-    assert log["color"] == viz._RED and log["fillcolor"] == "#ffcccc"   # it starts here
+    assert log["color"] == vdot._RED and log["fillcolor"] == "#ffcccc"   # it starts here
     mul = dot.node_with("y = Mul")
-    assert mul["color"] == viz._RED and mul["fillcolor"] != "#ffcccc"   # passed on
-    assert dot.node_with("w\n")["color"] != viz._RED
+    assert mul["color"] == vdot._RED and mul["fillcolor"] != "#ffcccc"   # passed on
+    assert dot.node_with("w\n")["color"] != vdot._RED
     loss.backward(retain_graph=True)
     dot = Dot(ag.to_dot(loss, params={"x": x, "w": w}, show_grads=True))
     assert "NaN/inf in grad" in dot.node_with("x\n")["label"]        # dx = w / x = inf
     wl = dot.node_with("w\n")["label"]
     assert "|grad|" in wl
     # w.grad = log(x) = [-inf, 0]: its norm is inf and the leaf is red
-    assert dot.node_with("w\n")["color"] == viz._RED
+    assert dot.node_with("w\n")["color"] == vdot._RED
     v = ag.tensor([3.0, 4.0], requires_grad=True)
     (v * 2.0).sum().backward()
     assert "|grad| 2.828" in Dot(ag.to_dot(v * 1.0, params={"v": v}, show_grads=True)
