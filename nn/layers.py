@@ -26,6 +26,7 @@ __all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2
 
 
 def _dtype(dtype: Any) -> np.dtype:
+    # (the layers also take PyTorch's `device` argument; everything lives on the CPU)
     return np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
 
 
@@ -44,7 +45,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         dt = _dtype(dtype)
@@ -200,7 +201,8 @@ class LayerNorm(Module):
     (ones) and shift by ``bias`` (zeros) when `elementwise_affine`."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = tuple(int(n) for n in ns)
@@ -232,7 +234,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class _BatchNorm(Module):
@@ -247,18 +249,17 @@ class _BatchNorm(Module):
     _dims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        self.use_bias = affine and bias   # PyTorch >= 2.10: affine with bias=False
         dt = _dtype(dtype)
         c = self.num_features
-        if affine:
-            self.weight = Parameter(np.ones(c, dtype=dt))
-            self.bias = Parameter(np.zeros(c, dtype=dt))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", Parameter(np.ones(c, dtype=dt)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, dtype=dt))
+                                if self.use_bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", ag.zeros(c, dtype=dt))
             self.register_buffer("running_var", ag.ones(c, dtype=dt))
@@ -278,8 +279,9 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight = 1 and bias = 0."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
@@ -304,7 +306,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -327,7 +330,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight: Tensor | None = None, _freeze: bool = False, dtype: Any = None) -> None:
+                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:

@@ -321,7 +321,8 @@ class Module:
                    keep_vars: bool = False) -> OrderedDict:
         """Parameters and persistent buffers by qualified name (detached unless keep_vars)."""
         out = OrderedDict() if destination is None else destination
-        for mname, mod in self.named_modules(prefix=prefix.rstrip(".")):
+        # A module reachable by two paths is saved under both (PyTorch does the same).
+        for mname, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = f"{mname}." if mname else ""
             for k, p in mod._parameters.items():
                 if p is not None:
