@@ -447,3 +447,15 @@ def test_reshape_and_cat_errors():
         ag.cat([ag.ones(2, 3), ag.ones(3, 3)], 1)
     with pytest.raises(IndexError, match="dimension out of range"):
         ag.ones(2, 3).sum(5)
+
+
+def test_numpy_ufuncs_dispatch_to_recorded_ops():
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    a = np.array([3.0, 4.0])
+    y = np.exp(x) + a * x + np.maximum(x, a)
+    assert isinstance(y, ag.Tensor) and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data) + a)
+    with pytest.raises(TypeError, match="numpy.floor.*requires grad"):
+        np.floor(x)
+    np.testing.assert_allclose(np.floor(x.detach()), [1.0, 2.0])
