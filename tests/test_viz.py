@@ -619,3 +619,92 @@ def test_custom_function_nodes():
     dot = Dot(ag.to_dot(y, params={"x": x}))
     check_counts(dot, y)
     assert "(3,) float32" in dot.node_with("Cube")["label"]
+
+
+class Block(nn.Module):
+    """A ResNet basic block (conv-bn-relu-conv-bn, shortcut, relu)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
+                                          nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(out + self.shortcut(x))
+
+
+def test_resnet_sized_graph_collapses_to_blocks():
+    layers, c_in = [], 4
+    for i, c in enumerate([4, 8, 16, 32]):
+        layers.append(nn.Sequential(Block(c_in, c, 1 if i == 0 else 2), Block(c, c, 1)))
+        c_in = c
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), *layers, nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(32, 10))
+    out = model(ag.randn(2, 3, 8, 8)).sum()
+    n_full, _ = engine_counts(out)
+    assert n_full > 2 * viz.AUTO_COLLAPSE_LIMIT
+    auto = Dot(ag.to_dot(out, params=model))
+    assert len(auto.nodes) <= viz.AUTO_COLLAPSE_LIMIT
+    labels = "\n".join(auto.labels())
+    # the depth chosen keeps each block's layers, and the residual Add of every block
+    assert "1.0.conv1 · Conv2d" in labels and "4.1.bn2 · BatchNorm2d" in labels
+    assert sum(lab.startswith("Add") for lab in auto.labels()) == 8
+    # the ReLU module runs twice per block, apart: two boxes, not one with a cycle
+    assert sum(lab.startswith("2.0.relu · ReLU") for lab in auto.labels()) == 2
+    blocks = Dot(ag.to_dot(out, params=model, collapse=2))
+    assert len(blocks.nodes) == 1 + 8 + 3 + 1   # stem conv, 8 blocks, pool/flatten/fc, sum
+    if HAS_DOT:
+        svg = ag.draw_graph(out, params=model).pipe(format="svg", encoding="utf-8")
+        assert svg.count('class="node"') == len(auto.nodes)
+
+
+def test_lstm_over_50_steps_stays_small():
+    class CellLoop(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cell = nn.LSTMCell(3, 4)
+            self.head = nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = c = ag.zeros(x.shape[0], 4)
+            for t in range(x.shape[1]):
+                h, c = self.cell(x[:, t], (h, c))
+            return self.head(h)
+
+    model = CellLoop()
+    out = model(ag.randn(2, 50, 3)).sum()
+    assert engine_counts(out)[0] > 100
+    dot = Dot(ag.to_dot(out, params=model))
+    assert len(dot.nodes) == 3                 # the cell (all 50 steps), the head, the sum
+    cell = dot.node_with("cell · LSTMCell")["label"]
+    assert f"{sum(p.numel() for p in model.cell.parameters()):,} params" in cell
+    model.zero_grad()
+    out.backward(retain_graph=True)
+    dot = Dot(ag.to_dot(out, params=model, show_grads=True))
+    norm = np.sqrt(sum((p.grad.data.astype(np.float64) ** 2).sum()
+                       for p in model.cell.parameters()))
+    assert f"|grad params| {norm:.4g}" in dot.node_with("cell · LSTMCell")["label"]
+
+
+def test_draw_graph_is_a_digraph_and_record_graph_nests():
+    graphviz = pytest.importorskip("graphviz")
+    y = (ag.randn(2, requires_grad=True) * 2.0).sum()
+    g = ag.draw_graph(y)
+    assert isinstance(g, graphviz.Digraph)
+    ours, theirs = Dot(ag.to_dot(y)), Dot(g.source)
+    assert ours.nodes == theirs.nodes and ours.edges == theirs.edges
+    original = ag.graph.record
+    with viz.record_graph():
+        with viz.record_graph():
+            pass
+        assert ag.graph.record is not original    # still recording in the outer block
+        z = ag.randn(2, requires_grad=True).exp()
+    assert ag.graph.record is original and "_viz" in z.grad_fn.__dict__
