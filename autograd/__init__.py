@@ -21,6 +21,7 @@ from .engine import backward, grad
 from . import functional  # noqa: F401  (autograd.functional.jacobian, ...)
 from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .check_tape import TapeCheckError, check_tape, record_sites
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import REGISTRY, Node, ShapeError
 from .ops.inplace import bump_version
@@ -50,6 +51,7 @@ def __getattr__(name: str) -> object:
 __all__ = sorted(
     ["to_dot", "draw_graph",
      "Function", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
+     "check_tape", "record_sites", "TapeCheckError",
      "functional",
      "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
