@@ -93,7 +93,10 @@ class Module:
         elif isinstance(value, Module):
             self._forget(name, keep=modules)
             modules[name] = value
-        elif name in modules and value is None:
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module "
+                                f"{name!r} (nn.Module or None expected)")
             modules[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -294,6 +297,7 @@ class Module:
                 for t in d.values():
                     if t is not None and t.dtype.kind == "f" and t.dtype != dtype:
                         t.data = t.data.astype(dtype)
+                        bump_version(t)   # a graph that saved t must not use the new data
                         if t.grad is not None:
                             t.grad = wrap(t.grad.data.astype(dtype))
         return self

@@ -68,6 +68,16 @@ def test_pytorch_same_names_and_order():
     assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
 
 
+def test_assignment_type_checks():
+    b = Block()
+    with pytest.raises(TypeError, match="cannot assign int as child module 'fc'"):
+        b.fc = 3
+    b.fc = None
+    assert "fc.weight" not in b.state_dict() and b.fc is None
+    b.note = "plain attributes are fine"
+    assert b.note.startswith("plain")
+
+
 def test_shared_parameters_counted_once():
     lin = nn.Linear(2, 2)
     seq = nn.Sequential(lin, lin)
