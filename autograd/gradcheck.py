@@ -122,12 +122,14 @@ class GradcheckReport:
     rtol: float
     fast_mode: bool
     mismatches: list = field(default_factory=list)
+    problems: list = field(default_factory=list)   # gradients of the wrong shape or dtype
     notes: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every checked value matched."""
-        return not self.mismatches
+        """True when every checked value matched and every gradient had its input's
+        shape and dtype."""
+        return not self.mismatches and not self.problems
 
     def __str__(self) -> str:
         head = (f"{'gradgradcheck' if self.what != 'gradient' else 'gradcheck'}: the "
@@ -135,8 +137,10 @@ class GradcheckReport:
         if self.ok:
             text = [head + "matches finite differences"]
         else:
-            text = [head + f"does not match finite differences in "
-                    f"{len(self.mismatches)} (output, input) pair(s)"]
+            text = [f"{head}is wrong: {p}" for p in self.problems]
+            if self.mismatches:
+                text.append(head + f"does not match finite differences in "
+                            f"{len(self.mismatches)} (output, input) pair(s)")
             text += [m.describe() for m in self.mismatches]
         mode = "random projections u^T J v" if self.fast_mode else "every Jacobian element"
         text.append(f"checked: {mode}, float64 central differences, eps={self.eps:g}, "
@@ -239,7 +243,14 @@ class _Check:
             return [np.zeros(t.data.size) for t in leaves]
         gs = _grad(out, leaves, wrap(u.astype(out.dtype).reshape(out.shape)),
                    retain_graph=True, allow_unused=True)
-        return [np.zeros(t.data.size) if g is None else
+        for n, (g, t) in enumerate(zip(gs, leaves)):
+            if g is not None and (g.shape != t.shape or g.dtype != t.dtype):
+                problem = (f"the gradient of {self.input_names[self.diff[n]]} has shape "
+                           f"{tuple(g.shape)} and dtype {g.dtype}, but the input has shape "
+                           f"{tuple(t.shape)} and dtype {t.dtype}")
+                if problem not in self.report.problems:
+                    self.report.problems.append(problem)
+        return [np.zeros(t.data.size) if g is None or g.data.size != t.data.size else
                 np.array(g.data, dtype=np.float64).ravel() for g, t in zip(gs, leaves)]
 
     # ---- the two modes ---------------------------------------------------------------

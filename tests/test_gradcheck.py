@@ -190,3 +190,20 @@ def test_gradgradcheck_with_given_grad_outputs_and_correct_function():
 def test_needs_a_floating_output():
     with pytest.raises(ValueError, match="no floating-point Tensor output"):
         gradcheck(lambda x: ag.argmax(x), leaf([1.0, 2.0]))
+
+
+def test_gradient_of_wrong_shape_or_dtype_is_reported(monkeypatch):
+    # grad() hands back whatever a backward produced, so gradcheck checks shape and dtype;
+    # simulate an op whose backward returns float32 for a float64 input
+    mod = sys.modules["autograd.gradcheck"]
+    real = mod._grad
+
+    def float32_grad(*args, **kwargs):
+        return tuple(None if g is None else g.to(ag.float32) for g in real(*args, **kwargs))
+
+    monkeypatch.setattr(mod, "_grad", float32_grad)
+    report = gradcheck_report(lambda t: t * 2.0, leaf(np.ones((2, 3))))
+    assert not report.ok and not report.mismatches
+    assert report.problems == ["the gradient of input 0 has shape (2, 3) and dtype float32, "
+                               "but the input has shape (2, 3) and dtype float64"]
+    assert "gradient is wrong: the gradient of input 0" in str(report)
