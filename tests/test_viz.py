@@ -79,8 +79,8 @@ class Dot:
         self.src = src
         self.nodes, self.edges, self.clusters = {}, [], {}
         toks = _tokens(src)
-        assert toks[:2] == ["digraph", "{"], toks[:3]
-        stack, i = [None], 2
+        assert toks[:3] == ["digraph", "computation_graph", "{"], toks[:3]
+        stack, i = [None], 3
         while i < len(toks):
             t = toks[i]
             if t == "}":
@@ -558,7 +558,7 @@ def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):
         g.pipe(format="svg")
     assert "Graphviz" in g._repr_mimebundle_()["text/plain"]
     assert set(y._repr_mimebundle_()) == {"text/plain"}
-    assert ag.to_dot(y).startswith("digraph {")
+    assert ag.to_dot(y).startswith("digraph computation_graph {")
 
 
 # ---- the real nn layers and custom Functions ---------------------------------------------

@@ -84,8 +84,8 @@ def draw_graph(*roots: Any, params: Any = None, show_shapes: bool = True,
     import graphviz
     built = _build(roots, params, show_shapes, show_grads, show_saved, rankdir, max_nodes,
                    collapse)
-    g = _picture_class(graphviz)(graph_attr=built.graph_attr, node_attr=built.node_attr,
-                                 edge_attr=built.edge_attr)
+    g = _picture_class(graphviz)("computation_graph", graph_attr=built.graph_attr,
+                                 node_attr=built.node_attr, edge_attr=built.edge_attr)
     g.body.extend(built.body)
     return g
 

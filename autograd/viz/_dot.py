@@ -208,7 +208,7 @@ class _Built:
                                                                       edge_attr, body)
 
     def source(self) -> str:
-        head = ["digraph {"]
+        head = ["digraph computation_graph {"]
         for kw, d in (("graph", self.graph_attr), ("node", self.node_attr),
                       ("edge", self.edge_attr)):
             head.append(f"\t{kw}" + _attrs(d))
