@@ -17,6 +17,7 @@ import autograd as ag
 from autograd import Tensor
 from autograd.grad_mode import STATE
 from autograd.graph import Op, ShapeError, apply
+from autograd.dtypes import to_array
 from autograd.tensor import wrap
 
 from .activation import log_softmax, softmax
@@ -130,31 +131,31 @@ class _IndexTarget:
     def __init__(self, op: str, x: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
                  ignore_index: int) -> None:
         n_classes = x.shape[1]
-        keep = target != ignore_index
-        all_kept = bool(keep.all())
-        bad = (target < 0) | (target >= n_classes)
-        if not all_kept:
-            bad &= keep
-        if bad.any():
-            raise IndexError(f"{op}: target {int(target[bad][0])} is out of bounds for "
-                             f"{n_classes} classes (input shape {x.shape})")
-        self.t = target if all_kept else np.where(keep, target, 0)
-        self.keep = None if all_kept else keep.astype(x.dtype)
+        lo, hi = (int(target.min()), int(target.max())) if target.size else (0, 0)
+        all_kept = not lo <= ignore_index <= hi    # two reductions decide the common case
+        keep = None if all_kept else target != ignore_index
+        if lo < 0 or hi >= n_classes:
+            bad = (target < 0) | (target >= n_classes)
+            if keep is not None:
+                bad &= keep
+            if bad.any():
+                raise IndexError(f"{op}: target {int(target[bad][0])} is out of bounds for "
+                                 f"{n_classes} classes (input shape {x.shape})")
+        self.t = target if keep is None else np.where(keep, target, 0)
+        # t's positions as a NumPy index into (N, C, d1, ...): (n, t, d1, ...)
+        grids = np.indices(target.shape, sparse=True)
+        self.idx = (grids[0], self.t) + tuple(grids[1:])
+        self.keep = None if keep is None else keep.astype(x.dtype)
         self.w = self.keep
         if weight is not None:
-            self.w = weight[self.t] if all_kept else weight[self.t] * self.keep
+            self.w = weight[self.t] if keep is None else weight[self.t] * self.keep
         self.total = float(self.w.sum()) if self.w is not None else float(target.size)
-
-    def pick(self, a: np.ndarray) -> np.ndarray:
-        """a[n, t[n, ...], ...] for every position, shape (N, d1, ...)."""
-        return np.take_along_axis(a, self.t[:, None], axis=1)[:, 0]
 
     def dense(self, shape: tuple, dtype: Any, value: np.ndarray) -> np.ndarray:
         """An array of `shape` (N, C, ...) holding `value` (N, d1, ...) at the targets,
         0 elsewhere."""
         out = np.zeros(shape, dtype=dtype)
-        np.put_along_axis(out, self.t[:, None], value[:, None].astype(dtype, copy=False),
-                          axis=1)
+        out[self.idx] = value
         return out
 
 
@@ -194,7 +195,7 @@ class CrossEntropy(Op):
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
         lse = np.log(s)
-        loss = lse[:, 0] - tgt.pick(z)               # -log p_t
+        loss = lse[:, 0] - z[tgt.idx]                # -log p_t
         if tgt.w is not None:
             loss *= tgt.w
         if eps:
@@ -213,15 +214,17 @@ class CrossEntropy(Op):
     def backward(ctx, g):
         tgt, weight, eps = ctx.tgt, ctx.weight, ctx.eps
         (p,) = ctx.extra
-        scale = _grad_scale(g, ctx.reduction, tgt.total)
         if not eps and not STATE.enabled:
-            # Not recording: s w_t (p - onehot) straight in NumPy, one pass.
-            sw = scale.data if tgt.w is None else scale.data * tgt.w[:, None]
-            grad = p * sw
-            idx = tgt.t[:, None]
-            np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=1) -
-                              np.broadcast_to(sw, idx.shape), axis=1)
+            # Not recording: s w_t (p - onehot) straight in NumPy, s per position.
+            s = g.data
+            if ctx.reduction == "mean":
+                s = s * (1.0 / tgt.total if tgt.total else 0.0)
+            if tgt.w is not None:
+                s = s * tgt.w
+            grad = p * (s[:, None] if s.ndim else s)
+            grad[tgt.idx] -= s
             return wrap(grad)
+        scale = _grad_scale(g, ctx.reduction, tgt.total)
         # With Tensor ops (differentiable again when recording): A and its class sum
         # are constants, p = softmax(x) carries the dependence on x.
         ones = np.ones(tgt.t.shape, p.dtype)
@@ -307,7 +310,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
                            f"{label_smoothing}")
-    target = target if isinstance(target, Tensor) else ag.tensor(target)
+    target = target if isinstance(target, Tensor) else wrap(to_array(target))
     w = _class_weight(op, weight, input)
     prob = target.dtype.kind == "f"
     if prob and target.shape != input.shape:
@@ -344,7 +347,7 @@ class NLLLoss(Op):
     @staticmethod
     def forward(ctx, x, tgt, reduction):
         ctx.tgt, ctx.reduction, ctx.shape = tgt, reduction, x.shape
-        loss = -tgt.pick(x)
+        loss = -x[tgt.idx]
         if tgt.w is not None:
             loss *= tgt.w
         return _finish(loss, reduction, tgt.total)
@@ -365,7 +368,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     op = "nll_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
     _check_float(op, input)
-    target = target if isinstance(target, Tensor) else ag.tensor(target)
+    target = target if isinstance(target, Tensor) else wrap(to_array(target))
     x, t, squeeze = _batched(op, input, target, False)
     tgt = _index_target(op, x, t, _class_weight(op, weight, input), ignore_index)
     loss = apply(NLLLoss, x, tgt=tgt, reduction=reduction)
