@@ -1,5 +1,6 @@
-"""Rows for nn.functional's layers (nn/functional/layers.py): the fused linear op and
-the compositions layer_norm, batch_norm, dropout and embedding."""
+"""Rows for nn.functional's layers (nn/functional/layers.py): the fused ops Linear and
+Normalize (under layer_norm and batch_norm, whose "plain" rows check its double
+backward), and the compositions dropout and embedding."""
 from __future__ import annotations
 
 import numpy as np
