@@ -67,7 +67,8 @@ def _tokens(src: str) -> list:
 def _text(v) -> str:
     """An attribute value as plain text (HTML labels lose their tags)."""
     if isinstance(v, tuple) and v[0] == "html":
-        return html.unescape(re.sub(r"<[^>]*>", "", v[1].replace("<br/>", "\n")))
+        text = html.unescape(re.sub(r"<[^>]*>", "", v[1].replace("<br/>", "\n")))
+        return text.replace("\xa0", " ")
     return v[1] if isinstance(v, tuple) else v
 
 

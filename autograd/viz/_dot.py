@@ -105,7 +105,7 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
         kind = "param" if it.name or default == "parameter" else "input"
     else:
         op = getattr(it.obj, "name", type(it.obj).__name__)
-        title = (f"<b>{_esc(it.name)}</b> = {_esc(op)}" if it.name else f"<b>{_esc(op)}</b>")
+        title = (f"<b>{_esc(it.name)} = {_esc(op)}</b>" if it.name else f"<b>{_esc(op)}</b>")
         kind = "root" if it.root else "op"
     lines.append(title)
     n = _n_out(it)
@@ -149,7 +149,7 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
 def _group_label(v: _Vertex, classes: dict, o: _Opts) -> tuple[str, dict]:
     qn = ".".join(v.cpath)
     cls = classes.get(qn, "")
-    lines = [f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")]
+    lines = [f"<b>{_esc(_module_title(qn, cls))}</b>"]
     n_params = sum(it.obj.data.size for it in v.folded)
     info = f"{len(v.members)} op{'s' if len(v.members) != 1 else ''}"
     if v.folded:
@@ -179,6 +179,12 @@ def _group_label(v: _Vertex, classes: dict, o: _Opts) -> tuple[str, dict]:
         lines.append(_small(f"NaN/inf in {bad}", _RED))
         attrs.update(color=_RED, penwidth="2.5", fillcolor="#ffcccc")
     return "<br/>".join(lines), attrs
+
+
+def _module_title(qn: str, cls: str) -> str:
+    # one text run per line: SVG viewers measure fonts differently from Graphviz, and a
+    # bold run followed by a plain one on the same line can overlap it
+    return f"{qn} · {cls}" if cls and cls != qn else qn
 
 
 def _style(kind: str) -> dict:
@@ -316,7 +322,7 @@ def _clusters(lines_of: dict, classes: dict) -> list:
         if p:
             qn = ".".join(p)
             cls = classes.get(qn, "")
-            label = f"<b>{_esc(qn)}</b>" + (f" · {_esc(cls)}" if cls and cls != qn else "")
+            label = f"<b>{_esc(_module_title(qn, cls))}</b>"
             fill = _CLUSTER_FILLS[(len(p) - 1) % len(_CLUSTER_FILLS)]
             body.append(f"\tsubgraph cluster_{counter} {{\n")
             for k, v in {"label": f"<{label}>", "style": "rounded,filled", "fillcolor": fill,
