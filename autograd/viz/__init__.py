@@ -160,6 +160,7 @@ def _tensor_svg(self: Tensor) -> str | None:
 
 
 def _tensor_mimebundle(self: Tensor, include: Any = None, exclude: Any = None) -> dict:
+    """Jupyter's display: the repr, and for a non-leaf the graph picture under it."""
     text = repr(self)
     bundle = {"text/plain": text}
     svg = _tensor_svg(self)

@@ -70,8 +70,10 @@ def _collect(roots: list) -> list:
         return it
 
     for r in roots:
-        key = r if r.grad_fn is None else r.grad_fn
-        it = items.get(key if r.grad_fn is not None else id(r)) or get(key, r.grad_fn is None)
+        if r.grad_fn is None:
+            it = items.get(id(r)) or get(r, True)
+        else:
+            it = items.get(r.grad_fn) or get(r.grad_fn, False)
         it.root = True
         it.see(r._out_idx, r)
     while stack:

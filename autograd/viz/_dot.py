@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import numbers
 from typing import Any
 
 import numpy as np
@@ -226,7 +227,8 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_graph: rankdir must be 'TB', 'LR', 'BT' or 'RL', got "
                          f"{rankdir!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+    if max_nodes is not None and (not isinstance(max_nodes, numbers.Integral)
+                                  or isinstance(max_nodes, bool) or max_nodes < 1):
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got "
                          f"{max_nodes!r}")
     tensors = _flatten(roots)
@@ -308,7 +310,7 @@ def _build(roots: tuple, params: Any, show_shapes: bool, show_grads: bool, show_
 def _clusters(lines_of: dict, classes: dict) -> list:
     """Node lines nested in one `subgraph cluster_k` per module path (iteratively)."""
     children: dict = {}
-    for p in sorted(lines_of, key=lambda p: (len(p), p)):
+    for p in lines_of:   # first-use order (parents come before their children)
         if p:
             children.setdefault(p[:-1], []).append(p)
     body: list = []
