@@ -231,8 +231,9 @@ def test_matches_pytorch(name, dtype):
 def test_binary_step_matches_pytorch_heaviside():
     torch = pytest.importorskip("torch")
     x = np.array([-1.0, -0.0, 0.0, 2.0])
+    one = torch.tensor(1.0, dtype=torch.float64)
     np.testing.assert_array_equal(F.binary_step(ag.tensor(x)).data,
-                                  torch.heaviside(torch.tensor(x), torch.tensor(1.0, dtype=torch.float64)).numpy())
+                                  torch.heaviside(torch.tensor(x), one).numpy())
 
 
 def test_erf_matches_pytorch():

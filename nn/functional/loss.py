@@ -15,9 +15,9 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.dtypes import to_array
 from autograd.grad_mode import STATE
 from autograd.graph import Op, ShapeError, apply
-from autograd.dtypes import to_array
 from autograd.tensor import wrap
 
 from .activation import log_softmax, softmax
@@ -66,7 +66,7 @@ def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool) 
     (same_shape) or broadcastable, with PyTorch's warning when broadcasting changes it."""
     _check_float(op, input)
     target = _as_tensor(target, input)
-    if target.dtype.kind == "b" or target.dtype.kind not in "fiu":
+    if target.dtype.kind not in "fiu":
         raise RuntimeError(f"{op}: expected a numeric target, got dtype {target.dtype}")
     if target.dtype != input.dtype:
         target = target.to(input.dtype)
