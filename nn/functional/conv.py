@@ -307,13 +307,13 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
             pad = ((0, 0), (0, 0))
         elif padding == "same":
             if max(s) != 1:
-                raise ValueError(f"{op}: padding='same' is not supported for strided "
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided "
                                  f"convolutions (stride={stride})")
             # PyTorch puts the odd extra pixel of an even effective kernel on the far side.
             pad = tuple((t // 2, t - t // 2) for t in (d[0] * (kh - 1), d[1] * (kw - 1)))
         else:
-            raise ValueError(f"{op}: Invalid padding string {padding!r}, should be one of "
-                             f"'valid' or 'same'")
+            raise RuntimeError(f"{op}: Invalid padding string: {padding!r}, should be one "
+                               f"of 'valid' or 'same'")
     else:
         p = ntuple(padding, 2, "padding", op)
         if min(p) < 0:
