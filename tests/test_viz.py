@@ -547,6 +547,9 @@ def test_jupyter_reprs():
     assert "<svg" in y._repr_svg_()
     assert x._repr_svg_() is None and set(x._repr_mimebundle_()) == {"text/plain"}
     assert "image/svg+xml" in ag.draw_graph(y)._repr_mimebundle_()
+    # a text-only front end (terminal IPython) gets text without running Graphviz
+    assert set(y._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+    assert set(y._repr_mimebundle_(exclude=["image/svg+xml", "text/html"])) == {"text/plain"}
 
 
 def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):

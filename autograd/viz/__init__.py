@@ -28,6 +28,7 @@ take long (only Graphviz's own layout of a huge graph does; `max_nodes` and
 from __future__ import annotations
 
 import shutil
+import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -163,12 +164,27 @@ def _tensor_mimebundle(self: Tensor, include: Any = None, exclude: Any = None) -
     """Jupyter's display: the repr, and for a non-leaf the graph picture under it."""
     text = repr(self)
     bundle = {"text/plain": text}
+    if not _pictures_shown(include, exclude):
+        return bundle
     svg = _tensor_svg(self)
     if svg is not None:
         bundle["image/svg+xml"] = svg
         bundle["text/html"] = (f"<pre>{_esc(text)}</pre><details><summary>computation graph"
                                f"</summary>{svg}</details>")
     return bundle
+
+
+def _pictures_shown(include: Any, exclude: Any) -> bool:
+    """Whether the front end shows SVG or HTML; terminal IPython shows only text, so
+    there a tensor's display must not run Graphviz."""
+    if include is None:
+        ipython = sys.modules.get("IPython")   # only when already imported: no import cost
+        shell = ipython.get_ipython() if ipython is not None else None
+        include = getattr(getattr(shell, "display_formatter", None), "active_types", None)
+    kinds = {"image/svg+xml", "text/html"}
+    if include is not None:
+        kinds &= set(include)
+    return bool(kinds - set(exclude or ()))
 
 
 Tensor._repr_svg_ = _tensor_svg
