@@ -428,3 +428,48 @@ def test_cost_of_checking_the_digits_mlp(capsys):
         print(f"\ncheck_tape on the digits MLP (batch 32): nn.Linear + F.cross_entropy "
               f"{len(report.results)} nodes in {t_nn:.2f} s; raw ops {len(raw.results)} "
               f"nodes in {t_raw:.2f} s")
+
+
+def test_casts_are_replayed_in_float64():
+    x = leaf(3, 4, dtype=np.float32)
+    with record_sites():
+        loss = (ag.sin(x.double()) * 2.0).float().sum()
+    report = check_tape(loss)
+    assert report.ok and {r.op for r in report.results} >= {"Cast"}
+    assert all(r.status == "ok" for r in report.results)
+
+
+def test_both_backward_paths_are_checked():
+    class TwoPaths(Function):
+        """x^2 whose recorded (create_graph) backward forgets the factor 2."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x if ag.is_grad_enabled() else g * 2 * x
+
+    x = leaf(3, seed=8)
+    with record_sites():
+        loss = TwoPaths.apply(x).sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, 2 * x.data)     # plain backward is right
+    (bad,) = check_tape(loss, raise_exception=False).failures
+    assert bad.op == "TwoPaths" and bad.path.startswith("recorded backward")
+    assert "recorded backward (create_graph=True)" in bad.describe()
+
+
+def test_recurrent_layers_pass_node_by_node():
+    import nn
+    ag.manual_seed(0)
+    xs = ag.randn(2, 3, 4).double()
+    lstm, gru = nn.LSTM(4, 5, batch_first=True).double(), nn.GRU(4, 5).double()
+    with record_sites():
+        loss = lstm(xs)[0].pow(2).sum() + gru(xs)[0].tanh().sum()
+    report = check_tape(loss)
+    assert report.ok and not report.skipped
+    assert {"LSTMStep", "RecurrentInput", "GRUStep"} <= {r.op for r in report.results}
