@@ -14,6 +14,13 @@ node's backward against finite differences of the node's forward:
   directional difference along v (two forward calls per input), narrowed down to the
   worst element when it fails and the input is small enough.
 
+Differences are divided by the step actually taken (``x + eps`` rounds when |x| is
+large), and the backward is run both ways the engine runs it: plain (grad mode off,
+where fused ops take NumPy fast paths) and recorded (``create_graph=True``, the
+differentiable Tensor-op path); a failure says which one disagrees.  The fused LSTM
+steps leave dW_hh to the input-projection node in their plain backward, so for them
+(`_RECORDED_ONLY`) only the self-contained recorded path is checked.
+
 The replayed forward is the op's own (``apply(cls, *inputs, **params)`` for built-in
 ops, ``F.apply`` for a custom `Function`), so a wrong rule in one op class, or in a
 user's Function deep inside a model, is named directly - with the user's source line
@@ -32,7 +39,8 @@ to move the input, never as a wrong backward; a node with kinks and no other mis
 passes.
 
 Complex step.  For ops that are analytic and accept complex input (built-in ones are
-listed in `_COMPLEX_STEP`; any op or Function class may declare ``complex_step = True``)
+listed in `_COMPLEX_STEP`, kept here so the op modules stay untouched; any op or
+Function class may declare ``complex_step = True``, or False to opt out)
 ``method="complex_step"`` takes ``Im(u . y(x + i h e_j)) / h`` with h = 1e-20: no
 subtraction, so the derivative is exact to round-off (~1e-15 relative) instead of
 ~1e-9; other ops fall back to central differences.
@@ -60,7 +68,7 @@ __all__ = ["check_tape", "check_tape_report", "record_sites", "TapeReport", "Nod
 
 # Inputs up to this many elements are checked element by element in fast_mode="auto";
 # larger ones by a random projection.
-AUTO_ELEMENTS = 256
+AUTO_ELEMENTS = 32
 # A failing projection is narrowed down to its worst element for inputs up to this size
 # (two forward calls per element).
 LOCATE_LIMIT = 4096
@@ -372,6 +380,9 @@ class _Replay:
                 args, params = saved[0], _float64_params(saved[1])
             else:
                 args = node.__dict__.get("_inputs")
+                if args is None:
+                    raise _Skip("its inputs were freed by a backward (check before "
+                                "backward, or record inside record_sites())")
                 if not args or len(args) != len(node.next) or not _positional_only(cls):
                     raise _Skip("recorded outside record_sites(): its call cannot be "
                                 "replayed")
@@ -688,7 +699,7 @@ def check_tape(*roots: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     replayed and its source line shown.  Each node is re-run on its own inputs upcast
     to float64; its backward on a random cotangent u gives ``u^T J``, compared with
     central differences (``method="complex_step"``: complex-step derivatives for ops
-    that support them) element by element for inputs up to 256 elements and by a
+    that support them) element by element for inputs up to 32 elements and by a
     random projection ``u^T J v`` above (``fast_mode=True``: always projections;
     ``False``: always every element).  Points where the op has no derivative (relu at
     0, ...) are reported as kinks, not as wrong.
@@ -704,7 +715,7 @@ def check_tape(*roots: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 
 def locate(report: GradcheckReport, fn: Callable, inputs: Any, *, eps: float,
-           atol: float, rtol: float, seed: int = 0) -> TapeReport:
+           atol: float, rtol: float, seed: int = 0) -> TapeReport | None:
     """gradcheck(locate=True): replay fn's tape at `inputs` (float64) and add to the
     failed gradcheck `report` which node the mismatch comes from.  The `TapeReport` is
     also kept as ``report.tape``."""
@@ -714,8 +725,12 @@ def locate(report: GradcheckReport, fn: Callable, inputs: Any, *, eps: float,
     with record_sites(), enable_grad():
         outs = fn(*args)
     outs = outs if isinstance(outs, (tuple, list)) else (outs,)
-    tape = check_tape_report(*[o for o in outs if isinstance(o, Tensor)], eps=eps,
-                             atol=atol, rtol=rtol, seed=seed)
+    try:
+        tape = check_tape_report(*[o for o in outs if isinstance(o, Tensor)], eps=eps,
+                                 atol=atol, rtol=rtol, seed=seed)
+    except ValueError as e:   # nothing on the tape: the black-box report stands alone
+        report.notes.append(f"tape replay: nothing to replay ({e})")
+        return None
     report.tape = tape
     bad = tape.failures
     if bad:
