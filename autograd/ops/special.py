@@ -12,7 +12,7 @@ for |x| < 1, so tiny arguments keep full relative precision):
 * |x| >= 6:  erf = sign(x) (erfc(6) = 2e-17 is below float64's resolution at 1).
 
 The interpolants are built once at import from the standard library's scalar
-`math.erf`/`math.erfc` (correctly rounded to within an ulp) at Chebyshev nodes,
+`math.erf`/`math.erfc` (accurate to about an ulp) at Chebyshev nodes,
 which is cheaper to read and check than tables of literal coefficients.
 """
 from __future__ import annotations
