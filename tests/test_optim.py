@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import autograd as ag
 import optim
@@ -239,6 +240,37 @@ def test_defaults_documented_values():
     assert optim.Adam(p).defaults["weight_decay"] == 0
     assert optim.RMSprop(p).defaults["alpha"] == 0.99
     assert optim.Adagrad(p).defaults["eps"] == 1e-10
+
+
+OPTION_SPACE = {
+    # name: (option -> strategy), drawn independently; lr kept small enough for stability
+    "SGD": dict(lr=st.floats(1e-3, 0.05), momentum=st.sampled_from([0.0, 0.5, 0.9]),
+                dampening=st.sampled_from([0.0, 0.3]), weight_decay=st.floats(0, 0.2),
+                maximize=st.booleans()),
+    "Adagrad": dict(lr=st.floats(1e-3, 0.5), lr_decay=st.floats(0, 0.1),
+                    weight_decay=st.floats(0, 0.2), eps=st.sampled_from([1e-10, 1e-6]),
+                    initial_accumulator_value=st.floats(0, 1), maximize=st.booleans()),
+    "RMSprop": dict(lr=st.floats(1e-4, 0.02), alpha=st.floats(0.5, 0.999),
+                    eps=st.sampled_from([1e-8, 1e-4]), weight_decay=st.floats(0, 0.2),
+                    momentum=st.sampled_from([0.0, 0.5, 0.9]), centered=st.booleans(),
+                    maximize=st.booleans()),
+    "Adam": dict(lr=st.floats(1e-4, 0.1), betas=st.tuples(st.floats(0, 0.99), st.floats(0, 0.999)),
+                 eps=st.sampled_from([1e-8, 1e-4]), weight_decay=st.floats(0, 0.2),
+                 amsgrad=st.booleans(), maximize=st.booleans()),
+}
+OPTION_SPACE["AdamW"] = OPTION_SPACE["Adam"]
+
+
+@pytest.mark.parametrize("name", list(OPTION_SPACE))
+@given(data=st.data())
+def test_random_options_match_documented_algorithm(name, data):
+    opts = data.draw(st.fixed_dictionaries(OPTION_SPACE[name]), label="options")
+    if name == "SGD" and opts["momentum"] and data.draw(st.booleans(), label="nesterov"):
+        opts.update(nesterov=True, dampening=0.0)
+    problem = PROBLEMS["quadratic"]
+    ours = run_ours(problem, name, opts, steps=8)
+    assert all(np.isfinite(p).all() for step in ours for p in step)
+    assert_trajectories_close(ours, run_reference(problem, name, opts, steps=8))
 
 
 # ---- param groups -------------------------------------------------------------------------
