@@ -39,7 +39,8 @@ from autograd.ops.shape import cat, reshape, split, stack, transpose
 from autograd.random import generator
 from autograd.tensor import wrap
 
-from .functional.recurrent import GRUStep, LSTMStep
+from .functional.recurrent import (GRUStep, LSTMStep, RecurrentInput,
+                                   defer_hidden_weight_grad)
 from .module import Module, Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -252,20 +253,22 @@ class RNNBase(Module):
         """One layer in one direction: (outputs (T*B, H), final state tuple)."""
         w_ih, w_hh, b_ih, b_hh = (getattr(self, n) if n else None
                                   for n in self._flat_weights_names[k])
-        gx = x @ w_ih.T
-        if b_ih is not None:
-            # LSTM and RNN add both biases before the nonlinearity, so fold them in
-            # once; GRU's b_hh sits inside the reset gate product and stays in the step.
-            gx = gx + (b_ih if self.mode == "GRU" else b_ih + b_hh)
-        xs = split(gx, B, 0)
-        w_t = w_hh.T
         mode = self.mode
+        # LSTM and RNN add both biases before the nonlinearity, so fold them in once;
+        # GRU's b_hh sits inside the reset gate product and stays in the step.
+        bias = b_ih if b_ih is None or mode == "GRU" else b_ih + b_hh
+        w_t = w_hh.T
+        lstm = mode == "LSTM"
+        gx = apply(RecurrentInput, x, w_ih, bias, w_t if lstm else None)
+        xs = split(gx, B, 0)
         act = relu if mode == "RNN_RELU" else tanh
         hs: list = [None] * T
+        hprev: list = [None] * T   # the state each step read, for the deferred dW_hh
         state = tuple(state)
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            if mode == "LSTM":
-                new = apply(LSTMStep, xs[t], state[0], state[1], w_t)
+            if lstm:
+                hprev[t] = state[0]
+                new = apply(LSTMStep, xs[t], state[0], state[1], w_t, defer_w=True)[:2]
             elif mode == "GRU":
                 new = (apply(GRUStep, xs[t], state[0], w_t, b_hh),)
             else:
@@ -275,6 +278,8 @@ class RNNBase(Module):
                 new = tuple(where(k_t, n, s) for n, s in zip(new, state))
             state = new
             hs[t] = new[0]
+        if lstm:
+            defer_hidden_weight_grad(gx, hprev)
         return cat(hs, 0), state
 
 
@@ -438,7 +443,7 @@ class LSTMCell(RNNCellBase):
         gx = input @ self.weight_ih.T
         if self.bias:
             gx = gx + (self.bias_ih + self.bias_hh)
-        return apply(LSTMStep, gx, h, c, self.weight_hh.T)
+        return apply(LSTMStep, gx, h, c, self.weight_hh.T)[:2]
 
 
 class GRUCell(RNNCellBase):

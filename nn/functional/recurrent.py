@@ -24,13 +24,15 @@ from autograd.tensor import Tensor, wrap
 __all__ = ["lstm_step", "gru_step"]
 
 
-def _sigmoid_(x: np.ndarray) -> np.ndarray:
-    """Logistic function in place: 0.5 + 0.5 tanh(x/2) is exact and cannot overflow."""
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
+def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = 1 / (1 + e^-x) (out may be x): np.exp is about twice as fast as np.tanh,
+    and e^-x overflowing to inf for x << 0 correctly gives 0."""
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    np.reciprocal(out, out=out)
+    return out
 
 
 def _cat_arrays(xs: list) -> np.ndarray:
@@ -50,31 +52,74 @@ def _finish(grads: tuple, first_order: bool) -> tuple:
     return tuple(wrap(g) if first_order and g is not None else g for g in grads)
 
 
+# ---- input projection ------------------------------------------------------------------
+
+class RecurrentInput(Op):
+    """gates_x = x W_ih^T + b for every time step at once: x (T*B, in), W_ih (G*H, in).
+
+    Backward: dx = g W_ih, dW_ih = g^T x, db = sum of g over rows.  When the LSTM steps
+    that read gates_x were made with ``defer_w=True``, this node also returns their
+    weight's gradient in one matmul, dw_t = Hprev^T g with Hprev (T*B, H) the states the
+    steps read (stored on the node by `defer_hidden_weight_grad` after the loop): g is
+    exactly the concatenation of the steps' pre-activation gradients, so this replaces
+    T small matmuls and T accumulations.  Only in first-order backward; when the
+    backward is recorded each step returns its own dw_t as Tensor ops."""
+    name = "RecurrentInput"
+
+    @staticmethod
+    def forward(ctx, x, w, b, w_t_hh):
+        out = x @ w.T
+        if b is not None:
+            out += b   # fresh matmul result: add the bias in place
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, _, _ = ctx.inputs
+        need_x, need_w, need_b, need_hh = ctx.needs_input_grad
+        if STATE.enabled:
+            return (g @ w if need_x else None, g.T @ x if need_w else None,
+                    g.sum(0) if need_b else None, None)
+        gd = g.data
+        return (wrap(gd @ w.data) if need_x else None,
+                wrap(gd.T @ x.data) if need_w else None,
+                wrap(gd.sum(0)) if need_b else None,
+                wrap(ctx.extra[0].T @ gd) if need_hh else None)
+
+
+def defer_hidden_weight_grad(gates_x: Tensor, hprev: list) -> None:
+    """Give the RecurrentInput node that made `gates_x` the states its LSTM steps read
+    (in time order), so it can return their weight's gradient in one matmul."""
+    if gates_x.grad_fn is not None:
+        gates_x.grad_fn.save(np.concatenate([h.data for h in hprev]))
+
+
 # ---- LSTM ------------------------------------------------------------------------------
 
-def _lstm_vjp(cat_, i, f, g, o, tc, c, h, w_t, gh, gc, need: tuple) -> tuple:
+def _lstm_vjp(cat_, i, f, g, o, tc, c, h, w_t, gh, gc, gz, need: tuple) -> tuple:
     """Gradients of one LSTM step for inputs (gates_x, h, c, w_t).
 
     With z = gates_x + h w_t split into (i, f, g, o) pre-activations,
-    c' = f c + i g and h' = o tanh c':
+    c' = f c + i g and h' = o tanh c' (gz: the gradient of the z output, if used):
         dc'   = gc + gh o (1 - tanh^2 c')
-        dz    = [dc' g i(1-i),  dc' c f(1-f),  dc' i (1-g^2),  gh tanh(c') o(1-o)]
+        dz    = [dc' g i(1-i),  dc' c f(1-f),  dc' i (1-g^2),  gh tanh(c') o(1-o)] + gz
         dh    = dz w_t^T,   dc = dc' f,   dw_t = h^T dz,   dgates_x = dz
     """
     H = tc.shape[-1]
     gct = gh * o * (1 - tc * tc) + gc
     dz = cat_([gct * g * i * (1 - i), gct * c * f * (1 - f), gct * i * (1 - g * g),
                gh * tc * o * (1 - o)])
+    if gz is not None:
+        dz = dz + gz
     return (dz if need[0] else None,
             dz @ w_t.T if need[1] else None,
             gct * f if need[2] else None,
             h.reshape(-1, H).T @ dz.reshape(-1, 4 * H) if need[3] else None)
 
 
-def _lstm_acts(gx: Tensor, h: Tensor, c: Tensor, w_t: Tensor) -> tuple:
-    """The step's activations as differentiable Tensor ops (for recorded backward)."""
-    H = h.shape[-1]
-    z = gx + h @ w_t
+def _lstm_acts(z: Tensor, c: Tensor) -> tuple:
+    """The step's activations from its pre-activation output, as Tensor ops."""
+    H = c.shape[-1]
     i, f = sigmoid(z[..., :H]), sigmoid(z[..., H:2 * H])
     g, o = tanh(z[..., 2 * H:3 * H]), sigmoid(z[..., 3 * H:])
     return i, f, g, o, tanh(f * c + i * g)
@@ -82,42 +127,53 @@ def _lstm_acts(gx: Tensor, h: Tensor, c: Tensor, w_t: Tensor) -> tuple:
 
 class LSTMStep(Op):
     """One LSTM step, gate order (i, f, g, o) as in PyTorch:
-    z = gates_x + h w_t;  c' = sigma(z_f) c + sigma(z_i) tanh(z_g);  h' = sigma(z_o) tanh(c')."""
+    z = gates_x + h w_t;  c' = sigma(z_f) c + sigma(z_i) tanh(z_g);  h' = sigma(z_o) tanh(c').
+
+    Outputs (h', c', z).  The recorded backward reads the activations off the z output
+    instead of recomputing them from gates_x, so every gradient that reaches gates_x
+    passes through this node's dz.  That is what lets nn.LSTM defer dw_t
+    (``defer_w=True``) to its RecurrentInput node, which computes it for all steps at
+    once from the gradient of gates_x."""
     name = "LSTMStep"
 
     @staticmethod
-    def forward(ctx, gx, h, c, w_t):
+    def forward(ctx, gx, h, c, w_t, defer_w=False):
+        ctx.defer_w = defer_w
         H = h.shape[-1]
-        a = h @ w_t
-        a += gx
-        np.tanh(a[..., 2 * H:3 * H], out=a[..., 2 * H:3 * H])
-        _sigmoid_(a[..., :2 * H])
-        _sigmoid_(a[..., 3 * H:])
+        z = h @ w_t
+        z += gx
+        # One sigmoid pass over the whole contiguous block (strided slices are slower),
+        # then the g gate's slice overwritten by its tanh.
+        a = _sigmoid_into(z, np.empty_like(z))
+        np.tanh(z[..., 2 * H:3 * H], out=a[..., 2 * H:3 * H])
         c_new = a[..., H:2 * H] * c
         c_new += a[..., :H] * a[..., 2 * H:3 * H]
         tc = np.tanh(c_new)
-        ctx.save(a, tc)
-        return a[..., 3 * H:] * tc, c_new
+        ctx.save(a, tc, z)
+        return a[..., 3 * H:] * tc, c_new, z
 
     @staticmethod
-    def backward(ctx, gh, gc):
-        gx, h, c, w_t = ctx.inputs
+    def backward(ctx, gh, gc, gz):
+        _, h, c, w_t = ctx.inputs
         first = not STATE.enabled  # backward not recorded: vjp on saved ndarrays
+        a, tc, z = ctx.extra
         if first:
-            a, tc = ctx.extra
             H = tc.shape[-1]
             acts = (a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:], tc)
             h, c, w_t = h.data, c.data, w_t.data
-            gh = gh.data if gh is not None else None
-            gc = gc.data if gc is not None else None
+            gh, gc, gz = (None if t is None else t.data for t in (gh, gc, gz))
             cat_ = _cat_arrays
         else:
-            acts = _lstm_acts(gx, h, c, w_t)
+            z_out = wrap(z, ctx)    # this node's third output, so its gradient comes back here
+            z_out._out_idx = 2
+            acts = _lstm_acts(z_out, c)
             cat_ = _cat_tensors
         gh = _zeros_like(c, first) if gh is None else gh
         gc = _zeros_like(c, first) if gc is None else gc
-        return _finish(_lstm_vjp(cat_, *acts, c, h, w_t, gh, gc, ctx.needs_input_grad),
-                       first)
+        need = ctx.needs_input_grad
+        if first and ctx.defer_w:   # the RecurrentInput node computes dw_t for all steps
+            need = need[:3] + (False,)
+        return _finish(_lstm_vjp(cat_, *acts, c, h, w_t, gh, gc, gz, need), first)
 
 
 def _check_step(op: str, gates: int, gates_x: Tensor, states: tuple, weight: Tensor) -> int:
@@ -142,7 +198,8 @@ def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor) -> tuple
         h' = s(o) tanh(c')
     """
     _check_step("lstm_step", 4, gates_x, (h, c), weight_hh)
-    return apply(LSTMStep, gates_x, h, c, weight_hh.T)
+    h_new, c_new, _ = apply(LSTMStep, gates_x, h, c, weight_hh.T)
+    return h_new, c_new
 
 
 # ---- GRU -------------------------------------------------------------------------------
@@ -191,7 +248,7 @@ class GRUStep(Op):
         if b is not None:
             hg += b
         rz = gx[..., :2 * H] + hg[..., :2 * H]
-        _sigmoid_(rz)
+        _sigmoid_into(rz, rz)
         hn = hg[..., 2 * H:]
         n = rz[..., :H] * hn
         n += gx[..., 2 * H:]
