@@ -656,3 +656,33 @@ def test_adam_reaches_target_accuracy_on_digits_in_fewer_epochs_than_sgd(lr):
     # SGD only needs to run as long as Adam did to show it is slower.
     sgd = _digits_epochs_to_target(lambda p: optim.SGD(p, lr=lr), data, 0.9, adam)
     assert adam < sgd
+
+
+@pytest.mark.parametrize("name,opts", ROUND_TRIP)
+def test_resume_from_a_pytorch_optimizer_state(name, opts):
+    """A torch.optim state_dict (tensors converted to arrays) loads into ours, and both
+    continue along the same trajectory."""
+    torch = pytest.importorskip("torch")
+    problem = PROBLEMS["mlp"]
+    tparams = [torch.tensor(a, requires_grad=True) for a in problem.init]
+    topt = getattr(torch.optim, name)(tparams, **opts)
+
+    def torch_steps(n):
+        for _ in range(n):
+            topt.zero_grad()
+            problem.torch_loss(torch, *tparams).backward()
+            topt.step()
+    torch_steps(10)
+    sd = topt.state_dict()
+    sd = {"state": {i: {k: v.numpy().copy() for k, v in s.items()} for i, s in sd["state"].items()},
+          "param_groups": sd["param_groups"]}
+    params = [ag.tensor(p.detach().numpy().copy(), requires_grad=True) for p in tparams]
+    opt = getattr(optim, name)(params)
+    opt.load_state_dict(sd)
+    for _ in range(STEPS - 10):
+        opt.zero_grad()
+        problem.loss(*params).backward()
+        opt.step()
+    torch_steps(STEPS - 10)
+    for p, tp in zip(params, tparams):
+        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=RTOL, atol=1e-12)
