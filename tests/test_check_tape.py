@@ -108,6 +108,8 @@ def test_the_same_model_with_a_correct_function_passes():
     report = check_tape(loss)
     assert report.ok and not report.kinks and not report.skipped
     assert "every one of the" in str(report)
+    for fast_mode in (True, False):                # no false alarm in either mode
+        assert check_tape(loss, fast_mode=fast_mode).ok
 
 
 def test_fast_mode_projections_still_name_the_node():
@@ -473,6 +475,8 @@ def test_recurrent_layers_pass_node_by_node():
     report = check_tape(loss)
     assert report.ok and not report.skipped
     assert {"LSTMStep", "RecurrentInput", "GRUStep"} <= {r.op for r in report.results}
+    # each node names the module that ran it
+    assert {r.module for r in report.results if r.op == "RecurrentInput"} == {"LSTM", "GRU"}
 
 
 # ---- every op of the op table, replayed node by node ----------------------------------------
