@@ -508,3 +508,14 @@ def test_every_table_op_replays_and_passes(row):
                                        rtol=max(row.rtol, 1e-3))
             assert report.ok and not report.skipped, f"{row.label} ({method}):\n{report}"
     check()
+
+
+def test_gradient_graphs_are_checked_node_by_node_too():
+    x = leaf(4, seed=11)
+    with record_sites():
+        y = (ag.sin(x) * ag.exp(x)).sum()
+        (g,) = ag.grad(y, x, create_graph=True)     # the backward's own ops are recorded
+        total = g.sum()
+    report = check_tape(total)
+    assert report.ok and not report.skipped
+    assert {"Cos", "Mul", "Exp"} <= {r.op for r in report.results}
