@@ -58,10 +58,7 @@ class Optimizer:
         if isinstance(params, dict):
             raise TypeError(f"{name}: params should be an iterable of Tensors or of param "
                             f"group dicts, got a single dict (wrap it in a list)")
-        if isinstance(params, (set, frozenset)):
-            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered "
-                            f"collections, but the ordering of tensors in sets will change "
-                            f"between runs. Please use a list instead.")
+        _reject_sets(name, params)
         groups = list(params)
         if not groups:
             raise ValueError(f"{name}: optimizer got an empty parameter list")
@@ -100,10 +97,7 @@ class Optimizer:
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
-        elif isinstance(params, set):
-            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered "
-                            f"collections, but the ordering of tensors in sets will change "
-                            f"between runs. Please use a list instead.")
+        _reject_sets(name, params)
         params = list(params)
         group = {k: v for k, v in param_group.items() if k != "params"}
         names = [p[0] for p in params if isinstance(p, tuple)]
@@ -274,6 +268,14 @@ class Optimizer:
         for g in new_groups:
             self._check_options(g)
         self.state, self.param_groups = state, new_groups
+
+
+def _reject_sets(name: str, params: Any) -> None:
+    """TypeError for a set: its order, hence the state_dict indices, changes between runs."""
+    if isinstance(params, (set, frozenset)):
+        raise TypeError(f"{name}: optimizer parameters need to be organized in ordered "
+                        f"collections, but the ordering of tensors in sets will change "
+                        f"between runs. Please use a list instead.")
 
 
 def _check_nonneg(opt: Any, options: dict[str, Any], key: str, what: str) -> None:
