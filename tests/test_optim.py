@@ -686,3 +686,20 @@ def test_resume_from_a_pytorch_optimizer_state(name, opts):
     torch_steps(STEPS - 10)
     for p, tp in zip(params, tparams):
         np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=RTOL, atol=1e-12)
+
+
+def test_optimizers_example_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "optimizers.py"
+    spec = importlib.util.spec_from_file_location("optimizers_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "opt.png"
+    example.main(["--steps", "30", "--out", str(out)])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Adam makes progress along Rosenbrock's valley from the start point
+    f, start = example.SURFACES["rosenbrock"][:2]
+    _, losses = example.trajectory(f, start, lambda p: optim.Adam(p, lr=5e-2), 200)
+    assert losses[-1] < 0.5 * losses[0]
