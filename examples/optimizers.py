@@ -61,7 +61,8 @@ LEARNING_RATES = {
 }
 
 
-def trajectory(f: Callable, start: tuple[float, float], make_opt: Callable[[list], optim.Optimizer],
+def trajectory(f: Callable, start: tuple[float, float],
+               make_opt: Callable[[list], optim.Optimizer],
                steps: int) -> tuple[np.ndarray, np.ndarray]:
     """The visited points (steps + 1, 2) and the loss at each of them."""
     xy = ag.tensor(np.array(start, dtype=np.float64), requires_grad=True)

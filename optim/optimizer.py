@@ -129,7 +129,8 @@ class Optimizer:
         for key, default in self.defaults.items():
             group.setdefault(key, default)
         self._check_options(group)
-        if self.param_groups and ("param_names" in group) != ("param_names" in self.param_groups[0]):
+        named = "param_names" in group
+        if self.param_groups and named != ("param_names" in self.param_groups[0]):
             raise ValueError(f"{name}: all optimizer param groups should be with/without "
                              f"names")
         group["params"] = params
