@@ -134,9 +134,11 @@ def _check_names(names: set, items: list) -> None:
     present = {".".join(it.path[:k]) for it in items for k in range(1, len(it.path) + 1)}
     missing = sorted(n for n in names if n not in present)
     if missing:
+        shown = sorted(present)
+        listed = ", ".join(shown[:20]) + (", ..." if len(shown) > 20 else "")
         raise ValueError(f"draw_graph: collapse names modules that made no op of this graph: "
                          f"{', '.join(missing)} (modules in it: "
-                         f"{', '.join(sorted(present)) or 'none; pass params=model'})")
+                         f"{listed or 'none; pass params=model'})")
 
 
 def _edges(items: list, where: dict) -> list:
