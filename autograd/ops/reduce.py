@@ -14,7 +14,7 @@ from ..graph import Op, apply, register
 from ..tensor import Tensor, wrap
 from ._util import norm_axes, norm_axis, pick
 from .elementwise import exp, sqrt, where
-from .shape import expand, flip, reshape
+from .shape import expand_to, flip, reshape, reshape_to
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -36,7 +36,7 @@ def _kept_shape(shape: tuple, axes: tuple | None) -> tuple:
 
 def _spread(g: Tensor, ctx: Any) -> Tensor:
     """Broadcast a reduction's gradient back over the reduced axes."""
-    return expand(reshape(g, _kept_shape(ctx.in_shape, ctx.axes)), ctx.in_shape)
+    return expand_to(reshape_to(g, _kept_shape(ctx.in_shape, ctx.axes)), ctx.in_shape)
 
 
 class Sum(Op):

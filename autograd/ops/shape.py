@@ -57,7 +57,7 @@ class SumTo(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return expand(g, ctx.in_shape)
+        return expand_to(g, ctx.in_shape)
 
 
 def sum_to(g: Tensor, shape: tuple) -> Tensor:
@@ -65,6 +65,20 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     if g.data.shape == shape:
         return g
     return apply(SumTo, g, shape=shape)
+
+
+def expand_to(g: Tensor, shape: tuple) -> Tensor:
+    """Broadcast `g` to the known-compatible `shape` (the lean form backward rules use)."""
+    if g.data.shape == shape:
+        return g
+    return share_version(apply(Expand, g, shape=shape), g)
+
+
+def reshape_to(g: Tensor, shape: tuple) -> Tensor:
+    """`g` with the known-valid `shape` (the lean form backward rules use)."""
+    if g.data.shape == shape:
+        return g
+    return share_version(apply(Reshape, g, shape=shape), g)
 
 
 @register("sum_to_size")
@@ -115,7 +129,7 @@ class Reshape(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return reshape(g, ctx.in_shape)
+        return reshape_to(g, ctx.in_shape)
 
 
 @register("reshape", "view")
