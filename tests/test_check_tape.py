@@ -127,6 +127,15 @@ def test_fast_mode_projections_still_name_the_node():
     assert [r.op for r in report.failures] == ["BadGelu"]
 
 
+def test_inputs_too_large_to_narrow_down_report_the_projection():
+    x = leaf(80, 60, seed=5)                       # 4800 elements > LOCATE_LIMIT
+    with record_sites():
+        loss = BadGelu.apply(x).sum()
+    (bad,) = check_tape(loss, raise_exception=False).failures
+    assert bad.in_index is None and bad.n_checked == 1
+    assert "projected on a random v" in bad.describe()
+
+
 # ---- a wrong rule in a built-in op -------------------------------------------------------
 
 def sin_class():
