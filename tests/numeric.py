@@ -1,4 +1,6 @@
-"""Finite-difference reference used by the generic op tests (float64, central differences)."""
+"""Helpers for gradient tests: scalar projections of an op, so that one gradcheck of a
+scalar compares a whole vector-Jacobian (or Hessian-vector) product with finite
+differences element by element, at the cost of finite differences alone."""
 from __future__ import annotations
 
 from typing import Callable
@@ -12,16 +14,26 @@ def as_tuple(out):
     return out if isinstance(out, tuple) else (out,)
 
 
+def _dot(ts, vs):
+    """sum_k <t_k, v_k> over the tensors that exist (a float64 0 when none does)."""
+    total = ag.tensor(0.0, dtype=ag.float64)
+    for t, v in zip(ts, vs):
+        if t is not None:
+            total = total + (t * ag.tensor(v, dtype=t.dtype)).sum()
+    return total
+
+
 def projected(fn: Callable, cotangents: list) -> Callable:
     """x -> sum_k <fn(x)_k, u_k>: a scalar whose gradient is the vector-Jacobian product."""
-    def scalar(*xs):
-        outs = as_tuple(fn(*xs))
-        total = None
-        for o, u in zip(outs, cotangents):
-            term = (o * ag.tensor(u, dtype=o.dtype)).sum()
-            total = term if total is None else total + term
-        return total
-    return scalar
+    return lambda *xs: _dot(as_tuple(fn(*xs)), cotangents)
+
+
+def grad_dot(scalar: Callable, vs: list) -> Callable:
+    """x -> <grad scalar(x), v>, recorded: its gradient is the Hessian-vector product."""
+    def h(*xs):
+        gs = ag.grad(scalar(*xs), xs, allow_unused=True, create_graph=True)
+        return _dot(gs, vs)
+    return h
 
 
 def numeric_grad(scalar: Callable, arrays: list, eps: float = 1e-6) -> list:
@@ -39,10 +51,3 @@ def numeric_grad(scalar: Callable, arrays: list, eps: float = 1e-6) -> list:
             flat[j] = (at(eps) - at(-eps)) / (2 * eps)
         grads.append(g)
     return grads
-
-
-def analytic_grad(scalar: Callable, arrays: list, create_graph: bool = False):
-    xs = [ag.tensor(a, dtype=ag.float64, requires_grad=True) for a in arrays]
-    out = scalar(*xs)
-    grads = ag.grad(out, xs, allow_unused=True, create_graph=create_graph)
-    return xs, [np.zeros_like(a) if g is None else g for g in grads]
