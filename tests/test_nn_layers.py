@@ -11,9 +11,24 @@ import autograd as ag
 import nn
 from nn import functional as F
 
-from numeric import numeric_grad
-
 RNG = np.random.default_rng(0)
+
+
+def numeric_grad(scalar, arrays, eps=1e-6):
+    """Central differences of scalar(*arrays) (float64 arrays) w.r.t. each array."""
+    grads = []
+    for i, a in enumerate(arrays):
+        g = np.zeros_like(a)
+        for j in range(a.size):
+            vals = []
+            for delta in (eps, -eps):
+                xs = [b.copy() for b in arrays]
+                xs[i].reshape(-1)[j] += delta
+                with ag.no_grad():
+                    vals.append(scalar(*[ag.tensor(x, dtype=ag.float64) for x in xs]).item())
+            g.reshape(-1)[j] = (vals[0] - vals[1]) / (2 * eps)
+        grads.append(g)
+    return grads
 
 
 # ---- gradients of whole layers vs finite differences ---------------------------------
