@@ -5,7 +5,7 @@ linear 1568->10, cross-entropy on a batch of 64 1x28x28 images, backward, SGD st
 ours (nn + optim) against a hand-written NumPy im2col version of the same step and
 PyTorch.  The NumPy version uses the layout a careful hand-written one would (and that
 ours uses inside): activations stored channel-major (C, N, H, W), so every conv is one
-GEMM over the whole batch with no transposes; 2x2 pooling by reshaping.
+GEMM over the whole batch with no transposes; 2x2 pooling on strided views.
 
 Peak memory: the growth of the process's peak resident set (VmHWM, reset through
 /proc/self/clear_refs) over one step, the same measure for all three.
@@ -63,18 +63,21 @@ def _np_conv3x3_input_grad(g: np.ndarray, w: np.ndarray) -> np.ndarray:
     return gp[:, :, 1:-1, 1:-1]
 
 
-def _np_pool2(a: np.ndarray) -> tuple:
-    C, n, H, W = a.shape
-    a6 = a.reshape(C, n, H // 2, 2, W // 2, 2)
-    m = a6.max(axis=(3, 5))
-    return m, a6
+def _np_pool2(a: np.ndarray) -> np.ndarray:
+    """2x2 max pooling as the maximum of the four strided corner views (several times
+    faster than reshape + max over two axes)."""
+    return np.maximum(np.maximum(a[:, :, ::2, ::2], a[:, :, ::2, 1::2]),
+                      np.maximum(a[:, :, 1::2, ::2], a[:, :, 1::2, 1::2]))
 
 
-def _np_pool2_grad(g: np.ndarray, a6: np.ndarray, m: np.ndarray) -> np.ndarray:
-    # Ties within a window only occur at 0 after ReLU, whose gradient is then 0 anyway.
-    mask = a6 == m[:, :, :, None, :, None]
-    return (mask * g[:, :, :, None, :, None]).reshape(a6.shape[0], a6.shape[1],
-                                                      a6.shape[2] * 2, a6.shape[4] * 2)
+def _np_pool2_grad(g: np.ndarray, a: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """g sent to the positions equal to their window's max.  Ties within a window only
+    occur at 0 after ReLU, whose gradient is then 0 anyway."""
+    out = np.empty(a.shape, np.float32)
+    for p in range(2):
+        for q in range(2):
+            out[:, :, p::2, q::2] = g * (a[:, :, p::2, q::2] == m)
+    return out
 
 
 def numpy_step(p: dict, x: np.ndarray, y: np.ndarray) -> float:
@@ -82,10 +85,10 @@ def numpy_step(p: dict, x: np.ndarray, y: np.ndarray) -> float:
     x_cn = x.transpose(1, 0, 2, 3)
     z1, cols1 = _np_conv3x3(x_cn, p["0.weight"], p["0.bias"])
     a1 = np.maximum(z1, 0)
-    m1, a1_6 = _np_pool2(a1)
+    m1 = _np_pool2(a1)
     z2, cols2 = _np_conv3x3(m1, p["3.weight"], p["3.bias"])
     a2 = np.maximum(z2, 0)
-    m2, a2_6 = _np_pool2(a2)
+    m2 = _np_pool2(a2)
     flat = m2.transpose(1, 0, 2, 3).reshape(N, -1)
     logits = flat @ p["7.weight"].T + p["7.bias"]
     shifted = logits - logits.max(1, keepdims=True)
@@ -97,12 +100,12 @@ def numpy_step(p: dict, x: np.ndarray, y: np.ndarray) -> float:
     dlogits /= N
     g = {"7.weight": dlogits.T @ flat, "7.bias": dlogits.sum(0)}
     gm2 = (dlogits @ p["7.weight"]).reshape(N, 32, 7, 7).transpose(1, 0, 2, 3)
-    gz2 = _np_pool2_grad(gm2, a2_6, m2) * (z2 > 0)
+    gz2 = _np_pool2_grad(gm2, a2, m2) * (z2 > 0)
     gz2m = gz2.reshape(32, -1)
     g["3.weight"] = (gz2m @ cols2.T).reshape(p["3.weight"].shape)
     g["3.bias"] = gz2m.sum(1)
     gm1 = _np_conv3x3_input_grad(gz2, p["3.weight"])
-    gz1 = _np_pool2_grad(gm1, a1_6, m1) * (z1 > 0)
+    gz1 = _np_pool2_grad(gm1, a1, m1) * (z1 > 0)
     gz1m = gz1.reshape(16, -1)
     g["0.weight"] = (gz1m @ cols1.T).reshape(p["0.weight"].shape)
     g["0.bias"] = gz1m.sum(1)

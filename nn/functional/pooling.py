@@ -68,6 +68,14 @@ def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, paddi
     return Geometry(tuple(x_shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), tuple(out))
 
 
+def tiles(geo: Geometry) -> bool:
+    """True when the windows partition the padded extent exactly (disjoint, no gaps),
+    e.g. kernel 2, stride 2 on an even size: every position belongs to one window."""
+    return all(s == d * (k - 1) + 1 and (d == 1 or k == 1) and o * s == n
+               for s, d, k, o, n in zip(geo.stride, geo.dilation, geo.kernel, geo.out_hw,
+                                        geo.padded_hw))
+
+
 def _taps_dtype(geo: Geometry) -> np.dtype:
     n = geo.kernel[0] * geo.kernel[1]
     return np.dtype(np.uint8 if n <= 256 else np.int32)
@@ -97,12 +105,15 @@ class MaxPool2d(Op):
         out = alloc(_out_shape(geo), x.dtype, cn)
         win = alloc(out.shape, _taps_dtype(geo), cn, 0)
         better = alloc(out.shape, np.bool_, cn)
+        step = np.empty_like(win)
         np.copyto(out, xp[:, :, taps[0][1], taps[0][2]])
         for k, rows, cols in taps[1:]:
             v = xp[:, :, rows, cols]
             np.greater(v, out, out=better)      # strictly greater: ties keep the first
             np.maximum(out, v, out=out)         # (maximum, not a copy: NaN propagates)
-            np.copyto(win, k, where=better)
+            # The winner is the last tap that beat the running max, and taps come in
+            # increasing k: win = max(win, k * better), cheaper than any masked write.
+            np.maximum(win, np.multiply(better, step.dtype.type(k), out=step), out=win)
         ctx.geo = geo
         ctx.save(win)
         return out, win
@@ -122,11 +133,19 @@ class MaxPoolScatter(Op):
     def forward(ctx, g, win, geo):
         ctx.geo = geo
         ctx.save(win)
-        gp = alloc((g.shape[:2]) + geo.padded_hw, g.dtype, channels_outer(g), 0)
+        tiled = tiles(geo)
+        gp = alloc((g.shape[:2]) + geo.padded_hw, g.dtype, channels_outer(g),
+                   None if tiled else 0)
         mask = np.empty(win.shape, np.bool_)
+        part = None if tiled else np.empty(g.shape, g.dtype)
+        # g * mask, not ufunc(where=mask): NumPy's masked loops are several times slower.
         for k, rows, cols in geo.taps():
             target = gp[:, :, rows, cols]
-            np.add(target, g, out=target, where=np.equal(win, k, out=mask))
+            np.equal(win, k, out=mask)
+            if tiled:       # each input position is in exactly one window: write it once
+                np.multiply(g, mask, out=target)
+            else:
+                target += np.multiply(g, mask, out=part)
         return crop(gp, geo)
 
     @staticmethod
