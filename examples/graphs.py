@@ -24,15 +24,13 @@ def scalar_graph() -> ag.viz.GraphPicture:
     x1, x2 = ag.tensor(2.0, requires_grad=True), ag.tensor(0.0, requires_grad=True)
     w1, w2 = ag.tensor(-3.0, requires_grad=True), ag.tensor(1.0, requires_grad=True)
     b = ag.tensor(6.8813735870195432, requires_grad=True)
-    with record_graph():     # keeps every value after backward frees the saved tensors
+    with record_graph():     # keeps every value, and every gradient backward sends
         x1w1 = x1 * w1
         x2w2 = x2 * w2
         s = x1w1 + x2w2
         n = s + b
         o = ag.tanh(n)
     named = dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
-    for t in (x1w1, x2w2, s, n, o):
-        t.retain_grad()      # so the picture shows every intermediate gradient
     o.backward()
     return ag.draw_graph(o, params=named, show_grads=True, rankdir="LR")
 

@@ -477,6 +477,35 @@ def test_record_graph_keeps_shapes_values_and_modules_after_backward():
     assert "float32" not in Dot(ag.to_dot(plain, collapse=False)).node_with("Relu")["label"]
 
 
+def test_record_graph_shows_every_intermediate_gradient():
+    # micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b), n = 0.8814, do/dn = 1 - o^2 = 0.5
+    x1, w1 = ag.tensor(2.0, requires_grad=True), ag.tensor(-3.0, requires_grad=True)
+    x2, w2 = ag.tensor(0.0, requires_grad=True), ag.tensor(1.0, requires_grad=True)
+    b = ag.tensor(6.8813735870195432, requires_grad=True)
+    with viz.record_graph():
+        n = x1 * w1 + x2 * w2 + b
+        o = ag.tanh(n)
+    o.backward()
+    assert float(x1.grad) == pytest.approx(-1.5) and float(w1.grad) == pytest.approx(1.0)
+    dot = Dot(ag.to_dot(o, params=dict(x1=x1, w1=w1, x2=x2, w2=w2, b=b, n=n, o=o),
+                        show_grads=True))
+    assert "data 0.8814\ngrad 0.5" in dot.node_with("n = Add")["label"]
+    assert "grad 1" in dot.node_with("o = Tanh")["label"]
+    # x1 w1 = -6 and x1 w1 + x2 w2 = -6, both with gradient 0.5
+    assert sum("data -6\ngrad 0.5" in lab for lab in dot.labels()) == 2
+    assert "grad -1.5" in dot.node_with("x1\n")["label"]
+    # non-scalar: the norm of the gradient each op received
+    w = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with viz.record_graph():
+        h = w * 3.0
+        loss = (h * h).sum()
+    loss.backward()
+    assert np.allclose(w.grad.data, 18 * w.data)   # the probes leave gradients alone
+    expected = np.linalg.norm(2 * 3.0 * w.data)    # d loss / d h = 2 h
+    assert f"|grad| {expected:.4g}" in Dot(ag.to_dot(loss, params={"h": h}, show_grads=True)
+                                           ).node_with("h = Mul")["label"]
+
+
 def test_show_saved_bytes():
     a = ag.randn(3, 4, requires_grad=True)
     b = ag.randn(3, 4, requires_grad=True)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..graph import Node
 from ..tensor import Tensor
-from ._record import _out_meta
+from ._record import _GradProbe, _grad_summary, _out_meta
 
 
 class _Item:
@@ -196,15 +196,18 @@ def _fmt_shape(shape: tuple) -> str:
     return "scalar" if shape == () else str(tuple(shape))
 
 
-def _grad_of(it: _Item) -> np.ndarray | None:
+def _grad_info(it: _Item) -> tuple | None:
+    """(value if one element, norm, all finite) of the gradient of the item's tensor:
+    a leaf's or retained tensor's ``.grad``, else what `record_graph`'s probe saw."""
     for t in it.tensors.values():
         if t.grad is not None:
-            return t.grad.data
+            return _grad_summary(t.grad.data)
+    if not it.leaf:
+        for fns in (it.obj.__dict__.get("_hooks") or {}).values():
+            for fn in fns:
+                if isinstance(fn, _GradProbe) and fn.summary is not None:
+                    return fn.summary
     return None
-
-
-def _finite(a: np.ndarray) -> bool:
-    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
 
 
 def _bad_value(it: _Item) -> bool:

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..graph import Node
 from ..tensor import Tensor
-from ._collect import (_Item, _assign_paths, _bad_value, _collect, _finite, _flatten,
-                       _fmt_shape, _grad_of, _meta, _n_out, _name_modules, _params,
+from ._collect import (_Item, _assign_paths, _bad_value, _collect, _flatten,
+                       _fmt_shape, _grad_info, _meta, _n_out, _name_modules, _params,
                        _shape_of)
 from ._group import (_Vertex, _auto_depth, _cap, _check_names, _collapse_key, _edges,
                      _group)
@@ -80,8 +80,8 @@ def _item_state(it: _Item) -> tuple[str | None, bool]:
     if _bad_value(it):
         upstream_bad = any(_bad_value(src) for src, _ in it.inputs)
         return "value", not upstream_bad
-    g = _grad_of(it)
-    if g is not None and not _finite(g):
+    g = _grad_info(it)
+    if g is not None and not g[2]:
         return "grad", True
     return None, False
 
@@ -127,10 +127,10 @@ def _item_label(it: _Item, o: _Opts) -> tuple[str, dict]:
     if m0 is not None and m0[2] is not None:
         lines.append(f"data {_esc(_fmt_num(m0[2]))}")
     if o.show_grads:
-        g = _grad_of(it)
+        g = _grad_info(it)
         if g is not None:
-            lines.append(f"grad {_esc(_fmt_num(g.item()))}" if g.size == 1 else
-                         f"|grad| {_esc(_fmt_num(np.linalg.norm(g.ravel())))}")
+            lines.append(f"grad {_esc(_fmt_num(g[0]))}" if g[0] is not None else
+                         f"|grad| {_esc(_fmt_num(g[1]))}")
     if o.show_saved and not it.leaf:
         arrays = _saved_arrays(it.obj)
         lines.append(_small("saved: freed" if arrays is None else
@@ -162,9 +162,9 @@ def _group_label(v: _Vertex, classes: dict, o: _Opts) -> tuple[str, dict]:
         if shapes:
             lines.append(_small("out " + " ".join(shapes[:3])))
     if o.show_grads:
-        gs = [g for g in (_grad_of(it) for it in v.folded) if g is not None]
+        gs = [g for g in (_grad_info(it) for it in v.folded) if g is not None]
         if gs:
-            norm = float(np.sqrt(sum(float(np.vdot(g, g).real) for g in gs)))
+            norm = float(np.sqrt(sum(g[1] ** 2 for g in gs)))
             lines.append(f"|grad params| {_esc(_fmt_num(norm))}")
     if o.show_saved:
         arrays = [a for it in v.members for a in (_saved_arrays(it.obj) or ())]

@@ -27,6 +27,30 @@ def _recording_record(node: Node, args: tuple, outs: tuple) -> None:
     if getattr(_rec_local, "on", False):
         node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
                             for o in outs]), STATE.modules)
+        hooks = node.__dict__.setdefault("_hooks", {})
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and o.grad_fn is node:
+                hooks.setdefault(i, []).insert(0, _GradProbe())
+
+
+class _GradProbe:
+    """A gradient hook that keeps only a summary of the gradient reaching its output:
+    (value if one element, norm, all finite).  It holds no reference to the node, so
+    it makes no reference cycle, and returns None, so the gradient passes unchanged."""
+
+    __slots__ = ("summary",)
+
+    def __init__(self) -> None:
+        self.summary: tuple | None = None
+
+    def __call__(self, g: Tensor) -> None:
+        self.summary = _grad_summary(g.data)
+
+
+def _grad_summary(a: np.ndarray) -> tuple:
+    """(value of a one-element array or None, L2 norm, all finite)."""
+    return (a.item() if a.size == 1 else None, float(np.linalg.norm(a.ravel())),
+            bool(np.isfinite(a).all()))
 
 
 def _out_meta(a: np.ndarray) -> tuple:
@@ -41,10 +65,13 @@ def record_graph() -> Iterator[None]:
     """Record, on every node made inside the block, its outputs' shapes and dtypes, the
     value of one-element outputs, whether they are finite, and the whole stack of
     modules running, so pictures drawn later (even after a backward freed the saved
-    tensors) show them all and name every module.
+    tensors) show them all and name every module.  Each node also gets a gradient hook
+    that keeps the norm (the value, for one element) of the gradient the last backward
+    sent to it, so ``show_grads`` shows every intermediate gradient, micrograd style.
 
-    Costs one small tuple per op plus a finiteness scan of each output; nothing outside
-    the block (the hook is installed only while some thread is inside one)::
+    Costs a small tuple and a hook per op, a finiteness scan of each output, and a norm
+    of each gradient in backward; nothing outside the block (the swap is in place only
+    while some thread is inside one)::
 
         with autograd.viz.record_graph():
             loss = model(x).sum()
