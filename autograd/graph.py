@@ -211,8 +211,9 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         out = cls.forward(ctx, *datas, **params)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    record_it = needs and STATE.enabled and cls.differentiable
-    if record_it and STATE.sites:   # check_tape replays the call: keep args and params
+    st = STATE
+    record_it = needs and st.enabled and cls.differentiable
+    if record_it and st.sites:   # check_tape replays the call: keep args and params
         ctx._replay = (args, params)
     if type(out) is tuple:
         return _multi_output(ctx, args, out, record_it)
