@@ -506,6 +506,18 @@ def test_record_graph_shows_every_intermediate_gradient():
                                            ).node_with("h = Mul")["label"]
 
 
+def test_record_graph_summaries_are_exact_at_the_edges():
+    from autograd.viz._record import _grad_summary, _out_meta
+    assert _out_meta(np.array([1e30, 2.0], np.float32))[3]        # squares overflow: finite
+    assert not _out_meta(np.array([1.0, np.inf], np.float32))[3]
+    assert not _out_meta(np.array([np.nan, 1.0]))[3]
+    assert _out_meta(np.array([1, 2]))[3] and _out_meta(np.array(2.5))[2:] == (2.5, True)
+    assert _grad_summary(np.array([3.0, 4.0], np.float32)) == (None, 5.0, True)
+    big = _grad_summary(np.array([1e30, 1e30], np.float32))
+    assert big[2] and big[1] == pytest.approx(np.sqrt(2) * 1e30, rel=1e-6)
+    assert _grad_summary(np.array(-2.0)) == (-2.0, 2.0, True)
+
+
 def test_show_saved_bytes():
     a = ag.randn(3, 4, requires_grad=True)
     b = ag.randn(3, 4, requires_grad=True)

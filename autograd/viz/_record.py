@@ -1,10 +1,12 @@
 """`record_graph`: keep what a picture needs on every node recorded inside a block."""
 from __future__ import annotations
 
+import cmath
+import math
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -49,15 +51,36 @@ class _GradProbe:
 
 def _grad_summary(a: np.ndarray) -> tuple:
     """(value of a one-element array or None, L2 norm, all finite)."""
-    return (a.item() if a.size == 1 else None, float(np.linalg.norm(a.ravel())),
-            bool(np.isfinite(a).all()))
+    if a.size == 1:
+        v = a.item()
+        return v, abs(v), _isfinite(v)
+    sq, finite = _sumsq(a)
+    return None, math.sqrt(sq), finite
 
 
 def _out_meta(a: np.ndarray) -> tuple:
     """(shape, dtype, value of a one-element array or None, all finite)."""
-    floating = a.dtype.kind in "fc"
-    return (a.shape, a.dtype, a.item() if a.size == 1 else None,
-            bool(np.isfinite(a).all()) if floating else True)
+    if a.size == 1:
+        v = a.item()
+        return a.shape, a.dtype, v, a.dtype.kind not in "fc" or _isfinite(v)
+    return a.shape, a.dtype, None, a.dtype.kind not in "fc" or _sumsq(a)[1]
+
+
+def _isfinite(v: Any) -> bool:
+    return cmath.isfinite(v) if isinstance(v, complex) else math.isfinite(v)
+
+
+def _sumsq(a: np.ndarray) -> tuple[float, bool]:
+    """(sum of squared magnitudes, all elements finite) in one BLAS call; the exact
+    element check runs only when the sum is not finite (NaN, inf, or overflow)."""
+    sq = float(np.vdot(a, a).real)
+    if math.isfinite(sq):
+        return sq, True
+    finite = bool(np.isfinite(a).all())
+    if finite:   # the squares overflowed a low-precision sum: redo it in double
+        wide = a.astype(np.complex128 if a.dtype.kind == "c" else np.float64)
+        sq = float(np.vdot(wide, wide).real)
+    return sq, finite
 
 
 @contextmanager
