@@ -282,7 +282,7 @@ def test_scalar_expression_micrograd_style():
     n = s + x
     assert "s = Mul\nscalar float32\ndata -2" in "\n".join(
         Dot(ag.to_dot(n, params={"s": s})).labels())
-    # x * x * x uses x three times: three edges from x's node
+    # x * x * x uses x three times and x * b once: four edges leave x
     x_id = next(k for k, a in dot.nodes.items() if a["label"].startswith("x\n"))
     assert sum(src == x_id for src, _, _ in dot.edges) == 4
 
