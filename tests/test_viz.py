@@ -546,7 +546,7 @@ def test_bad_arguments():
         ag.to_dot(y, params={"y": 1.0})
     model = mlp()
     out = model(ag.randn(2, 4)).sum()
-    with pytest.raises(ValueError, match=r"made no op of this graph: 3 \(modules in it: 0, 1, 2\)"):
+    with pytest.raises(ValueError, match=r"no op of this graph: 3 \(modules in it: 0, 1, 2\)"):
         ag.to_dot(out, params=model, collapse=["0", "3"])
     assert len(Dot(ag.to_dot(out, params=model, collapse=np.int64(1))).nodes) == 4
     assert 'rankdir="LR"' in ag.to_dot(y, rankdir="LR")
