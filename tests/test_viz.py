@@ -731,6 +731,10 @@ def test_lstm_over_50_steps_stays_small():
     assert len(dot.nodes) == 3                 # the cell (all 50 steps), the head, the sum
     cell = dot.node_with("cell · LSTMCell")["label"]
     assert f"{sum(p.numel() for p in model.cell.parameters()):,} params" in cell
+    with viz.record_graph():   # knows each op's module call: the box counts the steps
+        rec = model(ag.randn(2, 50, 3)).sum()
+    assert "50 calls" in Dot(ag.to_dot(rec, params=model)).node_with("cell · ")["label"]
+    assert "calls" not in cell
     model.zero_grad()
     out.backward(retain_graph=True)
     dot = Dot(ag.to_dot(out, params=model, show_grads=True))

@@ -153,6 +153,11 @@ def _group_label(v: _Vertex, classes: dict, o: _Opts) -> tuple[str, dict]:
     lines = [f"<b>{_esc(_module_title(qn, cls))}</b>"]
     n_params = sum(it.obj.data.size for it in v.folded)
     info = f"{len(v.members)} op{'s' if len(v.members) != 1 else ''}"
+    # record_graph keeps each op's module stack, a new tuple per module call: the
+    # distinct stacks of the module's own ops count its calls (an RNN cell's steps)
+    calls = len({id(it.stack) for it in v.members if it.stack and it.path == v.cpath})
+    if calls > 1:
+        info += f" · {calls} calls"
     if v.folded:
         info += f" · {n_params:,} params"
     lines.append(_small(info))
