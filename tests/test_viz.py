@@ -757,3 +757,16 @@ def test_draw_graph_is_a_digraph_and_record_graph_nests():
         assert ag.graph.record is not original    # still recording in the outer block
         z = ag.randn(2, requires_grad=True).exp()
     assert ag.graph.record is original and "_viz" in z.grad_fn.__dict__
+
+
+def test_collapse_keeps_a_shared_parameter_outside_both_modules():
+    model = nn.Sequential(Lin(3, 3), Lin(3, 3))
+    model[1].weight = model[0].weight                  # tied: one parameter, two modules
+    out = model(ag.randn(2, 3)).sum()
+    dot = Dot(ag.to_dot(out, params=model, collapse=True))
+    # two module boxes (each with its own bias folded in), the shared weight, the sum
+    assert len(dot.nodes) == 4
+    w = next(k for k, a in dot.nodes.items() if a["label"].startswith("0.weight"))
+    assert sorted(dot.nodes[d]["label"].split("\n")[0] for s, d, _ in dot.edges
+                  if s == w) == ["0 · Lin", "1 · Lin"]
+    assert "3 params" in dot.node_with("1 · Lin")["label"]    # only its bias
