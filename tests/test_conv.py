@@ -261,14 +261,14 @@ def test_double_backward_matches_pytorch():
     arrays = [rng.standard_normal((2, 4, 6, 7)), rng.standard_normal((6, 2, 3, 2)),
               rng.standard_normal(6)]
     results = []
-    for lib, fn, mk in ((torch, torch.nn.functional.conv2d, lambda a: torch.tensor(a, requires_grad=True)),
-                        (ag, F.conv2d, lambda a: ag.tensor(a, requires_grad=True))):
-        x, w, b = (mk(a) for a in arrays)
+    for lib, fn, grad in ((torch, torch.nn.functional.conv2d, torch.autograd.grad),
+                          (ag, F.conv2d, ag.grad)):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
         loss = (lib.sigmoid(fn(x, w, b, **kw)) ** 2).sum()
-        gx, gw = lib.autograd.grad(loss, (x, w), create_graph=True) if lib is torch else \
-            ag.grad(loss, (x, w), create_graph=True)
+        gx, gw = grad(loss, (x, w), create_graph=True)
         ((gx ** 2).sum() + (gw ** 2).sum()).backward()
-        results.append([t.grad.numpy() if lib is torch else t.grad.data for t in (x, w, b)])
+        results.append([np.asarray(t.grad.detach() if lib is torch else t.grad)
+                        for t in (x, w, b)])
     for i, (t, o) in enumerate(zip(*results)):
         np.testing.assert_allclose(o, t, rtol=1e-9, atol=1e-11, err_msg=f"input {i}")
 

@@ -33,7 +33,6 @@ from numpy.lib.stride_tricks import as_strided
 from autograd import Tensor
 from autograd.graph import Op, apply, register
 from autograd.ops.shape import reshape, squeeze, unsqueeze
-from autograd.tensor import wrap
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
@@ -168,12 +167,11 @@ def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
     N, C = geo.in_shape[:2]
     (kh, kw), (Ho, Wo) = geo.kernel, geo.out_hw
     cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    gp = alloc((N, C) + geo.padded_hw, cols.dtype, True, 0)
-    gp_cn = gp.swapaxes(0, 1)
+    gp = np.zeros((C, N) + geo.padded_hw, cols.dtype)   # channel-major, like cols
     for k, rows, columns in geo.taps():
-        target = gp_cn[:, :, rows, columns]
+        target = gp[:, :, rows, columns]
         target += cols[:, k // kw, k % kw]
-    return crop(gp, geo)
+    return crop(gp.swapaxes(0, 1), geo)
 
 
 def as_matrix(g: np.ndarray, groups: int) -> np.ndarray:
