@@ -95,27 +95,22 @@ def _emb_shapes():
     return st.integers(1, 3).map(lambda d: [(4, d)])
 
 
-# order2=False on the rows with a bias: the second derivative w.r.t. a bias is None
-# (it enters linearly), which trips a NameError in test_ops_generic.py's
-# second-derivative check (np.zeros_like(a), `a` unbound); the rows without the affine
-# part check double backward through the same code.
 ROWS = [
-    Row("linear", F.linear, lambda x, w, b: x @ w.T + b, arity=3, shapes=_linear_shapes(),
-        order2=False),
+    Row("linear", F.linear, lambda x, w, b: x @ w.T + b, arity=3, shapes=_linear_shapes()),
     Row("linear", F.linear, lambda x, w: x @ w.T, arity=2,
         shapes=_linear_shapes(bias=False), label="linear_nobias"),
     Row("layer_norm", lambda x, w, b: F.layer_norm(x, w.shape, w, b), _np_layer_norm, arity=3,
-        shapes=_norm_shapes(), atol=1e-4, rtol=1e-3, order2=False),
+        shapes=_norm_shapes(), atol=1e-4, rtol=1e-3),
     Row("layer_norm", lambda x: F.layer_norm(x, x.shape[-2:]),
         lambda x: _np_layer_norm(x, k=2), shapes=_norm_shapes(affine=False, k=2),
         atol=1e-4, rtol=1e-3, label="layer_norm_2d_plain"),
     Row("batch_norm", _bn_train, _np_batch_norm, arity=3, shapes=_bn_shapes(),
-        atol=1e-4, rtol=1e-3, label="batch_norm_train", order2=False),
+        atol=1e-4, rtol=1e-3, label="batch_norm_train"),
     Row("batch_norm", lambda x: F.batch_norm(x, None, None, training=True), _np_batch_norm,
         shapes=_bn_shapes(affine=False, spatial=(1, 2)), atol=1e-4, rtol=1e-3,
         label="batch_norm_train_nd_plain"),
     Row("batch_norm", _bn_eval, _np_bn_eval, arity=3, shapes=_bn_shapes(spatial=(0, 2)),
-        label="batch_norm_eval", order2=False),
+        label="batch_norm_eval"),
     Row("dropout", _dropout, _np_dropout, shapes=lambda: st.just([(3, 4)]) | st.just([(5,)])),
     Row("embedding", lambda w: F.embedding(_IDX, w), lambda w: w[_IDX], shapes=_emb_shapes),
 ]
