@@ -770,3 +770,13 @@ def test_collapse_keeps_a_shared_parameter_outside_both_modules():
     assert sorted(dot.nodes[d]["label"].split("\n")[0] for s, d, _ in dot.edges
                   if s == w) == ["0 · Lin", "1 · Lin"]
     assert "3 params" in dot.node_with("1 · Lin")["label"]    # only its bias
+
+
+def test_names_are_escaped():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2.0).sum()
+    name = 'w<1> & "b"'
+    src = ag.to_dot(y, params={name: x})
+    assert Dot(src).node_with(name)["label"].startswith(name)
+    if HAS_DOT:
+        assert "<svg" in ag.draw_graph(y, params={name: x}).pipe(format="svg", encoding="utf-8")
