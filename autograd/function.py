@@ -39,6 +39,7 @@ import numpy as np
 
 from .grad_mode import STATE
 from .graph import EPOCH, Node, ShapeError, _freed_error, _modified_error, record
+from .ops.shape import sum_to
 from .tensor import Tensor, wrap
 
 __all__ = ["Function", "FunctionCtx", "BackwardFunction", "once_differentiable"]
@@ -186,7 +187,6 @@ class BackwardFunction(Node):
                                      f"input {i}: got shape {tuple(g.shape)}, but input {i} "
                                      f"has shape {shape} (expected that shape or one it "
                                      f"broadcasts to)")
-                from .ops.shape import sum_to
                 g = sum_to(g, shape)
             if g.dtype != dtype:
                 g = g.to(dtype)
