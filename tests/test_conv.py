@@ -325,3 +325,17 @@ def test_error_types_match_pytorch(call):
         call(torch.nn.functional, torch)
     with pytest.raises(theirs.type):
         call(F, ag)
+
+
+def test_empty_batch_and_strided_or_broadcast_inputs():
+    w = ag.randn(4, 3, 3, 3, dtype=ag.float64, requires_grad=True)
+    x = ag.zeros(0, 3, 5, 5, dtype=ag.float64, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.shape == (0, 4, 5, 5)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5) and not w.grad.data.any()
+    base = np.random.default_rng(12).standard_normal((2, 3, 5, 5))
+    for view in (base[:, :, ::-1], np.broadcast_to(base[:1, :, :1], (2, 3, 5, 5))):
+        np.testing.assert_allclose(F.conv2d(ag.tensor(view), w, padding=1).data,
+                                   np_conv2d(np.ascontiguousarray(view), w.data, padding=1),
+                                   rtol=1e-12, atol=1e-12)

@@ -158,7 +158,8 @@ def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
                          (sC, sH * dh, sW * dw, sN, sH * sh, sW * sw), writeable=False)
     cols = np.empty((C, kh, kw, N, Ho, Wo), xp.dtype)
     np.copyto(cols, windows)
-    return cols.reshape(geo.groups, -1, N * Ho * Wo)
+    # Explicit sizes, no -1: the batch may be empty.
+    return cols.reshape(geo.groups, C // geo.groups * kh * kw, N * Ho * Wo)
 
 
 def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
@@ -177,13 +178,13 @@ def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
 def as_matrix(g: np.ndarray, groups: int) -> np.ndarray:
     """A (N, O, Ho, Wo) gradient as (groups, O/groups, N*Ho*Wo) (free for the layout
     the conv ops produce, one copy otherwise)."""
-    N, O = g.shape[:2]
-    return g.swapaxes(0, 1).reshape(groups, O // groups, -1)
+    N, O, Ho, Wo = g.shape
+    return g.swapaxes(0, 1).reshape(groups, O // groups, N * Ho * Wo)
 
 
 def from_matrix(y: np.ndarray, N: int, hw: tuple) -> np.ndarray:
     """A (groups, O/groups, N*Ho*Wo) product as the logical (N, O, Ho, Wo) view."""
-    return y.reshape((-1, N) + tuple(hw)).swapaxes(0, 1)
+    return y.reshape((y.shape[0] * y.shape[1], N) + tuple(hw)).swapaxes(0, 1)
 
 
 def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
