@@ -74,20 +74,16 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-# Activations by the names Keras uses; looked up in nn.functional when called (so a
-# function defined there later is found), with autograd's own ops as a fallback.
+# Activations by the names Keras uses, looked up in nn.functional when called (then in
+# autograd's ops, e.g. "exp"); softmax-like ones act over the last dim.
 _SOFTMAX_LIKE = {"softmax", "log_softmax"}
-_ALIASES = {"swish": "silu"}
+_ALIASES = {"swish": "silu", "exponential": "exp"}
 
 
 def _activation(name: str) -> Callable[[Tensor], Tensor]:
     name = _ALIASES.get(name, name)
     fn = getattr(F, name, None) or getattr(ag, name, None)
-    if fn is None and name == "softmax":
-        return lambda x: ag.exp(x - ag.logsumexp(x, -1, keepdim=True))
-    if fn is None and name == "log_softmax":
-        return lambda x: x - ag.logsumexp(x, -1, keepdim=True)
-    if fn is None:
+    if not callable(fn):
         raise ValueError(f"Dense: unknown activation {name!r}")
     if name in _SOFTMAX_LIKE:
         return lambda x: fn(x, dim=-1)
