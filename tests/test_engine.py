@@ -459,3 +459,9 @@ def test_numpy_ufuncs_dispatch_to_recorded_ops():
     with pytest.raises(TypeError, match="numpy.floor.*requires grad"):
         np.floor(x)
     np.testing.assert_allclose(np.floor(x.detach()), [1.0, 2.0])
+
+
+def test_numpy_scalars_do_not_promote_like_python_numbers():
+    x = ag.ones(2)
+    for y in (x * np.float64(0.5), np.float64(0.5) * x, x + np.float64(1), x ** np.int64(2)):
+        assert y.dtype == ag.float32

@@ -44,9 +44,13 @@ def norm_axis(op: str, dim: int, ndim: int) -> int:
 
 
 def as_tensor_arg(x: Any) -> Any:
-    """Tensors and Python scalars pass through; anything else becomes an ndarray."""
-    if isinstance(x, (Tensor, int, float, bool, np.ndarray, np.generic)):
+    """Tensors, Python scalars and arrays pass through; NumPy scalars become Python
+    scalars (so, as in PyTorch, ``float32 tensor * np.float64(2)`` stays float32);
+    anything else becomes an ndarray."""
+    if isinstance(x, (Tensor, int, float, bool, np.ndarray)):
         return x
+    if isinstance(x, np.generic):
+        return x.item()
     return np.asarray(x)
 
 
