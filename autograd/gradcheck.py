@@ -215,6 +215,7 @@ class _Check:
                                  "output, so there is no gradient to check")
             names = self.output_names or [f"output {k}" for k in range(len(outs))]
             self.out_names = [names[k] for k in self.out_pos]
+            self.out_shapes = [tuple(outs[k].shape) for k in self.out_pos]
             dtypes = {str(outs[k].dtype) for k in self.out_pos} - {"float64"}
             if dtypes:
                 self.report.notes.append(
@@ -225,7 +226,13 @@ class _Check:
 
     def values(self, arrays: list) -> list:
         """fn's checked outputs at `arrays` as flat float64 copies."""
-        return [np.array(o.data, dtype=np.float64).ravel() for o in self.outputs(self.args(arrays))]
+        outs = self.outputs(self.args(arrays))
+        for name, o, shape in zip(self.out_names, outs, self.out_shapes):
+            if o.shape != shape:
+                raise ValueError(f"gradcheck: {name} has shape {tuple(o.shape)} at a shifted "
+                                 f"point but {shape} at the point itself; finite differences "
+                                 f"need output shapes that do not depend on the values")
+        return [np.array(o.data, dtype=np.float64).ravel() for o in outs]
 
     def shifted(self, i: int, direction: np.ndarray, step: float) -> list:
         arrays = list(self.arrays)
@@ -285,9 +292,7 @@ class _Check:
             size = self.arrays[i].size
             numeric = [np.empty((o.data.size, size)) for o in outs]
             for j in range(size):
-                e = np.zeros(size)
-                e[j] = 1.0
-                for k, col in enumerate(self.central(i, e.reshape(self.arrays[i].shape))):
+                for k, col in enumerate(self.central(i, self.basis(i, j))):
                     numeric[k][:, j] = col
             for k, o in enumerate(outs):
                 self.compare(k, n, analytic[k][n], numeric[k], o.shape)

@@ -109,7 +109,8 @@ def test_argument_errors():
     x = t(X)
     with pytest.raises(TypeError, match="jacobian: the inputs must be a Tensor"):
         jacobian(linear, [X])
-    with pytest.raises(RuntimeError, match="v has invalid size: should be \\(3,\\) but got \\(4,\\)"):
+    with pytest.raises(RuntimeError,
+                       match=r"v has invalid size: should be \(3,\) but got \(4,\)"):
         vjp(linear, x, t(V4))
     with pytest.raises(RuntimeError, match="v can only be None"):
         vjp(linear, x)

@@ -6,7 +6,7 @@ import pytest
 import autograd as ag
 import sys
 from autograd import Function, GradcheckError, gradcheck, gradgradcheck
-from autograd.gradcheck import gradcheck_report, gradgradcheck_report
+from autograd.gradcheck import gradcheck_report
 
 
 def leaf(a, requires_grad=True, dtype=np.float64):
@@ -207,3 +207,9 @@ def test_gradient_of_wrong_shape_or_dtype_is_reported(monkeypatch):
     assert report.problems == ["the gradient of input 0 has shape (2, 3) and dtype float32, "
                                "but the input has shape (2, 3) and dtype float64"]
     assert "gradient is wrong: the gradient of input 0" in str(report)
+
+
+def test_value_dependent_output_shape_is_a_clear_error():
+    with pytest.raises(ValueError, match="output 0 has shape \\(2,\\) at a shifted point but "
+                                         "\\(1,\\)"):
+        gradcheck(lambda x: x[x.data > 0], leaf([1.0, 0.0]))
