@@ -47,10 +47,10 @@ def as_tensor_arg(x: Any) -> Any:
     """Tensors, Python scalars and arrays pass through; NumPy scalars become Python
     scalars (so, as in PyTorch, ``float32 tensor * np.float64(2)`` stays float32);
     anything else becomes an ndarray."""
+    if isinstance(x, np.generic):   # before the float check: np.float64 is a float
+        return x.item()
     if isinstance(x, (Tensor, int, float, bool, np.ndarray)):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
     return np.asarray(x)
 
 
