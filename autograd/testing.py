@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from hypothesis import given, settings as _settings
+from hypothesis import HealthCheck, given, settings as _settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -149,7 +149,8 @@ def check_gradients(fn: Callable, *inputs: st.SearchStrategy, order: int = 1,
 
     Raises `GradcheckError` on the minimal failing example Hypothesis finds, with the
     inputs in full precision above the report.  Runs under the active Hypothesis
-    profile; `max_examples` or a `hypothesis.settings` object override it.
+    profile without its deadline (a gradcheck is slow); a `hypothesis.settings` object
+    replaces those settings, `max_examples` overrides the number of examples.
     """
     if order not in (1, 2):
         raise ValueError(f"check_gradients: order must be 1 or 2, got {order}")
@@ -170,11 +171,12 @@ def check_gradients(fn: Callable, *inputs: st.SearchStrategy, order: int = 1,
                         f"{_show(args)}\n{report}",)
             raise err
 
-    if settings is not None:
-        run = settings(run)
+    # a gradcheck takes far longer than Hypothesis's default 200 ms deadline allows
+    opts: dict = {} if settings is not None else {
+        "deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
     if max_examples is not None:
-        run = _settings(max_examples=max_examples)(run)
-    run()
+        opts["max_examples"] = max_examples
+    _settings(settings, **opts)(run)()
 
 
 def _name(fn: Callable) -> str:
