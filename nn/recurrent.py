@@ -32,13 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, no_grad
+from autograd import Tensor
 from autograd.graph import ShapeError, apply
 from autograd.ops.elementwise import relu, tanh, where
 from autograd.ops.shape import cat, reshape, split, stack, transpose
-from autograd.random import generator
 from autograd.tensor import wrap
 
+from . import init
+from .functional.layers import dropout
 from .functional.recurrent import (GRUStep, LSTMStep, RecurrentInput,
                                    defer_hidden_weight_grad)
 from .module import Module, Parameter
@@ -51,10 +52,8 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 def _reset_uniform(module: Module, hidden_size: int) -> None:
     """PyTorch's default: every parameter uniform in (-1/sqrt(H), 1/sqrt(H))."""
     stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
-    rng = generator()
-    with no_grad():
-        for p in module.parameters():
-            p.data[...] = rng.uniform(-stdv, stdv, p.shape)
+    for p in module.parameters():
+        init.uniform_(p, -stdv, stdv)
 
 
 def _check_sizes(name: str, input_size: int, hidden_size: int) -> None:
@@ -232,10 +231,8 @@ class RNNBase(Module):
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if dirs == 1 else cat(outs, -1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                p = self.dropout
-                mask = (generator().random(x.shape) >= p) / (1.0 - p) if p < 1 else 0.0
-                x = x * np.asarray(mask, dtype=x.dtype)
+            if layer < self.num_layers - 1:
+                x = dropout(x, self.dropout, self.training)
         if keep is not None:  # padded steps hold the carried state: zero them
             x = x * keep.reshape(T * B, 1).astype(x.dtype)
         if batched:

@@ -8,8 +8,12 @@ caller; a step gets its slice of it as ``gates_x``.
 Each op's backward is written once, as `_lstm_vjp` / `_gru_vjp`, over operands that
 support ``+ - * @``, slicing and ``reshape``.  It runs on ndarrays with the
 activations saved by forward in the common first-order case (no per-op dispatch), and
-on Tensors recomputed from the inputs when the backward itself is recorded
-(``create_graph=True``), so second and higher derivatives are exact.
+on Tensors when the backward itself is recorded (``create_graph=True``), with the
+activations recomputed as Tensor ops (from the GRU step's inputs, from the LSTM step's
+pre-activation output), so second and higher derivatives are exact.
+
+`RecurrentInput` is the input projection of all time steps in one matmul; for nn.LSTM
+it also computes the recurrent weight's gradient of all steps in one matmul.
 """
 from __future__ import annotations
 
@@ -41,11 +45,6 @@ def _cat_arrays(xs: list) -> np.ndarray:
 
 def _cat_tensors(xs: list) -> Tensor:
     return cat(xs, -1)
-
-
-def _zeros_like(x: Tensor, data: bool) -> np.ndarray | Tensor:
-    z = np.zeros_like(x.data)
-    return z if data else wrap(z)
 
 
 def _finish(grads: tuple, first_order: bool) -> tuple:
@@ -168,8 +167,10 @@ class LSTMStep(Op):
             z_out._out_idx = 2
             acts = _lstm_acts(z_out, c)
             cat_ = _cat_tensors
-        gh = _zeros_like(c, first) if gh is None else gh
-        gc = _zeros_like(c, first) if gc is None else gc
+        if gh is None or gc is None:   # an unused output: its gradient is zero
+            zero = np.zeros_like(tc) if first else wrap(np.zeros_like(tc))
+            gh = zero if gh is None else gh
+            gc = zero if gc is None else gc
         need = ctx.needs_input_grad
         if first and ctx.defer_w:   # the RecurrentInput node computes dw_t for all steps
             need = need[:3] + (False,)
