@@ -68,10 +68,3 @@ def test_keras_style_sequential_trains(digits):
     assert losses[-1] < 0.2 * losses[0] and before < 0.3
     assert acc >= 0.93, f"test accuracy {acc:.3f}"
 
-
-
-def test_demo_runs(digits, capsys):
-    from nn import demo
-    assert demo.main(["--epochs", "2", "--hidden", "32"]) == 0
-    out = capsys.readouterr().out
-    assert "epoch   2" in out and "final test accuracy" in out
