@@ -404,7 +404,7 @@ def gradcheck_report(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: floa
 
 def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-3, raise_exception: bool = True, fast_mode: bool = False,
-              seed: int = 0) -> bool:
+              seed: int = 0, locate: bool = False) -> bool:
     """Check the gradients of `fn` at `inputs` against central finite differences.
 
     `inputs` is a Tensor or a tuple of arguments; tensors that require grad are checked
@@ -413,9 +413,14 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
     Returns True, or raises `GradcheckError` whose message reports the worst element of
     each failing (output, input) pair (``raise_exception=False``: returns False).
     ``fast_mode`` compares random projections u^T J v instead of every element.
+    ``locate=True``: on a failure, replay fn's tape op by op (autograd.check_tape) and
+    add to the report which node's backward is wrong.
     """
     report = gradcheck_report(fn, inputs, eps=eps, atol=atol, rtol=rtol,
                               fast_mode=fast_mode, seed=seed)
+    if locate and not report.ok:
+        from .check_tape import locate as replay_tape
+        replay_tape(report, fn, inputs, eps=eps, atol=atol, rtol=rtol, seed=seed)
     return _verdict(report, raise_exception)
 
 
