@@ -133,15 +133,22 @@ class BackwardFunction(Node):
         fn = self._fn.backward
         create_graph = STATE.enabled
         once = create_graph and getattr(fn, "_once_differentiable", False)
-        if once:
-            STATE.enabled = False
-            try:
+        try:
+            if once:
+                STATE.enabled = False
+                try:
+                    result = fn(ctx, *grads)
+                finally:
+                    STATE.enabled = True
+            else:
                 result = fn(ctx, *grads)
-            finally:
-                STATE.enabled = True
-        else:
-            result = fn(ctx, *grads)
-        return self._check_grads(result, grads, create_graph, once)
+            return self._check_grads(result, grads, create_graph, once)
+        except Exception as e:
+            if STATE.anomaly:   # say where the failing call was made, as PyTorch does
+                from .anomaly import forward_site
+                e.add_note(f"(in {self.name}Backward; the forward call that created it, "
+                           f"most recent call last:)\n{forward_site(self)}")
+            raise
 
     def _check_grads(self, result: Any, grads: tuple, create_graph: bool,
                      once: bool) -> tuple:

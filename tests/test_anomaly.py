@@ -112,3 +112,25 @@ def test_decorator_and_thread_locality():
 
     run()
     assert seen == [True, False] and not ag.is_anomaly_enabled()
+
+
+def test_error_in_a_custom_backward_shows_its_forward_line_in_anomaly_mode():
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g[:1]          # wrong shape
+
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    with ag.detect_anomaly():
+        y = Broken.apply(x).sum()   # the call the note must show
+        with pytest.raises(ValueError) as info:
+            y.backward()
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "BrokenBackward" in notes and "y = Broken.apply(x).sum()" in notes
+    with pytest.raises(ValueError) as info:
+        Broken.apply(x).sum().backward()
+    assert not getattr(info.value, "__notes__", [])   # outside anomaly mode: no note
