@@ -181,6 +181,8 @@ class NodeResult:
         """A few lines a person can act on."""
         if self.status == "skipped":
             return f"{self.title()}: not checked: {self.reason}"
+        if self.status == "ok":
+            return f"{self.title()}: matches (largest error {self.max_err:.3g})"
         if self.reason:   # wrong on its face: nothing numeric to compare
             return f"{self.title()}\n  {self.reason}"
         if self.in_index is None:
@@ -188,13 +190,13 @@ class NodeResult:
         else:
             elem = f"input {self.input}, element {self.in_index}"
         numeric = "complex step" if self.method == "complex_step" else "finite diff"
-        values = [f"    analytic (backward)   {self.analytic: .10g}",
-                  f"    numeric ({numeric}) {self.numeric: .10g}"]
+        values = [f"    {'analytic (backward)':22} {self.analytic: .10g}",
+                  f"    {f'numeric ({numeric})':22} {self.numeric: .10g}"]
         if self.status == "wrong":
             return "\n".join(
                 [self.title(),
-                 f"  {self.path}: {self.n_failed} of {self.n_checked} checked values of u^T J differ "
-                 f"(u: a random cotangent); worst: {elem}"] + values +
+                 f"  {self.path}: {self.n_failed} of {self.n_checked} checked values of "
+                 f"u^T J differ (u: a random cotangent); worst: {elem}"] + values +
                 [f"    abs error {abs(self.analytic - self.numeric):.3g} (allowed here "
                  f"{self.allowed:.3g})"] +
                 ([f"  (and {self.n_kinks} value(s) at kinks)"] if self.n_kinks else []))
