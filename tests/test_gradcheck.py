@@ -213,3 +213,40 @@ def test_value_dependent_output_shape_is_a_clear_error():
     with pytest.raises(ValueError, match="output 0 has shape \\(2,\\) at a shifted point but "
                                          "\\(1,\\)"):
         gradcheck(lambda x: x[x.data > 0], leaf([1.0, 0.0]))
+
+
+def test_same_verdicts_as_torch_gradcheck():
+    torch = pytest.importorskip("torch")
+
+    class TorchWrong(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b * b, g * b          # wrong for b everywhere
+
+    class OursWrong(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b * b, g * b
+
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (A, B))
+    assert not torch.autograd.gradcheck(TorchWrong.apply, (ta, tb), raise_exception=False)
+    assert not gradcheck(OursWrong.apply, (leaf(A), leaf(B)), raise_exception=False)
+    assert torch.autograd.gradcheck(lambda a, b: torch.tanh(a * b), (ta, tb))
+    assert gradcheck(lambda a, b: ag.tanh(a * b), (leaf(A), leaf(B)))
+    # torch's fast mode and ours agree too
+    assert not torch.autograd.gradcheck(TorchWrong.apply, (ta, tb), fast_mode=True,
+                                        raise_exception=False)
+    assert not gradcheck(OursWrong.apply, (leaf(A), leaf(B)), fast_mode=True,
+                         raise_exception=False)
