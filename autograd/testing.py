@@ -37,7 +37,7 @@ DOMAINS: dict = {
     "real": (-3.0, 3.0),
     "positive": (0.1, 3.0),
     "negative": (-3.0, -0.1),
-    "nonzero": "nonzero",          # [-3, -0.1] U [0.1, 3]
+    "nonzero": lambda: away_from(0.0, gap=0.1),    # [-3, -0.1] U [0.1, 3]
     "unit": (-0.9, 0.9),           # inside (-1, 1): arcsin, atanh, correlations
     "probability": (0.05, 0.95),   # inside (0, 1): logit, binary cross-entropy
 }
@@ -82,8 +82,8 @@ def floats(domain: Any = "real") -> st.SearchStrategy:
             raise ValueError(f"floats: unknown domain {domain!r}; expected one of "
                              f"{sorted(DOMAINS)} or a (lo, hi) pair")
         domain = DOMAINS[domain]
-        if domain == "nonzero":
-            return away_from(0.0, gap=0.1)
+        if callable(domain):
+            return domain()
     lo, hi = domain
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
