@@ -7,12 +7,15 @@ PyTorch.  The NumPy version uses the layout a careful hand-written one would (an
 ours uses inside): activations stored channel-major (C, N, H, W), so every conv is one
 GEMM over the whole batch with no transposes; 2x2 pooling on strided views.
 
-Peak memory: the growth of the process's peak resident set (VmHWM, reset through
-/proc/self/clear_refs) over one step, the same measure for all three.
+Peak memory: the growth of the peak resident set (VmHWM) over three steps, each
+implementation alone in a fresh subprocess, the same measure for all three.
 """
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 
@@ -114,93 +117,135 @@ def numpy_step(p: dict, x: np.ndarray, y: np.ndarray) -> float:
     return loss
 
 
-# ---- peak memory ----------------------------------------------------------------------
+# ---- the three implementations ----------------------------------------------------------
 
-def _rss_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1))
-
-
-def peak_step_mb(fn) -> float | None:
-    """Growth of the peak resident set over one call of `fn` (Linux), in MB."""
-    try:
-        fn()
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")       # reset VmHWM to the current RSS
-        before = _rss_kb("VmRSS")
-        fn()
-        return (_rss_kb("VmHWM") - before) / 1024
-    except OSError:
-        return None
+def _data() -> tuple:
+    rng = np.random.default_rng(1)
+    return rng.random((N, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, N)
 
 
-# ---- the workload ---------------------------------------------------------------------
-
-def _lenet():
+def build_ours(init: dict, x_np: np.ndarray, y_np: np.ndarray) -> tuple:
+    """(step, reset(init)) for our nn + optim version."""
     import nn
     import optim
     from nn import functional as F
 
-    rng = np.random.default_rng(1)
-    x_np = rng.random((N, 1, 28, 28), dtype=np.float32)
-    y_np = rng.integers(0, 10, N)
-    init = _params()
-
-    ag.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(1568, 10))
-    model.load_state_dict({k: ag.tensor(v) for k, v in init.items()})
     opt = optim.SGD(model.parameters(), lr=LR)
     x, y = ag.tensor(x_np), ag.tensor(y_np)
 
-    def ours():
+    def step():
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-        return loss
+        return loss.item()
 
-    p_np = {k: v.copy() for k, v in init.items()}
-    impl = {"ours": ours, "numpy": lambda: numpy_step(p_np, x_np, y_np)}
+    def reset(p):
+        model.load_state_dict({k: ag.tensor(v) for k, v in p.items()})
+        return {k: v.data for k, v in model.state_dict().items()}
+    reset(init)
+    return step, reset
 
+
+def build_numpy(init: dict, x_np: np.ndarray, y_np: np.ndarray) -> tuple:
+    p = {}
+
+    def reset(new):
+        p.clear()
+        p.update({k: v.copy() for k, v in new.items()})
+        return p
+    reset(init)
+    return (lambda: numpy_step(p, x_np, y_np)), reset
+
+
+def build_torch(init: dict, x_np: np.ndarray, y_np: np.ndarray) -> tuple | None:
     torch = try_torch()
-    if torch:
-        tnn = torch.nn
-        tmodel = tnn.Sequential(tnn.Conv2d(1, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-                                tnn.Conv2d(16, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-                                tnn.Flatten(), tnn.Linear(1568, 10))
-        tmodel.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in init.items()})
-        topt = torch.optim.SGD(tmodel.parameters(), lr=LR)
-        tx, ty = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    if torch is None:
+        return None
+    tnn = torch.nn
+    model = tnn.Sequential(tnn.Conv2d(1, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                           tnn.Conv2d(16, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                           tnn.Flatten(), tnn.Linear(1568, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
 
-        def run_torch():
-            topt.zero_grad()
-            loss = tnn.functional.cross_entropy(tmodel(tx), ty)
-            loss.backward()
-            topt.step()
-            return loss
-        impl["torch"] = run_torch
+    def step():
+        opt.zero_grad()
+        loss = tnn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    def reset(p):
+        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in p.items()})
+        return {k: v.numpy() for k, v in model.state_dict().items()}
+    reset(init)
+    return step, reset
+
+
+BUILDERS = {"ours": build_ours, "numpy": build_numpy, "torch": build_torch}
+
+
+# ---- peak memory ----------------------------------------------------------------------
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return int(re.search(rf"{field}:\s+(\d+)", f.read()).group(1))
+
+
+def _peak_here(name: str) -> None:
+    """Print the growth of the peak resident set over three steps (run in a subprocess
+    so that no other implementation's allocations, or allocator caches, count)."""
+    built = BUILDERS[name](_params(), *_data())
+    if built is None:
+        return
+    before = _status_kb("VmRSS")
+    for _ in range(3):
+        built[0]()
+    print((_status_kb("VmHWM") - before) / 1024)
+
+
+def peak_step_mb(name: str) -> float | None:
+    """Peak memory of a training step of implementation `name`, in MB (Linux only)."""
+    if not os.path.exists("/proc/self/status"):
+        return None
+    code = f"from benchmarks.bench_cnn import _peak_here; _peak_here({name!r})"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, timeout=600)
+    return float(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
+
+
+# ---- the workload ---------------------------------------------------------------------
+
+def _lenet() -> dict:
+    init, (x_np, y_np) = _params(), _data()
+    impl, resets = {}, {}
+    for name, build in BUILDERS.items():
+        built = build(init, x_np, y_np)
+        if built is not None:
+            impl[name], resets[name] = built
 
     def check():
         # Three steps from the same weights agree in loss and in every updated parameter.
-        model.load_state_dict({k: ag.tensor(v) for k, v in init.items()})
-        p_np.clear()
-        p_np.update({k: v.copy() for k, v in init.items()})
-        for _ in range(3):
-            ours_loss, np_loss = ours().item(), impl["numpy"]()
-            np.testing.assert_allclose(ours_loss, np_loss, rtol=1e-4)
-        for k, v in model.state_dict().items():
-            np.testing.assert_allclose(v.data, p_np[k], rtol=1e-3, atol=1e-5, err_msg=k)
-        if torch:
-            tmodel.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in init.items()})
-            for _ in range(3):
-                t_loss = run_torch().item()
-            np.testing.assert_allclose(ours_loss, t_loss, rtol=1e-4)
+        results = {}
+        for name in resets:
+            params = resets[name](init)
+            losses = [impl[name]() for _ in range(3)]
+            results[name] = (losses, {k: np.array(v) for k, v in params.items()})
+        for name in results:
+            np.testing.assert_allclose(results[name][0], results["numpy"][0], rtol=1e-4,
+                                       err_msg=f"{name} vs numpy: losses")
+            for k, v in results[name][1].items():
+                np.testing.assert_allclose(v, results["numpy"][1][k], rtol=1e-3, atol=1e-5,
+                                           err_msg=f"{name} vs numpy: {k}")
 
-    mem = {k: peak_step_mb(fn) for k, fn in impl.items()}
+    mem = {name: peak_step_mb(name) for name in resets}
     impl["check"] = check
-    impl["report"] = {"peak MB/step (ours/numpy/torch)": "/".join(
+    impl["report"] = {"peak MB (ours/numpy/torch)": "/".join(
         "-" if mem.get(k) is None else f"{mem[k]:.1f}" for k in ("ours", "numpy", "torch"))}
     return impl
 

@@ -136,8 +136,8 @@ class MaxPoolScatter(Op):
         tiled = tiles(geo)
         gp = alloc((g.shape[:2]) + geo.padded_hw, g.dtype, channels_outer(g),
                    None if tiled else 0)
-        mask = np.empty(win.shape, np.bool_)
-        part = None if tiled else np.empty(g.shape, g.dtype)
+        mask = alloc(win.shape, np.bool_, channels_outer(win))   # same memory order as win
+        part = None if tiled else np.empty_like(g)
         # g * mask, not ufunc(where=mask): NumPy's masked loops are several times slower.
         for k, rows, cols in geo.taps():
             target = gp[:, :, rows, cols]
@@ -164,7 +164,7 @@ class MaxPoolGather(Op):
         ctx.save(win)
         xp = padded(x, geo)
         out = alloc(win.shape, x.dtype, channels_outer(x), 0)
-        mask = np.empty(win.shape, np.bool_)
+        mask = alloc(win.shape, np.bool_, channels_outer(win))
         for k, rows, cols in geo.taps():
             np.copyto(out, xp[:, :, rows, cols], where=np.equal(win, k, out=mask))
         return out
