@@ -94,9 +94,11 @@ def check_backward(node: Any, grads: tuple) -> None:
         data = np.asarray(g.data)
         if data.dtype.kind in "fc" and not np.isfinite(data).all():
             what = "nan" if np.isnan(data).any() else "inf"
+            # built-in ops are called by their lower-case function, custom Functions by class
+            op = node.name if "_ctx" in node.__dict__ else node.name.lower()
             raise RuntimeError(
                 f"Function '{node.name}Backward' returned {what} values in its {i}th output "
-                f"(the gradient for input {i} of {node.name.lower()}, shape "
+                f"(the gradient for input {i} of {op}, shape "
                 f"{tuple(data.shape)}){_where(node, i, data)}.\n"
                 f"The forward call that created this op (most recent call last):\n"
                 f"{forward_site(node)}")
