@@ -167,9 +167,12 @@ class RNNBase(Module):
             raise ShapeError(f"{self._name}: input.size(-1) must be equal to input_size. "
                              f"Expected {self.input_size}, got {input.shape[-1]} (input "
                              f"shape {tuple(input.shape)})")
+        x = transpose(input, 0, 1) if self.batch_first and input.ndim == 3 else input
+        if x.shape[0] == 0:
+            raise ShapeError(f"{self._name}: Expected sequence length to be larger than 0 "
+                             f"(input shape {tuple(input.shape)})")
         if input.ndim == 2:
             return input, input.shape[0], 1, False
-        x = transpose(input, 0, 1) if self.batch_first else input
         T, B = x.shape[:2]
         return reshape(x, T * B, self.input_size), T, B, True
 
@@ -257,7 +260,7 @@ class RNNBase(Module):
         w_t = w_hh.T
         lstm = mode == "LSTM"
         gx = apply(RecurrentInput, x, w_ih, bias, w_t if lstm else None)
-        xs = split(gx, B, 0)
+        xs = split(gx, [B] * T, 0)   # sizes, not a step: an empty batch works too
         act = relu if mode == "RNN_RELU" else tanh
         hs: list = [None] * T
         hprev: list = [None] * T   # the state each step read, for the deferred dW_hh

@@ -369,6 +369,11 @@ def test_bad_input_errors():
         m(ag.randn(5, 3), (ag.zeros(2, 1, 4), ag.zeros(2, 1, 4)))
     with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\)"):
         m(x, ag.zeros(2, 2, 4))
+    with pytest.raises(RuntimeError, match=r"LSTM: Expected sequence length to be larger "
+                                           r"than 0 \(input shape \(2, 0, 3\)\)"):
+        nn.LSTM(3, 4, batch_first=True)(ag.zeros(2, 0, 3))
+    y, (h, _) = m(ag.zeros(5, 0, 3))                 # an empty batch is fine
+    assert y.shape == (5, 0, 4) and h.shape == (2, 0, 4)
     g = nn.GRU(3, 4)
     with pytest.raises(RuntimeError, match=r"GRU: Expected hidden size \(1, 2, 4\), got "
                                            r"\[1, 3, 4\]"):
