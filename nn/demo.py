@@ -94,7 +94,7 @@ def train(model: nn.Module, x: np.ndarray, y: np.ndarray, epochs: int, lr: float
     return losses
 
 
-def plot_losses(losses: list[float], steps_per_epoch: int, accuracy_: float,
+def plot_losses(losses: list[float], steps_per_epoch: int, test_accuracy: float,
                 path: Path) -> None:
     """The loss of every step and its mean per epoch, log scale, as a PNG."""
     import matplotlib
@@ -108,7 +108,7 @@ def plot_losses(losses: list[float], steps_per_epoch: int, accuracy_: float,
     ax.semilogy(np.arange(1, epochs + 1) * steps_per_epoch, means, "o-", color="C0",
                 label="mean over the epoch")
     ax.set(xlabel="training step (batch)", ylabel="cross-entropy (log scale)",
-           title=f"CNN on digits: training loss (test accuracy {accuracy_:.2%})")
+           title=f"CNN on digits: training loss (test accuracy {test_accuracy:.2%})")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -116,7 +116,8 @@ def plot_losses(losses: list[float], steps_per_epoch: int, accuracy_: float,
     plt.close(fig)
 
 
-def write_graph(model: nn.Module, x: np.ndarray, y: np.ndarray, out: Path) -> tuple[Path, str | None]:
+def write_graph(model: nn.Module, x: np.ndarray, y: np.ndarray,
+                out: Path) -> tuple[Path, str | None]:
     """The graph of the training loss on a few images, one cluster per layer, as SVG;
     without Graphviz's `dot`, the DOT text.  Returns (path written, hint or None)."""
     model.train()

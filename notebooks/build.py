@@ -190,7 +190,8 @@ NB01 = [
     assert np.allclose(derivs[2].detach().numpy(), -2 * t * (1 - t**2))
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    for k, (d, label) in enumerate(zip(derivs, ["tanh(x)", "1st derivative", "2nd derivative", "3rd derivative"])):
+    labels = ["tanh(x)", "1st derivative", "2nd derivative", "3rd derivative"]
+    for k, (d, label) in enumerate(zip(derivs, labels)):
         ax.plot(x.detach().numpy(), d.detach().numpy(), lw=2.5 - 0.4 * k, label=label)
     ax.axhline(0, color="grey", lw=0.5)
     ax.set(xlabel="x", title="tanh and its derivatives, by autograd")
@@ -205,8 +206,9 @@ NB01 = [
     x = ag.tensor(1.5, dtype=ag.float64, requires_grad=True)
     (dy,) = ag.grad(ag.sin(x) * x, x, create_graph=True)
     (d2y,) = ag.grad(dy, x)
-    print(f"d/dx   = {dy.item():.6f}   (sin x + x cos x   = {math.sin(1.5) + 1.5 * math.cos(1.5):.6f})")
-    print(f"d2/dx2 = {d2y.item():.6f}   (2 cos x - x sin x = {2 * math.cos(1.5) - 1.5 * math.sin(1.5):.6f})")
+    s, c = math.sin(1.5), math.cos(1.5)
+    print(f"d/dx   = {dy.item():.6f}   (sin x + x cos x   = {s + 1.5 * c:.6f})")
+    print(f"d2/dx2 = {d2y.item():.6f}   (2 cos x - x sin x = {2 * c - 1.5 * s:.6f})")
     ag.draw_graph(dy, params={"x": x}, rankdir="LR")
     """),
 ]
@@ -604,8 +606,9 @@ NB03 = [
     """),
     code("""
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, 9), mlp_acc, "o-", label=f"MLP ({sum(p.numel() for p in mlp.parameters()):,} params)")
-    ax.plot(range(1, 9), cnn_acc, "s-", label=f"CNN ({sum(p.numel() for p in cnn.parameters()):,} params)")
+    for model, accs, name, marker in [(mlp, mlp_acc, "MLP", "o-"), (cnn, cnn_acc, "CNN", "s-")]:
+        n_params = sum(p.numel() for p in model.parameters())
+        ax.plot(range(1, len(accs) + 1), accs, marker, label=f"{name} ({n_params:,} parameters)")
     ax.set(xlabel="epoch", ylabel="test accuracy", title="digits: CNN vs MLP")
     ax.grid(alpha=0.3)
     ax.legend()
@@ -638,7 +641,7 @@ NB03 = [
         ax.axis("off")
     plt.show()
     """),
-    md("The CNN's graph, one box per layer (`collapse=True`), with the shapes that flow between them:"),
+    md("The CNN's graph, one box per layer (`collapse=True`), with the shapes flowing between them:"),
     code("""
     cnn.eval()
     ag.draw_graph(cnn(ag.tensor(x_test[:4])), params=cnn, collapse=True)
@@ -893,7 +896,8 @@ NB05 = [
         print(f"{name:24s} ends at ({pts[-1, 0]:+.3f}, {pts[-1, 1]:+.3f}), f = {losses[-1]:.2e}")
     """),
     code("""
-    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.2, 1]})
+    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(13, 5.2),
+                                      gridspec_kw={"width_ratios": [1.2, 1]})
     gx, gy = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-1, 3, 300))
     z = np.log10(rosenbrock(gx, gy) + 1e-3)
     ax.contourf(gx, gy, z, levels=40, cmap="Blues_r", alpha=0.35)

@@ -46,9 +46,9 @@ def test_committed_notebooks_are_generated_and_stripped():
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs(path, tmp_path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
-    # Plots render inline without a display; the kernel runs in a scratch directory.
+    # Plots render inline whatever MPLBACKEND the caller set; the kernel runs in a
+    # scratch directory.
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("PYTHONHASHSEED", "0")
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
     start = time.perf_counter()
@@ -58,9 +58,6 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         pytest.fail(f"{path.name}: a cell raised\n{e}", pytrace=False)
     elapsed = time.perf_counter() - start
     print(f"\n{path.name}: {elapsed:.1f} s")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
-    assert not errors
     # Plots and graph pictures render inline: one picture per plt.show() and, when
     # Graphviz's `dot` is installed, per cell that ends in draw_graph(...).
     for cell in (c for c in nb.cells if c.cell_type == "code"):
