@@ -255,3 +255,24 @@ def test_max_pool_module_return_indices_and_error_types_match_pytorch():
             call(torch.nn.functional, torch)
         with pytest.raises(theirs.type):
             call(F, ag)
+
+
+def test_gradient_penalty_through_conv_and_pooling_matches_pytorch():
+    """Double backward through conv -> tanh -> max_pool -> conv -> avg_pool -> adaptive."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    arrays = [rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3)),
+              rng.standard_normal((5, 4, 2, 2))]
+    results = []
+    for lib, f, grad in ((torch, torch.nn.functional, torch.autograd.grad),
+                         (ag, F, ag.grad)):
+        x, w1, w2 = (lib.tensor(a, requires_grad=True) for a in arrays)
+        h = f.max_pool2d(lib.tanh(f.conv2d(x, w1, padding=1)), 3, 2, 1)
+        h = f.avg_pool2d(lib.tanh(f.conv2d(h, w2)), 2, 1, ceil_mode=True)
+        out = f.adaptive_avg_pool2d(h, (2, 1)).sum()
+        (gx,) = grad(out, (x,), create_graph=True)
+        (gx ** 2).sum().backward()
+        results.append([np.asarray(t.grad.detach() if lib is torch else t.grad)
+                        for t in (x, w1, w2)])
+    for i, (t, o) in enumerate(zip(*results)):
+        np.testing.assert_allclose(o, t, rtol=1e-9, atol=1e-12, err_msg=f"input {i}")
