@@ -32,46 +32,48 @@ def flat(out):
     return (y,) + (tuple(st) if isinstance(st, tuple) else (st,))
 
 
-def module_loss(model, inputs: dict, seed: int = 0):
-    """x-dict -> scalar: a fixed random projection of every output of the model."""
-    def loss(**kw):
-        outs = flat(model(kw["x"], kw.get("hx"), lengths=inputs.get("lengths")))
-        rng = np.random.default_rng(seed)
-        total = 0
-        for o in outs:
-            total = total + (o * ag.tensor(rng.standard_normal(o.shape))).sum()
-        return total
+def projected(fn):
+    """() -> scalar: a fixed random projection of every output tensor of fn()."""
+    def loss():
+        out = fn()
+        outs = out if isinstance(out, tuple) else (out,)
+        rng = np.random.default_rng(0)
+        return sum((o * ag.tensor(rng.standard_normal(o.shape))).sum() for o in outs)
     return loss
 
 
-def check_grads(model, x, hx=None, lengths=None, atol=1e-7, rtol=1e-5, eps=1e-6):
-    """Every gradient (input, initial states, parameters) vs central differences."""
-    inputs = {"x": x, "lengths": lengths}
-    if hx is not None:
-        inputs["hx"] = hx
-    loss = module_loss(model, inputs)
-    targets = [("x", x)] + [(f"hx[{j}]", h) for j, h in enumerate(
-        hx if isinstance(hx, tuple) else (() if hx is None else (hx,)))]
-    targets += list(model.named_parameters())
+def assert_grads_match_fd(loss, targets, atol=1e-7, rtol=1e-5, eps=1e-6):
+    """Each (name, tensor)'s gradient of loss() vs central differences, in float64."""
     for _, t in targets:
         t.grad = None
-    call = {k: v for k, v in inputs.items() if k != "lengths"}
-    loss(**call).backward()
+    loss().backward()
     with ag.no_grad():
         for name, t in targets:
             assert t.grad is not None, f"no gradient reached {name}"
             num = np.zeros_like(t.data)
-            flat_data, flat_num = t.data.reshape(-1), num.reshape(-1)
+            data, flat_num = t.data.reshape(-1), num.reshape(-1)
             for j in range(t.data.size):
-                old = flat_data[j]
-                flat_data[j] = old + eps
-                up = loss(**call).item()
-                flat_data[j] = old - eps
-                down = loss(**call).item()
-                flat_data[j] = old
+                old = data[j]
+                data[j] = old + eps
+                up = loss().item()
+                data[j] = old - eps
+                down = loss().item()
+                data[j] = old
                 flat_num[j] = (up - down) / (2 * eps)
             np.testing.assert_allclose(t.grad.data, num, atol=atol, rtol=rtol,
                                        err_msg=f"gradient of {name}")
+
+
+def state_targets(hx) -> list:
+    states = hx if isinstance(hx, tuple) else (() if hx is None else (hx,))
+    return [(f"hx[{j}]", h) for j, h in enumerate(states)]
+
+
+def check_grads(model, x, hx=None, lengths=None):
+    """Every gradient (input, initial states, parameters) vs central differences."""
+    loss = projected(lambda: flat(model(x, hx, lengths=lengths)))
+    assert_grads_match_fd(loss, [("x", x)] + state_targets(hx)
+                          + list(model.named_parameters()))
 
 
 def rand(*shape, seed=0, requires_grad=True):
@@ -103,7 +105,8 @@ OPTION_SETS = {
 @pytest.mark.parametrize("mode", MODES)
 def test_gradients_match_finite_differences(mode, opts):
     o = dict(OPTION_SETS[opts])
-    use_hx, lengths, unbatched = o.pop("hx", False), o.pop("lengths", None), o.pop("unbatched", False)
+    use_hx, lengths = o.pop("hx", False), o.pop("lengths", None)
+    unbatched = o.pop("unbatched", False)
     ag.manual_seed(3)
     model = make(mode, **o)
     if unbatched:
@@ -125,29 +128,9 @@ def test_cell_gradients_match_finite_differences(cell, batched, bias):
     shape = (B, H) if batched else (H,)
     hx = tuple(rand(*shape, seed=5 + j) for j in range(n_states(model)))
     hx = hx if len(hx) == 2 else hx[0]
-    params = list(model.named_parameters())
-    rng = np.random.default_rng(0)
-
-    def loss():
-        out = model(x, hx)
-        outs = out if isinstance(out, tuple) else (out,)
-        return sum((o * ag.tensor(rng.standard_normal(o.shape))).sum() for o in outs)
-    state = rng.bit_generator.state
-    loss().backward()
-    with ag.no_grad():
-        for name, t in [("x", x)] + [(f"hx{j}", h) for j, h in enumerate(
-                hx if isinstance(hx, tuple) else (hx,))] + params:
-            num = np.zeros_like(t.data)
-            for j in range(t.data.size):
-                vals = []
-                for d in (1e-6, -1e-6):
-                    t.data.reshape(-1)[j] += d
-                    rng.bit_generator.state = state
-                    vals.append(loss().item())
-                    t.data.reshape(-1)[j] -= d
-                num.reshape(-1)[j] = (vals[0] - vals[1]) / 2e-6
-            np.testing.assert_allclose(t.grad.data, num, atol=1e-7, rtol=1e-5,
-                                       err_msg=f"{cell} gradient of {name}")
+    loss = projected(lambda: model(x, hx))
+    assert_grads_match_fd(loss, [("x", x)] + state_targets(hx)
+                          + list(model.named_parameters()))
 
 
 @pytest.mark.parametrize("mode", MODES)

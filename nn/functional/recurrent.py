@@ -277,7 +277,8 @@ class GRUStep(Op):
 
 
 @register(name="gru_step")
-def gru_step(gates_x: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None = None) -> Tensor:
+def gru_step(gates_x: Tensor, h: Tensor, weight_hh: Tensor,
+             bias_hh: Tensor | None = None) -> Tensor:
     """One GRU time step from precomputed input gates; returns h'.
 
     `gates_x` is ``x @ weight_ih.T + bias_ih`` (shape (..., 3H), gate order r, z, n),
