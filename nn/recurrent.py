@@ -35,7 +35,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.graph import ShapeError, apply
 from autograd.ops.elementwise import relu, tanh, where
-from autograd.ops.shape import cat, reshape, split, stack, transpose
+from autograd.ops.shape import Cat, cat, reshape, split, split_at, stack, transpose
 from autograd.tensor import wrap
 
 from . import init
@@ -260,7 +260,8 @@ class RNNBase(Module):
         w_t = w_hh.T
         lstm = mode == "LSTM"
         gx = apply(RecurrentInput, x, w_ih, bias, w_t if lstm else None)
-        xs = split(gx, [B] * T, 0)   # sizes, not a step: an empty batch works too
+        # The pieces are known to fit: the unchecked forms skip per-tensor validation.
+        xs = split_at(gx, [B * t for t in range(1, T)], 0)
         act = relu if mode == "RNN_RELU" else tanh
         hs: list = [None] * T
         hprev: list = [None] * T   # the state each step read, for the deferred dW_hh
@@ -280,7 +281,7 @@ class RNNBase(Module):
             hs[t] = new[0]
         if lstm:
             defer_hidden_weight_grad(gx, hprev)
-        return cat(hs, 0), state
+        return apply(Cat, *hs, axis=0), state
 
 
 class RNN(RNNBase):
