@@ -82,12 +82,15 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
         self._rng = np.random.default_rng(seed) if seed is not None else None
-        if isinstance(dataset, TensorDataset):
-            self._arrays: Sequence[np.ndarray] | None = dataset.arrays()
-        elif isinstance(dataset, (Tensor, np.ndarray)):
-            self._arrays = (dataset.data if isinstance(dataset, Tensor) else dataset,)
-        else:
-            self._arrays = None
+
+    def _array_backing(self) -> Sequence[np.ndarray] | None:
+        """The arrays to index in bulk (read per epoch), or None for a generic dataset."""
+        ds = self.dataset
+        if isinstance(ds, TensorDataset):
+            return ds.arrays()
+        if isinstance(ds, (Tensor, np.ndarray)):
+            return (ds.data if isinstance(ds, Tensor) else ds,)
+        return None
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -101,14 +104,15 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = self._order(n)
+        arrays = self._array_backing()
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             end = min(start + self.batch_size, n)
             idx = slice(start, end) if order is None else order[start:end]
-            if self._arrays is not None:
+            if arrays is not None:
                 # a slice is a view: copy it so the batch never aliases the dataset
-                batch = tuple(wrap(a[idx].copy() if order is None else a[idx])
-                              for a in self._arrays)
+                batch = tuple(wrap(a[idx].copy() if order is None else a[idx]) for a in arrays)
                 yield batch if isinstance(self.dataset, TensorDataset) else batch[0]
             else:
-                yield _collate([self.dataset[int(i)] for i in np.arange(n)[idx]])
+                rows = range(start, end) if order is None else order[start:end]
+                yield _collate([self.dataset[int(i)] for i in rows])
