@@ -16,6 +16,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from autograd import testing
+
 MAX_SIDE = 4
 MAX_DIMS = 3
 
@@ -58,11 +60,10 @@ class Row:
         if callable(self.shapes):
             return self.shapes()
         if self.shapes == "same":
-            return hnp.array_shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1,
-                                    max_side=MAX_SIDE).map(lambda s: [s] * self.arity)
-        return hnp.mutually_broadcastable_shapes(
-            num_shapes=self.arity, min_dims=0, max_dims=MAX_DIMS, min_side=1,
-            max_side=MAX_SIDE).map(lambda r: list(r.input_shapes))
+            return testing.shapes(max_dims=MAX_DIMS, max_side=MAX_SIDE).map(
+                lambda s: [s] * self.arity)
+        return testing.broadcastable_shapes(self.arity, max_dims=MAX_DIMS,
+                                            max_side=MAX_SIDE).map(list)
 
     def elements(self, i: int) -> st.SearchStrategy:
         dom = self.domain[i] if isinstance(self.domain, list) else self.domain
@@ -83,10 +84,9 @@ class Row:
 
 def away_from(*points: float, gap: float = 0.05, lo: float = -2.0,
               hi: float = 2.0) -> st.SearchStrategy:
-    """Floats in [lo, hi] at least `gap` from each of `points` (kinks, clamp bounds)."""
-    edges = sorted([lo] + [x for p in points for x in (p - gap, p + gap)] + [hi])
-    parts = [st.floats(a, b) for a, b in zip(edges[::2], edges[1::2]) if a < b]
-    return st.one_of(*parts)
+    """Floats in [lo, hi] at least `gap` from each of `points` (kinks, clamp bounds):
+    autograd.testing's strategy with the table's default range."""
+    return testing.away_from(*points, gap=gap, lo=lo, hi=hi)
 
 
 def rows() -> list:
