@@ -339,3 +339,22 @@ def test_empty_batch_and_strided_or_broadcast_inputs():
         np.testing.assert_allclose(F.conv2d(ag.tensor(view), w, padding=1).data,
                                    np_conv2d(np.ascontiguousarray(view), w.data, padding=1),
                                    rtol=1e-12, atol=1e-12)
+
+
+def test_buffer_pool_recycles_only_unreferenced_buffers():
+    from nn.functional.conv import BufferPool
+    pool = BufferPool(min_bytes=1024, max_bytes=4 * 8192)
+    addr = lambda a: a.__array_interface__["data"][0]
+    a = pool.empty((1024,), np.float64)
+    first = addr(a)
+    view = a.reshape(32, 32)[::2]          # a view of a view still pins the buffer
+    del a
+    assert addr(pool.empty((1024,), np.float64)) != first
+    del view
+    b = pool.empty((30, 30), np.float64)   # fits (7200 <= 8192 <= 2 * 7200): recycled
+    assert addr(b) == first and b.shape == (30, 30) and b.flags.writeable
+    assert pool.empty((100,), np.float64).base is None     # small: plain malloc
+    held = [pool.empty((1024,), np.float64) for _ in range(5)]
+    del held                               # now 6 idle 8 KB buffers, b's still in use
+    pool.empty((4096,), np.float64)        # idle + new > max_bytes: the idle are dropped
+    assert sorted(buf.nbytes for buf in pool._buffers) == [8192, 32768]

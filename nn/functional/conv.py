@@ -24,6 +24,9 @@ accept that memory order, and flatten copies only where it must.
 """
 from __future__ import annotations
 
+import math
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +109,51 @@ def out_size(size: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-# ---- memory layout --------------------------------------------------------------------
+# ---- memory: recycled buffers and layout ----------------------------------------------
+
+class BufferPool:
+    """Large arrays recycled between calls, so that a training step does not fault in
+    fresh pages for every im2col matrix, activation and gradient (on the reference
+    machines a page costs ~3.6 us: 30 MB of fresh arrays per LeNet step is ~25 ms).
+
+    Every array handed out is a view of a pooled 1-D byte buffer, and NumPy points every
+    view (and view of a view) straight at that buffer, so the buffer's reference count
+    says whether anything - a saved tensor, a user's array, a view of either - still
+    uses it; only a buffer nobody references is handed out again.  Buffers below
+    `min_bytes` are left to malloc; free buffers beyond `max_bytes` in total are dropped.
+    """
+
+    def __init__(self, min_bytes: int = 1 << 18, max_bytes: int = 1 << 27) -> None:
+        self.min_bytes, self.max_bytes = min_bytes, max_bytes
+        self._buffers: list = []
+        self._lock = threading.Lock()
+
+    def empty(self, shape: tuple, dtype: Any) -> np.ndarray:
+        """An uninitialised array of `shape` and `dtype`, recycled when possible."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes < self.min_bytes:
+            return np.empty(shape, dtype)
+        with self._lock:  # the view must exist before another thread looks at the counts
+            return self._take(nbytes)[:nbytes].view(dtype).reshape(shape)
+
+    def _take(self, nbytes: int) -> np.ndarray:
+        bufs = self._buffers
+        # An unused buffer has 2 references: the list's and getrefcount's argument.
+        # (Index, don't iterate: an iterator's cached item tuple would add one.)
+        idle = [i for i in range(len(bufs)) if sys.getrefcount(bufs[i]) == 2]
+        for i in idle:
+            if nbytes <= bufs[i].nbytes <= 2 * nbytes:
+                return bufs[i]
+        if sum(bufs[i].nbytes for i in idle) + nbytes > self.max_bytes:
+            keep = set(range(len(bufs))) - set(idle)   # drop the idle ones
+            self._buffers = bufs = [bufs[i] for i in sorted(keep)]
+        bufs.append(np.empty(nbytes, np.uint8))
+        return bufs[-1]
+
+
+POOL = BufferPool()
+
 
 def channels_outer(a: np.ndarray) -> bool:
     """True when a logical (N, C, ...) array is stored channel-major (C, N, ...)."""
@@ -115,16 +162,22 @@ def channels_outer(a: np.ndarray) -> bool:
 
 
 def alloc(shape: tuple, dtype: Any, cn: bool, fill: Any = None) -> np.ndarray:
-    """A logical (N, C, ...) array stored as (C, N, ...) when `cn`, else C-ordered;
-    zero- or `fill`-initialised when asked."""
+    """A logical (N, C, ...) array stored as (C, N, ...) when `cn`, else C-ordered,
+    from the buffer pool; zero- or `fill`-initialised when asked."""
     phys = (shape[1], shape[0]) + tuple(shape[2:]) if cn else tuple(shape)
-    if fill is None:
-        a = np.empty(phys, dtype)
-    elif fill == 0:
-        a = np.zeros(phys, dtype)
-    else:
-        a = np.full(phys, fill, dtype)
+    a = POOL.empty(phys, dtype)
+    if fill is not None:
+        a.fill(fill)
     return a.swapaxes(0, 1) if cn else a
+
+
+def in_layout(a: np.ndarray, cn: bool) -> np.ndarray:
+    """`a` itself when stored channel-major exactly when `cn` asks, else a copy that is."""
+    if a.ndim < 2 or a.shape[0] == 1 or a.shape[1] == 1 or channels_outer(a) == cn:
+        return a
+    out = alloc(a.shape, a.dtype, cn)
+    np.copyto(out, a)
+    return out
 
 
 def padded(x: np.ndarray, geo: Geometry, fill: float = 0.0, cn: bool | None = None) -> np.ndarray:
@@ -156,7 +209,7 @@ def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
     sN, sC, sH, sW = xp.strides
     windows = as_strided(xp, (C, kh, kw, N, Ho, Wo),
                          (sC, sH * dh, sW * dw, sN, sH * sh, sW * sw), writeable=False)
-    cols = np.empty((C, kh, kw, N, Ho, Wo), xp.dtype)
+    cols = POOL.empty((C, kh, kw, N, Ho, Wo), xp.dtype)
     np.copyto(cols, windows)
     # Explicit sizes, no -1: the batch may be empty.
     return cols.reshape(geo.groups, C // geo.groups * kh * kw, N * Ho * Wo)
@@ -168,7 +221,8 @@ def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
     N, C = geo.in_shape[:2]
     (kh, kw), (Ho, Wo) = geo.kernel, geo.out_hw
     cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    gp = np.zeros((C, N) + geo.padded_hw, cols.dtype)   # channel-major, like cols
+    gp = POOL.empty((C, N) + geo.padded_hw, cols.dtype)   # channel-major, like cols
+    gp.fill(0)
     for k, rows, columns in geo.taps():
         target = gp[:, :, rows, columns]
         target += cols[:, k // kw, k % kw]
@@ -202,7 +256,9 @@ class Conv2d(Op):
     @staticmethod
     def forward(ctx, x, w, b, geo):
         cols = im2col(x, geo)
-        y = np.matmul(weight_matrix(w, geo.groups), cols)
+        wm = weight_matrix(w, geo.groups)
+        y = np.matmul(wm, cols, out=POOL.empty((geo.groups, wm.shape[1], cols.shape[2]),
+                                               np.result_type(wm, cols)))
         if b is not None:
             y += b.reshape(geo.groups, -1, 1)
         ctx.geo = geo
@@ -228,8 +284,11 @@ class ConvTranspose2d(Op):
     @staticmethod
     def forward(ctx, g, w, geo):
         ctx.geo = geo
-        wm = weight_matrix(w, geo.groups)
-        return col2im(np.matmul(wm.transpose(0, 2, 1), as_matrix(g, geo.groups)), geo)
+        wm = weight_matrix(w, geo.groups).transpose(0, 2, 1)
+        gm = as_matrix(g, geo.groups)
+        gcols = np.matmul(wm, gm, out=POOL.empty((geo.groups, wm.shape[1], gm.shape[2]),
+                                                 np.result_type(wm, gm)))
+        return col2im(gcols, geo)
 
     @staticmethod
     def backward(ctx, gg):
