@@ -22,6 +22,7 @@ freed unless a node saved it.
 """
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any, Callable
 
@@ -154,11 +155,22 @@ class Op(Node):
     forward: Callable[..., Any]
 
 
+_PKG = __file__.rsplit("/", 1)[0]
+
+
 def _site() -> list:
-    """The user's stack (frames outside this package) at the current op call."""
-    frames = traceback.extract_stack()[:-3]
-    pkg = __file__.rsplit("/", 1)[0]
-    return [f for f in frames if not f.filename.startswith(pkg)]
+    """The user's stack (frames outside this package) at the current op call, as
+    FrameSummary objects whose source lines are read only when shown."""
+    frames = []
+    f = sys._getframe(1)
+    while f is not None:
+        code = f.f_code
+        if not code.co_filename.startswith(_PKG):
+            frames.append(traceback.FrameSummary(code.co_filename, f.f_lineno, code.co_name,
+                                                 lookup_line=False))
+        f = f.f_back
+    frames.reverse()
+    return frames
 
 
 def record(node: Node, args: tuple, outs: tuple) -> None:
