@@ -53,9 +53,11 @@ tanh = _unary("tanh", np.tanh, lambda ctx, g: g * (1 - ctx.output * ctx.output),
               "Hyperbolic tangent;  d/dx = 1 - tanh^2 x.", save_output=True, methods=("tanh",))
 arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
-abs = _unary("abs", np.abs, lambda ctx, g: g * sign(_x(ctx)),
+# The masks below are constants of the backward (relu'' = abs'' = 0), so they are
+# computed on the arrays directly: one recorded op instead of two.
+abs = _unary("abs", np.abs, lambda ctx, g: g * np.sign(_x(ctx).data),
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"))
-relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ctx, g: g * (_x(ctx) > 0),
+relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ctx, g: g * (_x(ctx).data > 0),
               "max(x, 0);  d/dx = 1 for x > 0 else 0.", methods=("relu",))
 
 
