@@ -118,9 +118,10 @@ def plot_losses(losses: list[float], steps_per_epoch: int, test_accuracy: float,
 
 def write_graph(model: nn.Module, x: np.ndarray, y: np.ndarray,
                 out: Path) -> tuple[Path, str | None]:
-    """The graph of the training loss on a few images, one cluster per layer, as SVG;
-    without Graphviz's `dot`, the DOT text.  Returns (path written, hint or None)."""
-    model.train()
+    """The graph of the loss on a few images, one cluster per layer, as SVG; without
+    Graphviz's `dot`, the DOT text.  Returns (path written, hint or None).  Runs in eval
+    mode, so batch norm's running statistics stay as trained."""
+    model.eval()
     loss = F.cross_entropy(model(ag.tensor(x[:16])), ag.tensor(y[:16]))
     if shutil.which("dot") is None:
         path = out / f"{GRAPH_NAME}.dot"
