@@ -427,25 +427,31 @@ class _Replay:
 
     def analytic(self, rng: np.random.Generator) -> tuple:
         """(y0, us, grads): the outputs, random cotangents u, and u^T J for every input
-        checked from each backward path: ``grads[path][i]`` (flat float64)."""
-        with enable_grad():
-            outs = self.call(*self._args(leaves=True))
-        outs = outs if type(outs) is tuple else (outs,)
-        self.out_pos = [k for k, o in enumerate(outs)
-                        if isinstance(o, Tensor) and o.grad_fn is not None]
-        if not self.out_pos:
-            raise _Skip("the replayed call produced no differentiable output")
-        fresh = outs[self.out_pos[0]].grad_fn
-        us, gs = [], [None] * getattr(fresh, "n_out", 1)
-        for k in self.out_pos:
-            o = outs[k]
-            u = rng.uniform(0.5, 1.5, o.shape) * rng.choice((-1.0, 1.0), o.shape)
-            us.append(u)
-            gs[o._out_idx] = wrap(u.astype(o.dtype))
+        checked from each backward path: ``grads[path][i]`` (flat float64).  Each path
+        runs on a fresh replay, so a backward that consumes or reuses its saved buffers
+        cannot disturb the other."""
         paths = (PATHS[1:] if (self.cls.__module__, getattr(self.cls, "name", ""))
                  in _RECORDED_ONLY else PATHS)
-        grads = {p: self._backward(fresh, gs, p) for p in paths}
-        return [o.data for o in (outs[k] for k in self.out_pos)], us, grads
+        us: list = []
+        grads = {}
+        for path in paths:
+            with enable_grad():
+                outs = self.call(*self._args(leaves=True))
+            outs = outs if type(outs) is tuple else (outs,)
+            if not us:
+                self.out_pos = [k for k, o in enumerate(outs)
+                                if isinstance(o, Tensor) and o.grad_fn is not None]
+                if not self.out_pos:
+                    raise _Skip("the replayed call produced no differentiable output")
+                us = [rng.uniform(0.5, 1.5, outs[k].shape)
+                      * rng.choice((-1.0, 1.0), outs[k].shape) for k in self.out_pos]
+                y0 = [outs[k].data for k in self.out_pos]
+            fresh = outs[self.out_pos[0]].grad_fn
+            gs = [None] * fresh.n_out
+            for k, u in zip(self.out_pos, us):
+                gs[outs[k]._out_idx] = wrap(u.astype(outs[k].dtype))
+            grads[path] = self._backward(fresh, gs, path)
+        return y0, us, grads
 
     def _backward(self, fresh: Node, gs: list, path: str) -> dict:
         """u^T J per checked input from `fresh`'s backward, run as `path` runs it."""
