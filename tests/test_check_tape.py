@@ -5,11 +5,13 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import autograd as ag
 from autograd import Function, GradcheckError, TapeCheckError, check_tape, record_sites
 from autograd.check_tape import _COMPLEX_STEP, check_tape_report
 from autograd.ops.shape import sum_to
+from optable import rows
 
 
 def here() -> int:
@@ -490,18 +492,8 @@ def test_recurrent_layers_pass_node_by_node():
 
 # ---- every op of the op table, replayed node by node ----------------------------------------
 
-def _table_rows():
-    import sys
-    import os
-    sys.path.insert(0, os.path.dirname(__file__))
-    from optable import rows
-    return [r for r in rows() if r.grad]
-
-
-@pytest.mark.parametrize("row", _table_rows(), ids=lambda r: r.label)
+@pytest.mark.parametrize("row", [r for r in rows() if r.grad], ids=lambda r: r.label)
 def test_every_table_op_replays_and_passes(row):
-    from hypothesis import given, settings
-
     @settings(max_examples=2)
     @given(row.inputs())
     def check(arrays):
