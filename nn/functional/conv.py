@@ -19,6 +19,9 @@ transposed *view* of it, logically (N, O, Ho, Wo) like PyTorch's, which saves a 
 of every activation.  Ops downstream (ReLU, pooling, the next conv's im2col) keep or
 accept that memory order, and flatten copies only where it must.
 
+Large arrays come from `POOL`, which recycles buffers nothing references any more
+(fresh pages are the biggest single cost of a small CNN's training step on NumPy).
+
 1-d convolution is 2-d convolution with a height-1 kernel; an unbatched input
 (C, H, W) gets a batch dimension of 1 for the call, as in PyTorch.
 """
