@@ -265,8 +265,13 @@ def _forward_error(cls: type, e: Exception, args: tuple) -> Exception:
     if isinstance(e, ValueError) and ("broadcast" in str(e) or "mismatch" in str(e)
                                       or "shape" in str(e)):
         return ShapeError(msg)
-    # The nearest built-in class: NumPy's own subclasses (UFuncTypeError, ...) take other
-    # constructor arguments, and the built-in type is what callers catch anyway.
+    return builtin_error(e, msg)
+
+
+def builtin_error(e: Exception, msg: str) -> Exception:
+    """`msg` as an exception of e's nearest built-in class: NumPy's own subclasses
+    (UFuncTypeError, ...) take other constructor arguments, and the built-in type is what
+    callers catch anyway."""
     builtin = next(c for c in type(e).__mro__ if c.__module__ == "builtins")
     return builtin(msg)
 

@@ -465,3 +465,8 @@ def test_numpy_scalars_do_not_promote_like_python_numbers():
     x = ag.ones(2)
     for y in (x * np.float64(0.5), np.float64(0.5) * x, x + np.float64(1), x ** np.int64(2)):
         assert y.dtype == ag.float32
+
+
+def test_inplace_casting_error_names_the_op():
+    with pytest.raises(TypeError, match="add_.*int64"):
+        ag.ones(2, dtype=ag.int64).add_(ag.tensor([0.5, 0.5]))

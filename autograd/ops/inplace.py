@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..grad_mode import STATE
-from ..graph import EPOCH
+from ..graph import EPOCH, builtin_error
 from ..tensor import Tensor, wrap
 from .arith import add, div, mul, sub
 from .elementwise import clamp
@@ -42,8 +42,8 @@ def _inplace(t: Tensor, op: str, operands: tuple, fast: Callable[[np.ndarray], A
         try:
             fast(t.data)
         except (TypeError, ValueError) as e:
-            raise type(e)(f"{op}: {e} (tensor of shape {tuple(t.shape)}, dtype "
-                          f"{t.dtype})") from None
+            raise builtin_error(e, f"{op}: {e} (tensor of shape {tuple(t.shape)}, dtype "
+                                   f"{t.dtype})") from None
         bump_version(t)
         return t
     if t.requires_grad and t.grad_fn is None:
