@@ -121,11 +121,11 @@ ROWS = [
     Row("clamp", lambda x: ag.clamp(x, min=0.3), lambda x: np.maximum(x, 0.3),
         domain=away_from(0.3), label="clamp_min"),
     Row("maximum", ag.maximum, np.maximum, arity=2, shapes="same", prepare=_exact_ties,
-        order2=False),  # the gradient jumps at a tie, so no second derivative there,
+        order2=False),  # the gradient jumps at a tie: no second derivative there
     Row("maximum", ag.maximum, np.maximum, arity=2, domain=[NONZERO, (-0.01, 0.01)],
         label="maximum_broadcast"),
     Row("minimum", ag.minimum, np.minimum, arity=2, shapes="same", prepare=_exact_ties,
-        order2=False),  # the gradient jumps at a tie, so no second derivative there,
+        order2=False),  # the gradient jumps at a tie: no second derivative there
     Row("minimum", ag.minimum, np.minimum, arity=2, domain=[NONZERO, (-0.01, 0.01)],
         label="minimum_broadcast"),
     Row("where", lambda a, b: ag.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b),

@@ -189,19 +189,15 @@ def _tgroups(b, w):
     return b.shape[0] // w.shape[1]
 
 
-# Rows with a bias skip the table's second-derivative check: the bias enters linearly
-# and alone, so it is absent from the gradient's graph, which the generic test does not
-# yet handle (an unused input's None; reported).  The bias-free rows check double
-# backward, and tests/test_conv.py checks it with the bias too.
 ROWS = [
     # ---- convolution ----------------------------------------------------------------
     Row("conv2d", lambda x, w, b: F.conv2d(x, w, b, groups=_groups(x, w)),
         lambda x, w, b: np_conv2d(x, w, b, groups=_groups(x, w)), arity=3,
-        shapes=lambda: _conv_shapes(), domain=CONV_DOMAIN, order2=False),
+        shapes=lambda: _conv_shapes(), domain=CONV_DOMAIN),
     Row("conv2d", lambda x, w, b: F.conv2d(x, w, b, (2, 1), (1, 0), (1, 2), _groups(x, w)),
         lambda x, w, b: np_conv2d(x, w, b, (2, 1), (1, 0), (1, 2), _groups(x, w)), arity=3,
         shapes=lambda: _conv_shapes(min_extent=lambda k: 2 * k - 1), domain=CONV_DOMAIN,
-        order2=False, label="conv2d_stride_pad_dilation"),
+        label="conv2d_stride_pad_dilation"),
     Row("conv2d", lambda x, w: F.conv2d(x, w, None, padding="same", dilation=2,
                                         groups=_groups(x, w)),
         lambda x, w: np_conv2d(x, w, None, padding="same", dilation=2, groups=_groups(x, w)),
@@ -213,13 +209,13 @@ ROWS = [
         domain=CONV_DOMAIN, label="conv2d_strided_nobias"),
     Row("conv2d", lambda x, w, b: F.conv2d(x[0], w, b, 1, "valid", groups=_groups(x, w)),
         lambda x, w, b: np_conv2d(x, w, b, groups=_groups(x, w))[0], arity=3,
-        shapes=lambda: _conv_shapes(), domain=CONV_DOMAIN, order2=False,
+        shapes=lambda: _conv_shapes(), domain=CONV_DOMAIN,
         label="conv2d_unbatched"),
     Row("conv1d", lambda x, w, b: F.conv1d(x, w, b, 2, 1, 1, _groups(x, w)),
         lambda x, w, b: np_conv2d(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), 1,
                                   _groups(x, w))[:, :, 0], arity=3,
         shapes=lambda: _conv_shapes(spatial=1, min_extent=lambda k: k - 1),
-        domain=CONV_DOMAIN, order2=False),
+        domain=CONV_DOMAIN),
     Row("conv1d", lambda x, w: F.conv1d(x, w, None, 1, "same", 2, _groups(x, w)),
         lambda x, w: np_conv2d(x[:, :, None], w[:, :, None], None, 1, "same", 2,
                                _groups(x, w))[:, :, 0], arity=2,
@@ -228,7 +224,7 @@ ROWS = [
     Row("conv_transpose2d",
         lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1, 1, _tgroups(b, w)),
         lambda x, w, b: np_conv_transpose2d(x, w, b, 2, 1, 1, _tgroups(b, w)), arity=3,
-        shapes=_transpose_shapes, domain=CONV_DOMAIN, order2=False),
+        shapes=_transpose_shapes, domain=CONV_DOMAIN),
     Row("conv_transpose2d",
         lambda x, w: F.conv_transpose2d(x, w, None, (1, 2), 0, (0, 1), 1, (2, 1)),
         lambda x, w: np_conv_transpose2d(x, w, None, (1, 2), 0, (0, 1), 1, (2, 1)),
