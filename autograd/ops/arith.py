@@ -16,6 +16,12 @@ from ._util import as_tensor_arg, shape_of
 from .shape import sum_to
 
 
+def _summed(g: Tensor, like: Tensor) -> Tensor:
+    """`g` summed down to the shape of the input `like` (a Tensor that needs grad)."""
+    shape = like.data.shape
+    return g if g.data.shape == shape else sum_to(g, shape)
+
+
 class Add(Op):
     """a + b."""
     name = "Add"
@@ -23,7 +29,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return a + b
 
     @staticmethod
@@ -40,7 +46,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         return a - b
 
     @staticmethod
@@ -62,8 +68,8 @@ class Mul(Op):
     def backward(ctx, g):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(g * b, shape_of(a)) if need_a else None,
-                sum_to(g * a, shape_of(b)) if need_b else None)
+        return (_summed(g * b, a) if need_a else None,
+                _summed(g * a, b) if need_b else None)
 
 
 class Div(Op):
@@ -79,8 +85,8 @@ class Div(Op):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
         ga = g / b
-        return (sum_to(ga, shape_of(a)) if need_a else None,
-                sum_to(-ga * a / b, shape_of(b)) if need_b else None)
+        return (_summed(ga, a) if need_a else None,
+                _summed(-ga * a / b, b) if need_b else None)
 
 
 class Pow(Op):

@@ -201,7 +201,7 @@ class Where(Op):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (shape_of(a), shape_of(b))
         ctx.save(cond)
         return np.where(cond, a, b)
 

@@ -83,7 +83,7 @@ class IndexPut(Op):
 
     @staticmethod
     def forward(ctx, x, v, index, basic, accumulate):
-        ctx.index, ctx.basic, ctx.accumulate, ctx.v_shape = index, basic, accumulate, np.shape(v)
+        ctx.index, ctx.basic, ctx.accumulate, ctx.v_shape = index, basic, accumulate, shape_of(v)
         out = x.copy()
         if not accumulate:
             out[index] = v
