@@ -219,56 +219,59 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
     prev_mode = STATE.enabled
     anomaly = STATE.anomaly
     grads, owned, leaf, add = run.grads, run.owned, run.leaf, run.add
+    # NumPy would warn about the inf/nan a kink produces (sqrt'(0)); PyTorch is silent,
+    # and detect_anomaly() is the tool that reports them.
     try:
         STATE.enabled = create_graph
-        while ready:
-            node = ready.pop()
-            if node.n_out == 1:
-                g = grads.pop(node, None)
-                gs = None if g is None else (g,)
-                if owned:  # its id may be reused once freed: forget it (see pop)
-                    owned.discard(id(g))
-            else:
-                pending = run.pop(node)
-                gs = None if pending is None else tuple(pending)
-            if gs is not None and (node._hooks or node._retained):
-                gs = _prepare(node, gs, run)
-            if needed is not None and gs is not None:
-                for idx, g in enumerate(gs):
-                    if (node, idx) in targets and g is not None:
-                        run.captured[(node, idx)] = g
-            if gs is not None and (needed is None or node in needed):
-                in_grads = type(node).backward(node, *gs)
-                if type(in_grads) is not tuple:
-                    in_grads = (in_grads,)
-                if anomaly:
-                    from .anomaly import check_backward
-                    check_backward(node, in_grads)
-                if not retain_graph:
-                    node.release()
-            else:
-                in_grads = (None,) * len(node.next)
-            for e, g in zip(node.next, in_grads):
-                if e is None:
-                    continue
-                if type(e) is tuple:
-                    target, idx = e
-                elif isinstance(e, Tensor):
-                    if g is not None:
-                        leaf(e, g)
-                    continue
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            while ready:
+                node = ready.pop()
+                if node.n_out == 1:
+                    g = grads.pop(node, None)
+                    gs = None if g is None else (g,)
+                    if owned:  # its id may be reused once freed: forget it (see pop)
+                        owned.discard(id(g))
                 else:
-                    target, idx = e, 0
-                if g is not None:
-                    if target.n_out == 1:
-                        old = grads.get(target)
-                        grads[target] = g if old is None else run._sum(old, g)
+                    pending = run.pop(node)
+                    gs = None if pending is None else tuple(pending)
+                if gs is not None and (node._hooks or node._retained):
+                    gs = _prepare(node, gs, run)
+                if needed is not None and gs is not None:
+                    for idx, g in enumerate(gs):
+                        if (node, idx) in targets and g is not None:
+                            run.captured[(node, idx)] = g
+                if gs is not None and (needed is None or node in needed):
+                    in_grads = type(node).backward(node, *gs)
+                    if type(in_grads) is not tuple:
+                        in_grads = (in_grads,)
+                    if anomaly:
+                        from .anomaly import check_backward
+                        check_backward(node, in_grads)
+                    if not retain_graph:
+                        node.release()
+                else:
+                    in_grads = (None,) * len(node.next)
+                for e, g in zip(node.next, in_grads):
+                    if e is None:
+                        continue
+                    if type(e) is tuple:
+                        target, idx = e
+                    elif isinstance(e, Tensor):
+                        if g is not None:
+                            leaf(e, g)
+                        continue
                     else:
-                        add(target, idx, g)
-                c = deps[target] - 1
-                deps[target] = c
-                if c == 0:
-                    ready.append(target)
+                        target, idx = e, 0
+                    if g is not None:
+                        if target.n_out == 1:
+                            old = grads.get(target)
+                            grads[target] = g if old is None else run._sum(old, g)
+                        else:
+                            add(target, idx, g)
+                    c = deps[target] - 1
+                    deps[target] = c
+                    if c == 0:
+                        ready.append(target)
     finally:
         STATE.enabled = prev_mode
     return run.captured
