@@ -3,6 +3,7 @@ times them side by side and prints each time as a ratio to a hand-written NumPy
 version of the same computation and, when PyTorch is installed, to PyTorch."""
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -34,14 +35,21 @@ def try_torch() -> Any:
         return None
 
 
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time of `fn` over `repeat` runs after two warm-up runs."""
-    fn()
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def best_times(impls: dict, repeat: int) -> dict:
+    """Each implementation's best (minimum) wall time over `repeat` runs after two
+    warm-up runs; implementations run one after another, not interleaved, so one
+    library's idle worker threads (OpenMP, OpenBLAS) do not spin against the next one's.
+    The minimum is the least noisy estimate of what a computation costs (`timeit`'s
+    convention)."""
+    best = {}
+    for k, fn in impls.items():
+        gc.collect()
         fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2]
+        fn()
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        best[k] = min(times)
+    return best

@@ -1,4 +1,6 @@
-"""Run the benchmarks: ``python -m benchmarks [name-filter ...] [--repeat N]``."""
+"""Run the benchmarks: ``python -m benchmarks [name-filter ...] [--repeat N]``.
+
+Each time is the best of N interleaved rounds (see benchmarks.best_times)."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +8,7 @@ import importlib
 import pkgutil
 import sys
 
-from . import median_time
+from . import best_times
 
 
 def main(argv: list | None = None) -> int:
@@ -27,8 +29,8 @@ def main(argv: list | None = None) -> int:
             if "check" in impls:
                 impls["check"]()
             repeat = args.repeat or w.repeat
-            times = {k: median_time(impls[k], repeat) for k in ("ours", "numpy", "torch")
-                     if impls.get(k) is not None}
+            times = best_times({k: impls[k] for k in ("ours", "numpy", "torch")
+                                if impls.get(k) is not None}, repeat)
             ours = times["ours"]
             r_np = ours / times["numpy"] if "numpy" in times else float("nan")
             r_t = ours / times["torch"] if "torch" in times else float("nan")
