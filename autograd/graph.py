@@ -197,16 +197,6 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
         node.metadata()["stack"] = _site()
 
 
-def _edge(a: Any) -> Any:
-    """The edge to the producer of input `a` (see Node.next)."""
-    if not isinstance(a, Tensor) or not a.requires_grad:
-        return None
-    fn = a.grad_fn
-    if fn is None:
-        return a
-    return fn if fn.n_out == 1 else (fn, a._out_idx)
-
-
 def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     """Run op `cls` on `args` (Tensors or constants); record it when grad is needed."""
     datas = []
