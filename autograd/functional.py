@@ -151,6 +151,18 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
                                                                   in_tuple)
 
 
+
+def _grad_of_connected(outs: tuple, wrt: tuple, vs: Any, create_graph: bool) -> tuple:
+    """d(sum_i <outs_i, vs_i>)/d(wrt), over the outputs still connected to the graph (the
+    double-vjp trick: `outs` are linear in `wrt`); all None when none is."""
+    keep = [i for i, o in enumerate(outs) if o is not None and o.requires_grad]
+    if not keep:
+        return (None,) * len(wrt)
+    vsel = None if vs is None else [vs[i] for i in keep]
+    return _grad([outs[i] for i in keep], wrt, vsel, create_graph=create_graph,
+                 allow_unused=True)
+
+
 def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple:
     """``(func(inputs), J v)``: the Jacobian-vector product, shaped like the outputs.
@@ -178,14 +190,8 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
                     raise RuntimeError(f"jvp: the gradient with respect to input {i} is "
                                        f"independent of the inputs of the user-provided "
                                        f"function. This is not allowed in strict mode.")
-        keep = [i for i, g in enumerate(g_in) if g is not None and g.requires_grad]
     with set_grad_enabled(create_graph or STATE.enabled):
-        if keep:
-            vsel = None if vs is None else [vs[i] for i in keep]
-            res = _grad([g_in[i] for i in keep], us, vsel, create_graph=create_graph,
-                        allow_unused=True)
-        else:
-            res = (None,) * len(us)
+        res = _grad_of_connected(g_in, us, vs, create_graph)
         res = _fill(res, outs, strict, create_graph,
                     "jvp: the gradient with respect to the input is independent of entry "
                     "{i} in the grad_outputs when using the double backward trick to "
@@ -304,14 +310,8 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         jac = _first_derivative(out, xs, strict, "hvp")
         ws = tuple(wrap(np.zeros(x.shape, dtype=x.dtype)).requires_grad_() for x in xs)
         back = _vjps(jac, xs, ws, create_graph=True)         # H^T w, linear in w
-        keep = [i for i, b in enumerate(back) if b is not None and b.requires_grad]
     with set_grad_enabled(create_graph or STATE.enabled):
-        if keep:
-            vsel = None if vs is None else [vs[i] for i in keep]
-            res = _grad([back[i] for i in keep], ws, vsel, create_graph=create_graph,
-                        allow_unused=True)
-        else:
-            res = (None,) * len(xs)
+        res = _grad_of_connected(back, ws, vs, create_graph)
         res = _fill(res, xs, strict, create_graph,
                     "hvp: the hessian of the user-provided function is independent of entry "
                     "{i} in the grad_jacobian.")
