@@ -47,11 +47,16 @@ def as_tensor_arg(x: Any) -> Any:
     """Tensors, Python scalars and arrays pass through; NumPy scalars become Python
     scalars (so, as in PyTorch, ``float32 tensor * np.float64(2)`` stays float32);
     anything else becomes an ndarray."""
+    if type(x) in _AS_IS:           # the hot case, one lookup
+        return x
     if isinstance(x, np.generic):   # before the float check: np.float64 is a float
         return x.item()
     if isinstance(x, (Tensor, int, float, bool, np.ndarray)):
         return x
     return np.asarray(x)
+
+
+_AS_IS = frozenset((Tensor, float, int, bool, np.ndarray))
 
 
 def shape_of(x: Any) -> tuple:
