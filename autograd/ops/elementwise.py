@@ -49,7 +49,29 @@ sin = _unary("sin", np.sin, lambda ctx, g: g * cos(_x(ctx)),
              "Sine;  d/dx = cos x.", methods=("sin",))
 cos = _unary("cos", np.cos, lambda ctx, g: -g * sin(_x(ctx)),
              "Cosine;  d/dx = -sin x.", methods=("cos",))
-tanh = _unary("tanh", np.tanh, lambda ctx, g: g * (1 - ctx.output * ctx.output),
+class TanhBackward(Op):
+    """g (1 - y^2) for y = tanh(x), in one pass with one buffer (PyTorch's tanh_backward);
+    d/dg = 1 - y^2,  d/dy = -2 g y."""
+    name = "TanhBackward"
+
+    @staticmethod
+    def forward(ctx, g, y):
+        out = np.multiply(y, y)
+        if type(out) is not np.ndarray or out.dtype != np.result_type(out, g):
+            return g * (1 - out)    # 0-d (NumPy gave a scalar) or a wider g: no reuse
+        np.subtract(1, out, out=out)
+        out *= g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.inputs
+        need_g, need_y = ctx.needs_input_grad
+        return (apply(TanhBackward, gg, y) if need_g else None,
+                gg * g * y * -2.0 if need_y else None)
+
+
+tanh = _unary("tanh", np.tanh, lambda ctx, g: apply(TanhBackward, g, ctx.output),
               "Hyperbolic tangent;  d/dx = 1 - tanh^2 x.", save_output=True, methods=("tanh",))
 arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
