@@ -7,7 +7,6 @@ Parameter names, shapes and default initialization are PyTorch's: ``weight``
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -73,11 +72,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialization (see the module docstring)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _explicit_padding(self) -> list:
         """F.pad's list (last dim first) for a non-zero padding_mode."""

@@ -8,7 +8,6 @@ the layer (its repr) and the shapes.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -58,10 +57,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialization (see the class docstring)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         shape = input.shape if isinstance(input, Tensor) else np.shape(input)
