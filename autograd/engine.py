@@ -150,12 +150,17 @@ class _Run:
         grads[node] = g if old is None else self._sum(old, g)
 
     def _sum(self, old: Tensor, g: Tensor) -> Tensor:
+        if self.create_graph:
+            return old + g   # recorded, so the sum is differentiable
+        # Plain backward: add the arrays directly (nothing to record), into the pending
+        # buffer when this run allocated it.
         owned = self.owned
-        if (not self.create_graph and id(old) in owned and old.data.shape == g.data.shape
-                and old.data.dtype == g.data.dtype):
-            np.add(old.data, g.data, out=old.data)
+        buf, d = old._data, g._data
+        if id(old) in owned and type(buf) is np.ndarray and buf.shape == d.shape \
+                and buf.dtype == d.dtype:
+            np.add(buf, d, out=buf)
             return old
-        s = old + g
+        s = wrap(buf + d)
         owned.add(id(s))
         return s
 
@@ -182,22 +187,24 @@ class _Run:
             old = self.captured.get(key)
             self.captured[key] = g if old is None else old + g
             return
-        if g.shape != t.shape:
+        data, have = g._data, t._data
+        if data.shape != have.shape:
             raise RuntimeError(f"backward: the gradient computed for a leaf of shape "
-                               f"{tuple(t.shape)} has shape {tuple(g.shape)}")
-        if g.data.dtype != t.data.dtype:
-            g = wrap(g.data.astype(t.data.dtype))
+                               f"{tuple(have.shape)} has shape {tuple(data.shape)}")
+        if data.dtype != have.dtype:
+            data = data.astype(have.dtype)
+            g = wrap(data)
         if self.create_graph:
             t.grad = g if t.grad is None else t.grad + g
             return
-        data = g.data
         if t.grad is None:
-            if data.base is not None or id(data) in self.given or not data.flags.writeable:
-                data = data.copy()
-            self.given.add(id(data))
+            if type(data) is np.ndarray:   # (a NumPy scalar is immutable: never shared)
+                if data.base is not None or id(data) in self.given or not data.flags.writeable:
+                    data = data.copy()
+                self.given.add(id(data))
             t.grad = wrap(data)
         else:
-            t.grad = wrap(t.grad.data + data)
+            t.grad = wrap(t.grad._data + data)
 
 
 def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,

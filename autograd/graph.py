@@ -31,6 +31,8 @@ import numpy as np
 from .grad_mode import STATE
 from .tensor import Tensor, wrap
 
+_new = Tensor.__new__
+
 __all__ = ["Node", "Op", "apply", "register", "REGISTRY", "ShapeError"]
 
 
@@ -203,38 +205,43 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     needs = False
     for a in args:
         if isinstance(a, Tensor):
-            datas.append(a.data)
+            datas.append(a._data)
             if a.requires_grad:
                 needs = True
         else:
             datas.append(a)
     ctx = cls.__new__(cls)
     try:
-        out = cls.forward(ctx, *datas, **params)
+        out = cls.forward(ctx, *datas, **params) if params else cls.forward(ctx, *datas)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    st = STATE
-    record_it = needs and st.enabled and cls.differentiable
-    if record_it and st.sites:   # check_tape replays the call: keep args and params
-        ctx._replay = (args, params)
-    if type(out) is tuple:
-        return _multi_output(ctx, args, out, record_it)
-    if type(out) is not np.ndarray:
+    record_it = needs and cls.differentiable and STATE.enabled
+    if type(out) is not np.ndarray and not isinstance(out, np.generic):
+        if type(out) is tuple:
+            return _multi_output(ctx, args, params, out, record_it)
         out = np.asarray(out)
+    result = _new(Tensor)   # wrap(), inlined: this is the hottest path
+    result._data = out
     if not record_it or out.dtype.kind not in "fc":
-        return wrap(out)
-    result = wrap(out, ctx)
+        result.grad_fn = None
+        result.requires_grad = False
+        return result
+    result.grad_fn = ctx
+    result.requires_grad = True
     ctx._inputs = args if cls.save_inputs else _NOT_SAVED
     if cls.save_output:
         ctx._out = out
         ctx._out_vc = result._vc = [0, 0]
     record(ctx, args, (result,))
+    if STATE.sites:   # check_tape replays the call: keep args and params
+        ctx._replay = (args, params)
     return result
 
 
-def _multi_output(ctx: Node, args: tuple, outs: tuple, record_it: bool) -> tuple:
+def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: bool) -> tuple:
     """Finish `apply` for an op whose forward returned a tuple of arrays."""
-    outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
+    outs = tuple(o if type(o) is np.ndarray or isinstance(o, np.generic) else np.asarray(o)
+                 for o in outs)
     if not record_it:
         return tuple(wrap(o) for o in outs)
     ctx.n_out = len(outs)
@@ -245,6 +252,8 @@ def _multi_output(ctx: Node, args: tuple, outs: tuple, record_it: bool) -> tuple
         results.append(t)
     ctx._inputs = args if type(ctx).save_inputs else _NOT_SAVED
     record(ctx, args, tuple(results))
+    if STATE.sites:
+        ctx._replay = (args, params)
     return tuple(results)
 
 

@@ -26,7 +26,7 @@ class Tensor:
 
     # Rarely-set attributes are class defaults (stored per instance only once set), so
     # making a tensor costs three stores.
-    __slots__ = ("data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
     grad = None             # the accumulated gradient (a Tensor) of a leaf, or None
     _vc = None              # [version, epoch of last in-place change], made on first need
     _out_idx = 0            # which output of grad_fn this tensor is
@@ -43,19 +43,35 @@ class Tensor:
 
     # ---- basic attributes -----------------------------------------------------------
     @property
+    def data(self) -> np.ndarray:
+        """The ndarray holding the values (shared, not copied)."""
+        d = self._data
+        if type(d) is not np.ndarray and isinstance(d, np.generic):
+            # A 0-d op result is kept as a NumPy scalar, whose arithmetic is several
+            # times cheaper than a 0-d array's (micrograd-style scalar graphs); it
+            # becomes a 0-d array on first access, so in-place changes through
+            # ``.data`` stick.
+            d = self._data = np.array(d)
+        return d
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        self._data = value
+
+    @property
     def shape(self) -> tuple:
         """The shape, a tuple of ints (PyTorch's torch.Size is a tuple too)."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """Number of dimensions (0 for a scalar)."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the data."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -74,22 +90,22 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or its length along `dim`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         """Number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
         """Number of elements."""
-        return self.data.size
+        return self._data.size
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one element tensors can be converted to Python "
                              f"scalars, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared memory).  Like PyTorch, refuses tensors that
@@ -101,7 +117,7 @@ class Tensor:
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists / a number."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -110,14 +126,14 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         """True for floating dtypes."""
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     # ---- autograd attributes --------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set requires_grad in place (only leaves; only floating dtypes may require grad)."""
-        if requires_grad and not dtypes.is_floating_point(self.data.dtype):
+        if requires_grad and not dtypes.is_floating_point(self._data.dtype):
             raise RuntimeError(f"requires_grad_: only tensors of floating point dtype can "
-                               f"require gradients, got dtype {self.data.dtype}")
+                               f"require gradients, got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad flags of "
                                "leaf tensors; use detach() for a non-leaf.")
@@ -183,20 +199,20 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is "
                                f"ambiguous (shape {self.shape})")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -205,18 +221,18 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted "
                             "to an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(",
                                precision=4, floatmode="maxprec_equal")
         extras = []
         default = {dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_}
-        if self.data.dtype not in default:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in default:
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -224,15 +240,16 @@ class Tensor:
         return "tensor(" + ", ".join([body] + extras) + ")"
 
     def __format__(self, spec: str) -> str:
-        if self.data.ndim == 0 and spec:
-            return format(self.data.item(), spec)
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
         return repr(self)
 
 
-def wrap(data: np.ndarray, node: Any = None) -> Tensor:
-    """A Tensor around `data` without copying; `node` makes it a recorded op's output."""
+def wrap(data: np.ndarray | np.generic, node: Any = None) -> Tensor:
+    """A Tensor around `data` without copying; `node` makes it a recorded op's output.
+    `data` may be a NumPy scalar (a 0-d result; see `Tensor.data`)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad_fn = node
     t.requires_grad = node is not None
     return t

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 
@@ -76,6 +78,43 @@ def test_second_derivative_matches_finite_differences(row):
         report = gradcheck_report(h, leaves(arrays), atol=max(row.atol, 1e-4),
                                   rtol=max(row.rtol, 1e-4))
         assert report.ok, f"{row.label} (second derivative):\n{report}"
+    check()
+
+
+SCALAR_ROWS = [r for r in GRAD_ROWS if r.shapes in ("broadcast", "same")]
+
+
+def zero_d_inputs(row):
+    """Strategy of the row's inputs, all 0-d."""
+    @st.composite
+    def draw(d):
+        return [d(hnp.arrays(np.float64, (), elements=row.elements(i)))
+                for i in range(row.arity)]
+    return draw() if row.prepare is None else draw().map(row.prepare)
+
+
+@pytest.mark.parametrize("row", SCALAR_ROWS, ids=ids)
+def test_numpy_scalar_data_gives_the_same_results(row):
+    """A 0-d op result is held as a NumPy scalar, not a 0-d array (see Tensor.data):
+    every op fed such tensors must give the values, gradients and second derivatives
+    it gives for 0-d arrays."""
+    @given(zero_d_inputs(row))
+    def check(arrays):
+        def run(as_scalars):
+            xs = leaves(arrays)
+            # x * 1.0 is an op result, hence held as a NumPy scalar
+            ins = [x * 1.0 if as_scalars else x for x in xs]
+            assert all(isinstance(i._data, np.generic) == as_scalars for i in ins)
+            outs = as_tuple(row.fn(*ins))
+            total = sum((o * (k + 1.5)).sum() for k, o in enumerate(outs) if o.requires_grad)
+            gs = ag.grad(total, xs, allow_unused=True, create_graph=row.order2)
+            hs = ()
+            if row.order2 and any(g is not None and g.requires_grad for g in gs):
+                hs = ag.grad(sum(g.sum() for g in gs if g is not None), xs, allow_unused=True)
+            return [o.data for o in outs] + [g.data for g in gs + hs if g is not None]
+        for got, want in zip(run(True), run(False), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300,
+                                       err_msg=row.label)
     check()
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import apply
 from ..tensor import Tensor
 
 
@@ -62,12 +63,22 @@ _AS_IS = frozenset((Tensor, float, int, bool, np.ndarray))
 def shape_of(x: Any) -> tuple:
     """The shape of a Tensor, array or scalar operand (cheaper than np.shape, whose
     dispatch shows in hot paths)."""
-    return x.shape if isinstance(x, (Tensor, np.ndarray)) else np.shape(x)
+    return x.shape if isinstance(x, _HAS_SHAPE) else np.shape(x)
+
+
+_HAS_SHAPE = (Tensor, np.ndarray, np.generic)
 
 
 def share_version(out: Tensor, base: Tensor) -> Tensor:
     """Make a view share its base's version counter, so in-place changes through
     either are seen by nodes that saved the other."""
-    if out.data.base is not None:  # a view (of the input: these ops make no other)
+    if out._data.base is not None:  # a view (of the input: these ops make no other)
         out._vc = base._version_counter()
     return out
+
+
+def view_op(cls: type, input: Tensor, **params: Any) -> Tensor:
+    """Apply the view-making op `cls` to `input`: the result aliases its data and
+    shares its version counter."""
+    input.data  # noqa: B018 - a 0-d input held as a NumPy scalar becomes an array to alias
+    return share_version(apply(cls, input, **params), input)

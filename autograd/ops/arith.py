@@ -18,8 +18,8 @@ from .shape import sum_to
 
 def _summed(g: Tensor, like: Tensor) -> Tensor:
     """`g` summed down to the shape of the input `like` (a Tensor that needs grad)."""
-    shape = like.data.shape
-    return g if g.data.shape == shape else sum_to(g, shape)
+    shape = like._data.shape
+    return g if g._data.shape == shape else sum_to(g, shape)
 
 
 class Add(Op):

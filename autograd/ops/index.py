@@ -68,6 +68,8 @@ class GetItem(Op):
 def getitem(input: Tensor, index: Any) -> Tensor:
     """``input[index]`` with NumPy semantics; basic indexing returns a view."""
     idx, basic = normalize_index(index)
+    if basic:
+        input.data  # noqa: B018 - a NumPy-scalar 0-d input becomes an array to alias (view_op)
     out = apply(GetItem, input, index=idx, basic=basic)
     return share_version(out, input) if basic else out
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from ._util import norm_axes, norm_axis, pick, share_version
+from ._util import norm_axes, norm_axis, pick, share_version, view_op
 
 
 def _sizes(op: str, args: tuple) -> tuple:
@@ -62,23 +62,23 @@ class SumTo(Op):
 
 def sum_to(g: Tensor, shape: tuple) -> Tensor:
     """Sum `g` over the axes that broadcasting added or stretched, giving `shape`."""
-    if g.data.shape == shape:
+    if g._data.shape == shape:
         return g
     return apply(SumTo, g, shape=shape)
 
 
 def expand_to(g: Tensor, shape: tuple) -> Tensor:
     """Broadcast `g` to the known-compatible `shape` (the lean form backward rules use)."""
-    if g.data.shape == shape:
+    if g._data.shape == shape:
         return g
-    return share_version(apply(Expand, g, shape=shape), g)
+    return view_op(Expand, g, shape=shape)
 
 
 def reshape_to(g: Tensor, shape: tuple) -> Tensor:
     """`g` with the known-valid `shape` (the lean form backward rules use)."""
-    if g.data.shape == shape:
+    if g._data.shape == shape:
         return g
-    return share_version(apply(Reshape, g, shape=shape), g)
+    return view_op(Reshape, g, shape=shape)
 
 
 @register("sum_to_size")
@@ -106,7 +106,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                   for i, s in enumerate(shape))
     if shape == input.shape:
         return input
-    return share_version(apply(Expand, input, shape=shape), input)
+    return view_op(Expand, input, shape=shape)
 
 
 @register("broadcast_to")
@@ -138,7 +138,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     shape = _sizes("reshape", shape)
     if shape == input.shape:
         return input
-    return share_version(apply(Reshape, input, shape=shape), input)
+    return view_op(Reshape, input, shape=shape)
 
 
 @register("flatten")
@@ -209,7 +209,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
         raise ValueError(f"permute: repeated dim in {dims}")
     if dims == tuple(range(input.ndim)):
         return input
-    return share_version(apply(Permute, input, dims=dims), input)
+    return view_op(Permute, input, dims=dims)
 
 
 @register("transpose", "swapaxes")
@@ -318,6 +318,7 @@ class Split(Op):
 
 def split_at(x: Tensor, bounds: list, axis: int) -> tuple:
     """Cut `x` along `axis` before each index in `bounds`."""
+    x.data  # noqa: B018 - a NumPy-scalar 0-d input becomes an array to alias (view_op)
     outs = apply(Split, x, bounds=bounds, axis=axis)
     for o in outs:
         share_version(o, x)
@@ -423,7 +424,7 @@ def flip(input: Tensor, dims: Any = None, *, axis: Any = None) -> Tensor:
     axes = norm_axes("flip", pick("flip", dims, axis), input.ndim)
     if axes is None:
         axes = tuple(range(input.ndim))
-    return share_version(apply(Flip, input, axes=axes), input)
+    return view_op(Flip, input, axes=axes)
 
 
 @register("repeat")
