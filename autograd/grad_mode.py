@@ -15,12 +15,26 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _traced(name: str) -> property:
+    """A per-thread flag that also keeps `tracing` up to date."""
+    slot = "_" + name
+
+    def set_(self: _State, value: Any) -> None:
+        setattr(self, slot, value)
+        self.tracing = bool(self._anomaly or self._sites or self._modules)
+    return property(lambda self: getattr(self, slot), set_)
+
+
 class _State(threading.local):
     # Class attributes are the per-thread defaults of threading.local subclasses.
     enabled = True      # record ops on the tape
-    anomaly = False     # anomaly mode: capture forward stacks, check backward for nan/inf
-    sites = False       # capture the user's call site of every recorded op
-    modules = ()        # stack of nn.Modules whose forward is running (for graph clusters)
+    tracing = False     # any of the three below is set: recording has extra work to do
+    _anomaly = False
+    _sites = False
+    _modules: tuple = ()
+    anomaly = _traced("anomaly")  # anomaly mode: capture forward stacks, check backward
+    sites = _traced("sites")      # capture the user's call site of every recorded op
+    modules = _traced("modules")  # nn.Modules whose forward is running (graph clusters)
 
 
 STATE = _State()

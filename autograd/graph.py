@@ -193,10 +193,11 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
     node.needs_input_grad = tuple(needs)
     node._epoch = EPOCH[0]
     st = STATE
-    if st.modules:
-        node._module = st.modules[-1]
-    if st.anomaly or st.sites:
-        node.metadata()["stack"] = _site()
+    if st.tracing:
+        if st.modules:
+            node._module = st.modules[-1]
+        if st.anomaly or st.sites:
+            node.metadata()["stack"] = _site()
 
 
 def apply(cls: type, *args: Any, **params: Any) -> Tensor:
@@ -215,7 +216,8 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         out = cls.forward(ctx, *datas, **params) if params else cls.forward(ctx, *datas)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    record_it = needs and cls.differentiable and STATE.enabled
+    st = STATE
+    record_it = needs and cls.differentiable and st.enabled
     if type(out) is not np.ndarray and not isinstance(out, np.generic):
         if type(out) is tuple:
             return _multi_output(ctx, args, params, out, record_it)
@@ -233,7 +235,7 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         ctx._out = out
         ctx._out_vc = result._vc = [0, 0]
     record(ctx, args, (result,))
-    if STATE.sites:   # check_tape replays the call: keep args and params
+    if st.tracing and st.sites:   # check_tape replays the call: keep args and params
         ctx._replay = (args, params)
     return result
 

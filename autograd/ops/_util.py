@@ -63,10 +63,8 @@ _AS_IS = frozenset((Tensor, float, int, bool, np.ndarray))
 def shape_of(x: Any) -> tuple:
     """The shape of a Tensor, array or scalar operand (cheaper than np.shape, whose
     dispatch shows in hot paths)."""
-    return x.shape if isinstance(x, _HAS_SHAPE) else np.shape(x)
-
-
-_HAS_SHAPE = (Tensor, np.ndarray, np.generic)
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
 
 
 def share_version(out: Tensor, base: Tensor) -> Tensor:
