@@ -41,6 +41,9 @@ def norm_axes(op: str, dim: Any, ndim: int) -> tuple | None:
 
 def norm_axis(op: str, dim: int, ndim: int) -> int:
     """One dimension index, negative allowed, checked against `ndim`."""
+    n = ndim or 1
+    if type(dim) is int and -n <= dim < n:   # the common case, without norm_axes' lists
+        return dim % n
     return norm_axes(op, dim, ndim)[0]  # type: ignore[index]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from .shape import expand, reshape, sum_to, transpose, unsqueeze
+from .shape import expand, reshape_to, sum_to, transpose, unsqueeze
 
 
 class Matmul(Op):
@@ -29,11 +29,11 @@ class Matmul(Op):
         b2 = unsqueeze(b, 1) if b.ndim == 1 else b
         g2 = unsqueeze(g, -2) if a.ndim == 1 else g
         g2 = unsqueeze(g2, -1) if b.ndim == 1 else g2
-        ga = gb = None
+        ga = gb = None   # (shapes are known to match: apply directly, lean reshapes)
         if need_a:
-            ga = reshape(sum_to(matmul(g2, transpose(b2, -1, -2)), a2.shape), a.shape)
+            ga = reshape_to(sum_to(apply(Matmul, g2, transpose(b2, -1, -2)), a2.shape), a.shape)
         if need_b:
-            gb = reshape(sum_to(matmul(transpose(a2, -1, -2), g2), b2.shape), b.shape)
+            gb = reshape_to(sum_to(apply(Matmul, transpose(a2, -1, -2), g2), b2.shape), b.shape)
         return ga, gb
 
 

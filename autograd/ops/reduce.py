@@ -5,16 +5,17 @@ Gradients of max/min are split evenly among tied elements (PyTorch's amax/amin r
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
 from ..graph import Op, apply, register
-from ..tensor import Tensor, wrap
+from ..tensor import Tensor
 from ._util import norm_axes, norm_axis, pick
 from .elementwise import exp, sqrt, where
-from .shape import expand_to, flip, reshape, reshape_to
+from .shape import expand_to, flip, reshape, reshape_to, sum_to
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -47,7 +48,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape, ctx.axes = x.shape, axes
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        return np.add.reduce(x, axis=axes, keepdims=keepdims)   # np.sum minus its wrapper
 
     @staticmethod
     def backward(ctx, g):
@@ -70,8 +71,13 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape, ctx.axes = x.shape, axes
-        ctx.count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        return np.mean(x, axis=axes, keepdims=keepdims)
+        ctx.count = n = x.size if axes is None else math.prod(x.shape[a] for a in axes)
+        # np.mean's own steps without its wrapper: float16 sums in float32
+        total = np.add.reduce(x, axis=axes, keepdims=keepdims,
+                              dtype=np.float32 if x.dtype == np.float16 else None)
+        if type(total) is not np.ndarray:
+            return (total / n).astype(x.dtype)
+        return np.true_divide(total, n, out=total, casting="unsafe").astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -257,16 +263,49 @@ class Logsumexp(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape, ctx.axes = x.shape, axes
-        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        if x.size:
+            m = np.maximum.reduce(x, axis=axes, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0)
+        else:
+            m = np.zeros((1,) * x.ndim, x.dtype)
+        e = np.subtract(x, m)
+        e = np.exp(e, out=e) if type(e) is np.ndarray else np.exp(e)
+        out = np.add.reduce(e, axis=axes, keepdims=True)
+        out = np.log(out, out=out) if type(out) is np.ndarray else np.log(out)
+        out += m
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.inputs
-        out = reshape(ctx.output, _kept_shape(ctx.in_shape, ctx.axes))
-        return _spread(g, ctx) * exp(x - out)
+        kept = _kept_shape(ctx.in_shape, ctx.axes)
+        return apply(LogsumexpBackward, reshape_to(g, kept), x, reshape_to(ctx.output, kept))
+
+
+class LogsumexpBackward(Op):
+    """g exp(x - out), logsumexp's gradient (g and out with the reduced axes kept), in
+    one pass over one buffer;  d/dg = exp(x - out) summed to g's shape,  d/dx = the
+    result,  d/dout = minus the result summed to out's shape."""
+    name = "LogsumexpBackward"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, g, x, out):
+        y = np.subtract(x, out)
+        if type(y) is not np.ndarray or y.dtype != np.result_type(y, g):
+            return np.exp(y) * g   # 0-d, or a wider g: no reuse
+        np.exp(y, out=y)
+        y *= g
+        return y
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x, out = ctx.inputs
+        need_g, need_x, need_out = ctx.needs_input_grad
+        y = ctx.output
+        return (sum_to(gg * exp(x - out), g.shape) if need_g else None,
+                gg * y if need_x else None,
+                sum_to(-(gg * y), out.shape) if need_out else None)
 
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:

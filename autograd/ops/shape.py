@@ -217,10 +217,13 @@ def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two dimensions (PyTorch's transpose; NumPy's swapaxes)."""
     if input.ndim < 2 and dim0 in (0, -1, -2) and dim1 in (0, -1, -2):
         return input
-    a, b = norm_axis("transpose", dim0, input.ndim), norm_axis("transpose", dim1, input.ndim)
-    dims = list(range(input.ndim))
-    dims[a], dims[b] = dims[b], dims[a]
-    return permute(input, tuple(dims))
+    nd = input.ndim
+    a, b = norm_axis("transpose", dim0, nd), norm_axis("transpose", dim1, nd)
+    if a == b:
+        return input
+    dims = list(range(nd))
+    dims[a], dims[b] = b, a
+    return view_op(Permute, input, dims=tuple(dims))   # valid by construction: no permute()
 
 
 @register("movedim")
