@@ -59,7 +59,6 @@ class Node:
     differentiable = True     # False: outputs never require grad (comparisons, argmax)
 
     next: tuple
-    needs_input_grad: tuple
     _out = None               # the saved output array (save_output ops)
     _out_vc = None            # the output's version counter at save time
     _module = None            # the nn.Module whose forward recorded this node
@@ -68,6 +67,12 @@ class Node:
 
     def backward(self, *grads: Tensor) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError(f"{self.name} has no backward")
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """Per input: whether it needs a gradient (derived from the edges when asked,
+        which keeps recording, the hot path, one tuple lighter)."""
+        return tuple([e is not None for e in self.next])
 
     # ---- saved buffers -------------------------------------------------------------
     @property
@@ -180,17 +185,13 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
 
     Every recorded node passes through here (built-in ops, custom Functions)."""
     edges = []
-    needs = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             fn = a.grad_fn
             edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
-            needs.append(True)
         else:
             edges.append(None)
-            needs.append(False)
     node.next = tuple(edges)
-    node.needs_input_grad = tuple(needs)
     node._epoch = EPOCH[0]
     st = STATE
     if st.tracing:

@@ -22,6 +22,13 @@ def _summed(g: Tensor, like: Tensor) -> Tensor:
     return g if g._data.shape == shape else sum_to(g, shape)
 
 
+def _operand_shapes(a: Any, b: Any) -> tuple | None:
+    """The two operands' shapes for a broadcasting op's backward; None when they are
+    equal (so equal to the result's: nothing to sum back, and nothing kept)."""
+    sa, sb = shape_of(a), shape_of(b)
+    return None if sa == sb else (sa, sb)
+
+
 class Add(Op):
     """a + b."""
     name = "Add"
@@ -29,12 +36,14 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.shapes = _operand_shapes(a, b)
         return a + b
 
     @staticmethod
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad
+        if ctx.shapes is None:
+            return g if need_a else None, g if need_b else None
         return (sum_to(g, ctx.shapes[0]) if need_a else None,
                 sum_to(g, ctx.shapes[1]) if need_b else None)
 
@@ -46,12 +55,14 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.shapes = _operand_shapes(a, b)
         return a - b
 
     @staticmethod
     def backward(ctx, g):
         need_a, need_b = ctx.needs_input_grad
+        if ctx.shapes is None:
+            return g if need_a else None, -g if need_b else None
         return (sum_to(g, ctx.shapes[0]) if need_a else None,
                 sum_to(-g, ctx.shapes[1]) if need_b else None)
 
