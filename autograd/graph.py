@@ -57,6 +57,7 @@ class Node:
     save_inputs = True        # keep the input tensors for backward
     save_output = False       # keep the output array for backward
     differentiable = True     # False: outputs never require grad (comparisons, argmax)
+    view = False              # the output may alias the input's memory (gets 0-d arrays as is)
 
     next: tuple
     _out = None               # the saved output array (save_output ops)
@@ -207,7 +208,10 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     needs = False
     for a in args:
         if isinstance(a, Tensor):
-            datas.append(a._data)
+            d = a._data
+            if d.ndim == 0 and type(d) is np.ndarray and not cls.view:
+                d = d[()]   # as a NumPy scalar: several times cheaper arithmetic
+            datas.append(d)
             if a.requires_grad:
                 needs = True
         else:

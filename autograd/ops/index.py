@@ -52,6 +52,7 @@ def normalize_index(idx: Any) -> tuple:
 class GetItem(Op):
     """x[index];  backward scatter-adds the gradient into zeros."""
     name = "GetItem"
+    view = True
     save_inputs = False
 
     @staticmethod
@@ -86,7 +87,7 @@ class IndexPut(Op):
     @staticmethod
     def forward(ctx, x, v, index, basic, accumulate):
         ctx.index, ctx.basic, ctx.accumulate, ctx.v_shape = index, basic, accumulate, shape_of(v)
-        out = x.copy()
+        out = np.array(x)   # (a copy that is an array even for a NumPy scalar x)
         if not accumulate:
             out[index] = v
         elif basic:
@@ -144,7 +145,7 @@ class ScatterAdd(Op):
     @staticmethod
     def forward(ctx, x, src, dim, index):
         ctx.dim, ctx.index = dim, index
-        out = x.copy()
+        out = np.array(x)   # (a copy that is an array even for a NumPy scalar x)
         np.add.at(out, _along(index, dim), src)
         return out
 

@@ -30,6 +30,7 @@ def _sizes(op: str, args: tuple) -> tuple:
 class Expand(Op):
     """Broadcast to `shape` (a read-only view); backward sums back."""
     name = "Expand"
+    view = True
     save_inputs = False
 
     @staticmethod
@@ -120,6 +121,7 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
 class Reshape(Op):
     """Same data, new shape."""
     name = "Reshape"
+    view = True
     save_inputs = False
 
     @staticmethod
@@ -185,6 +187,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 class Permute(Op):
     """Reorder dimensions (a view)."""
     name = "Permute"
+    view = True
     save_inputs = False
 
     @staticmethod
@@ -299,6 +302,7 @@ class Split(Op):
     """Cut along `axis` at `bounds` into views; backward concatenates (zeros where an
     output got no gradient)."""
     name = "Split"
+    view = True
     save_inputs = False
 
     @staticmethod
@@ -409,6 +413,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 class Flip(Op):
     """Reverse the order along `axes`."""
     name = "Flip"
+    view = True
     save_inputs = False
 
     @staticmethod
