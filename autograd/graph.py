@@ -181,17 +181,14 @@ def _site() -> list:
     return frames
 
 
-def record(node: Node, args: tuple, outs: tuple) -> None:
-    """Wire `node` into the tape: one edge per input in `args`, outputs `outs` (Tensors).
+def record(node: Node, args: tuple, outs: tuple, edges: list | None = None) -> None:
+    """Wire `node` into the tape: one edge per input in `args` (`edges`, when the caller
+    has already worked them out), outputs `outs` (Tensors).
 
     Every recorded node passes through here (built-in ops, custom Functions)."""
-    edges = []
-    for a in args:
-        if isinstance(a, Tensor) and a.requires_grad:
-            fn = a.grad_fn
-            edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
-        else:
-            edges.append(None)
+    if edges is None:
+        edges = [_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
+                 for a in args]
     node.next = tuple(edges)
     node._epoch = EPOCH[0]
     st = STATE
@@ -202,9 +199,19 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
             node.metadata()["stack"] = _site()
 
 
+def _edge(t: Tensor) -> Any:
+    """The edge to a tensor that requires grad: the tensor itself for a leaf (which
+    accumulates), else the node that made it, with the output index if it made several."""
+    fn = t.grad_fn
+    return t if fn is None else fn if fn.n_out == 1 else (fn, t._out_idx)
+
+
 def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     """Run op `cls` on `args` (Tensors or constants); record it when grad is needed."""
+    st = STATE
+    track = st.enabled and cls.differentiable
     datas = []
+    edges = []
     needs = False
     for a in args:
         if isinstance(a, Tensor):
@@ -214,18 +221,22 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
             datas.append(d)
             if a.requires_grad:
                 needs = True
+                if track:   # the edge (`_edge`, inlined), here rather than in a second pass
+                    fn = a.grad_fn
+                    edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
+                    continue
         else:
             datas.append(a)
+        edges.append(None)
     ctx = cls.__new__(cls)
     try:
         out = cls.forward(ctx, *datas, **params) if params else cls.forward(ctx, *datas)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    st = STATE
-    record_it = needs and cls.differentiable and st.enabled
+    record_it = needs and track
     if type(out) is not np.ndarray and not isinstance(out, np.generic):
         if type(out) is tuple:
-            return _multi_output(ctx, args, params, out, record_it)
+            return _multi_output(ctx, args, params, out, record_it, edges)
         out = np.asarray(out)
     result = _new(Tensor)   # wrap(), inlined: this is the hottest path
     result._data = out
@@ -239,13 +250,14 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     if cls.save_output:
         ctx._out = out
         ctx._out_vc = result._vc = [0, 0]
-    record(ctx, args, (result,))
+    record(ctx, args, (result,), edges)
     if st.tracing and st.sites:   # check_tape replays the call: keep args and params
         ctx._replay = (args, params)
     return result
 
 
-def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: bool) -> tuple:
+def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: bool,
+                  edges: list) -> tuple:
     """Finish `apply` for an op whose forward returned a tuple of arrays."""
     outs = tuple(o if type(o) is np.ndarray or isinstance(o, np.generic) else np.asarray(o)
                  for o in outs)
@@ -258,7 +270,7 @@ def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: 
         t._out_idx = i
         results.append(t)
     ctx._inputs = args if type(ctx).save_inputs else _NOT_SAVED
-    record(ctx, args, tuple(results))
+    record(ctx, args, tuple(results), edges)
     if STATE.sites:
         ctx._replay = (args, params)
     return tuple(results)

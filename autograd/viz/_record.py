@@ -24,8 +24,8 @@ _rec_mods: list = []        # modules whose `record` global is swapped while rec
 _rec_local = threading.local()
 
 
-def _recording_record(node: Node, args: tuple, outs: tuple) -> None:
-    _RECORD(node, args, outs)
+def _recording_record(node: Node, args: tuple, outs: tuple, edges: list | None = None) -> None:
+    _RECORD(node, args, outs, edges)
     if getattr(_rec_local, "on", False):
         node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
                             for o in outs]), STATE.modules)
