@@ -60,6 +60,8 @@ class Node:
     view = False              # the output may alias the input's memory (gets 0-d arrays as is)
 
     next: tuple
+    _inputs: Any = _NOT_SAVED  # the input tensors (save_inputs ops); None once freed
+    _extra = None             # arrays kept by `save`
     _out = None               # the saved output array (save_output ops)
     _out_vc = None            # the output's version counter at save time
     _module = None            # the nn.Module whose forward recorded this node
@@ -106,19 +108,17 @@ class Node:
     @property
     def extra(self) -> tuple:
         """The arrays kept by `save`."""
-        extra = self.__dict__.get("_extra")
+        extra = self._extra
         if extra is None:
             raise _freed_error(self)
         return extra
 
     def release(self) -> None:
         """Free the buffers saved for backward (called by backward unless retain_graph)."""
-        d = self.__dict__
-        if d.get("_inputs") is not _NOT_SAVED or self._out is not None or "_extra" in d:
+        # A node that saved nothing stays usable: a second backward through it is fine.
+        if self._inputs is not _NOT_SAVED or self._out is not None or self._extra is not None:
             self._inputs = None
-            if self._out is not None:
-                self._out = None
-            d.pop("_extra", None)
+            self._out = self._extra = None
 
     @property
     def next_functions(self) -> tuple:
