@@ -157,7 +157,7 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input + alpha * other, broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    return apply(Add, input, as_tensor_arg(other))
+    return apply(Add, input, other if type(other) is Tensor else as_tensor_arg(other))
 
 
 @register("sub", "__sub__")
@@ -165,19 +165,19 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input - alpha * other, broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    return apply(Sub, input, as_tensor_arg(other))
+    return apply(Sub, input, other if type(other) is Tensor else as_tensor_arg(other))
 
 
 @register("mul", "__mul__")
 def mul(input: Any, other: Any) -> Tensor:
     """Elementwise product, broadcasting."""
-    return apply(Mul, input, as_tensor_arg(other))
+    return apply(Mul, input, other if type(other) is Tensor else as_tensor_arg(other))
 
 
 @register("div", "__truediv__")
 def div(input: Any, other: Any) -> Tensor:
     """Elementwise true division, broadcasting."""
-    return apply(Div, input, as_tensor_arg(other))
+    return apply(Div, input, other if type(other) is Tensor else as_tensor_arg(other))
 
 
 @register("pow", "__pow__")
