@@ -67,13 +67,13 @@ def _saved_arrays(node: Node) -> list | None:
         entries = [e[1] if type(e) is tuple else e for e in ctx._saved or ()]
         return [e.data if isinstance(e, Tensor) else e for e in entries
                 if isinstance(e, (Tensor, np.ndarray))]
-    inputs = d.get("_inputs")
-    if inputs is None and d.get("_out") is None and "_extra" not in d:
+    inputs, out, extra = node._inputs, node._out, node._extra
+    if inputs is None and out is None and extra is None:
         return None
-    arrays = [t.data if isinstance(t, Tensor) else t for t in inputs or ()]
-    arrays.append(d.get("_out"))
-    arrays.extend(d.get("_extra") or ())
-    return [a for a in arrays if isinstance(a, np.ndarray)]
+    arrays = [t._data if isinstance(t, Tensor) else t for t in inputs or ()]
+    arrays.append(out)
+    arrays.extend(extra or ())
+    return [a for a in arrays if isinstance(a, (np.ndarray, np.generic))]
 
 
 def _item_state(it: _Item) -> tuple[str | None, bool]:
