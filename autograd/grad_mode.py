@@ -21,20 +21,22 @@ def _traced(name: str) -> property:
 
     def set_(self: _State, value: Any) -> None:
         setattr(self, slot, value)
-        self.tracing = bool(self._anomaly or self._sites or self._modules)
+        self.tracing = bool(self._anomaly or self._sites or self._modules or self._recorder)
     return property(lambda self: getattr(self, slot), set_)
 
 
 class _State(threading.local):
     # Class attributes are the per-thread defaults of threading.local subclasses.
     enabled = True      # record ops on the tape
-    tracing = False     # any of the three below is set: recording has extra work to do
+    tracing = False     # any of the four below is set: recording has extra work to do
     _anomaly = False
     _sites = False
     _modules: tuple = ()
+    _recorder = None
     anomaly = _traced("anomaly")  # anomaly mode: capture forward stacks, check backward
     sites = _traced("sites")      # capture the user's call site of every recorded op
     modules = _traced("modules")  # nn.Modules whose forward is running (graph clusters)
+    recorder = _traced("recorder")  # called as recorder(node, outputs) for every new node
 
 
 STATE = _State()

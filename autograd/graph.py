@@ -181,22 +181,29 @@ def _site() -> list:
     return frames
 
 
-def record(node: Node, args: tuple, outs: tuple, edges: list | None = None) -> None:
-    """Wire `node` into the tape: one edge per input in `args` (`edges`, when the caller
-    has already worked them out), outputs `outs` (Tensors).
+def record(node: Node, args: tuple, outs: tuple) -> None:
+    """Wire `node` into the tape: one edge per input in `args`, outputs `outs` (Tensors).
 
-    Every recorded node passes through here (built-in ops, custom Functions)."""
-    if edges is None:
-        edges = [_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
-                 for a in args]
-    node.next = tuple(edges)
+    Custom Functions record through here; `apply`, the hot path, does the same inline."""
+    node.next = tuple([_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
+                       for a in args])
     node._epoch = EPOCH[0]
+    if STATE.tracing:
+        _trace(node, args, outs)
+
+
+def _trace(node: Node, args: tuple, outs: tuple, params: dict | None = None) -> None:
+    """What recording does in tracing mode: the running module, the user's stack,
+    the call itself (for check_tape's replay of an op) and the graph recorder."""
     st = STATE
-    if st.tracing:
-        if st.modules:
-            node._module = st.modules[-1]
-        if st.anomaly or st.sites:
-            node.metadata()["stack"] = _site()
+    if st.modules:
+        node._module = st.modules[-1]
+    if st.anomaly or st.sites:
+        node.metadata()["stack"] = _site()
+    if st.sites and params is not None:
+        node._replay = (args, params)
+    if st.recorder is not None:
+        st.recorder(node, outs)
 
 
 def _edge(t: Tensor) -> Any:
@@ -209,50 +216,61 @@ def _edge(t: Tensor) -> Any:
 def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     """Run op `cls` on `args` (Tensors or constants); record it when grad is needed."""
     st = STATE
-    track = st.enabled and cls.differentiable
+    view = cls.view
     datas = []
-    edges = []
+    edges = None
     needs = False
-    for a in args:
-        if isinstance(a, Tensor):
-            d = a._data
-            if d.ndim == 0 and type(d) is np.ndarray and not cls.view:
-                d = d[()]   # as a NumPy scalar: several times cheaper arithmetic
-            datas.append(d)
-            if a.requires_grad:
-                needs = True
-                if track:   # the edge (`_edge`, inlined), here rather than in a second pass
-                    fn = a.grad_fn
+    if st.enabled and cls.differentiable:
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data
+                if type(d) is np.ndarray and not d.ndim and not view:
+                    d = d[()]   # as a NumPy scalar: several times cheaper arithmetic
+                datas.append(d)
+                if a.requires_grad:
+                    needs = True
+                    fn = a.grad_fn   # the edge (`_edge`, inlined)
                     edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
                     continue
-        else:
-            datas.append(a)
-        edges.append(None)
+            else:
+                datas.append(a)
+            edges.append(None)
+    else:   # nothing is recorded (no_grad, or plain backward): data only
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._data
+                if type(d) is np.ndarray and not d.ndim and not view:
+                    d = d[()]
+                datas.append(d)
+            else:
+                datas.append(a)
     ctx = cls.__new__(cls)
     try:
         out = cls.forward(ctx, *datas, **params) if params else cls.forward(ctx, *datas)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    record_it = needs and track
     if type(out) is not np.ndarray and not isinstance(out, np.generic):
         if type(out) is tuple:
-            return _multi_output(ctx, args, params, out, record_it, edges)
+            return _multi_output(ctx, args, params, out, needs, edges)
         out = np.asarray(out)
     result = _new(Tensor)   # wrap(), inlined: this is the hottest path
     result._data = out
-    if not record_it or out.dtype.kind not in "fc":
+    if not needs or out.dtype.kind not in "fc":
         result.grad_fn = None
         result.requires_grad = False
         return result
     result.grad_fn = ctx
     result.requires_grad = True
-    ctx._inputs = args if cls.save_inputs else _NOT_SAVED
+    if cls.save_inputs:
+        ctx._inputs = args
     if cls.save_output:
         ctx._out = out
         ctx._out_vc = result._vc = [0, 0]
-    record(ctx, args, (result,), edges)
-    if st.tracing and st.sites:   # check_tape replays the call: keep args and params
-        ctx._replay = (args, params)
+    ctx.next = tuple(edges)   # `record`, inlined
+    ctx._epoch = EPOCH[0]
+    if st.tracing:
+        _trace(ctx, args, (result,), params)
     return result
 
 
@@ -269,10 +287,12 @@ def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: 
         t = wrap(o, ctx if o.dtype.kind in "fc" else None)
         t._out_idx = i
         results.append(t)
-    ctx._inputs = args if type(ctx).save_inputs else _NOT_SAVED
-    record(ctx, args, tuple(results), edges)
-    if STATE.sites:
-        ctx._replay = (args, params)
+    if type(ctx).save_inputs:
+        ctx._inputs = args
+    ctx.next = tuple(edges)
+    ctx._epoch = EPOCH[0]
+    if STATE.tracing:
+        _trace(ctx, args, tuple(results), params)
     return tuple(results)
 
 

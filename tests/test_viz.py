@@ -17,6 +17,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import viz
+from autograd.grad_mode import STATE
 from autograd.viz import _dot as vdot
 from autograd.graph import Node
 
@@ -460,11 +461,10 @@ def test_record_graph_keeps_shapes_values_and_modules_after_backward():
     model = nn.Sequential()
     model.encoder = nn.Sequential(Lin(4, 8), Relu())
     model.out = Lin(8, 1)
-    original = ag.graph.record
     with viz.record_graph():
-        assert ag.graph.record is not original
+        assert STATE.recorder is not None and STATE.tracing
         loss = ag.log(model(ag.randn(3, 4)).abs() * 0.0).sum()
-    assert ag.graph.record is original
+    assert STATE.recorder is None and not STATE.tracing
     loss.backward()                           # frees every saved input
     dot = Dot(ag.to_dot(loss, collapse=False))   # no params: names from the stacks
     assert set(dot.cluster_names()) == {"encoder", "encoder.0", "encoder.1", "out"}
@@ -750,13 +750,12 @@ def test_draw_graph_is_a_digraph_and_record_graph_nests():
     assert isinstance(g, graphviz.Digraph)
     ours, theirs = Dot(ag.to_dot(y)), Dot(g.source)
     assert ours.nodes == theirs.nodes and ours.edges == theirs.edges
-    original = ag.graph.record
     with viz.record_graph():
         with viz.record_graph():
             pass
-        assert ag.graph.record is not original    # still recording in the outer block
+        assert STATE.recorder is not None    # still recording in the outer block
         z = ag.randn(2, requires_grad=True).exp()
-    assert ag.graph.record is original and "_viz" in z.grad_fn.__dict__
+    assert STATE.recorder is None and "_viz" in z.grad_fn.__dict__
 
 
 def test_collapse_keeps_a_shared_parameter_outside_both_modules():
@@ -780,3 +779,18 @@ def test_names_are_escaped():
     assert Dot(src).node_with(name)["label"].startswith(name)
     if HAS_DOT:
         assert "<svg" in ag.draw_graph(y, params={name: x}).pipe(format="svg", encoding="utf-8")
+
+
+def test_record_graph_is_per_thread():
+    import threading
+    made = {}
+
+    def worker():
+        made["z"] = ag.randn(2, requires_grad=True).exp()
+
+    with viz.record_graph():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+        mine = ag.randn(2, requires_grad=True).exp()
+    assert "_viz" in mine.grad_fn.__dict__ and "_viz" not in made["z"].grad_fn.__dict__

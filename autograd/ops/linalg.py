@@ -8,32 +8,46 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from .shape import expand, reshape_to, sum_to, transpose, unsqueeze
+from .shape import expand, reshape_to, sum_to, unsqueeze
 
 
 class Matmul(Op):
-    """a @ b;  da = g b^T,  db = a^T g (1-D operands promoted, batch dims summed back)."""
+    """op(a) @ op(b), where op transposes the last two axes when `ta` / `tb` is set
+    (backward's products, without transposed views as separate nodes).  With
+    a' = op(a), b' = op(b):  da' = g b'^T,  db' = a'^T g  (1-D operands promoted,
+    batch dims summed back)."""
     name = "Matmul"
+    ta = tb = False
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, ta=False, tb=False):
+        if ta or tb:
+            ctx.ta, ctx.tb = ta, tb
+            a = a.swapaxes(-1, -2) if ta else a
+            b = b.swapaxes(-1, -2) if tb else b
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
+        ta, tb = ctx.ta, ctx.tb
         if a.ndim == 1 and b.ndim == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
+        # (flagged products come from backward, where both operands are >= 2-D)
         a2 = unsqueeze(a, 0) if a.ndim == 1 else a
         b2 = unsqueeze(b, 1) if b.ndim == 1 else b
         g2 = unsqueeze(g, -2) if a.ndim == 1 else g
         g2 = unsqueeze(g2, -1) if b.ndim == 1 else g2
         ga = gb = None   # (shapes are known to match: apply directly, lean reshapes)
-        if need_a:
-            ga = reshape_to(sum_to(apply(Matmul, g2, transpose(b2, -1, -2)), a2.shape), a.shape)
-        if need_b:
-            gb = reshape_to(sum_to(apply(Matmul, transpose(a2, -1, -2), g2), b2.shape), b.shape)
+        if need_a:   # da = op^-1(g b'^T): b' g^T when a is transposed
+            ga = (apply(Matmul, b2, g2, ta=tb, tb=True) if ta
+                  else apply(Matmul, g2, b2, tb=not tb))
+            ga = reshape_to(sum_to(ga, a2.shape), a.shape)
+        if need_b:   # db = op^-1(a'^T g): g^T a' when b is transposed
+            gb = (apply(Matmul, g2, a2, ta=True, tb=ta) if tb
+                  else apply(Matmul, a2, g2, ta=not ta))
+            gb = reshape_to(sum_to(gb, b2.shape), b.shape)
         return ga, gb
 
 

@@ -52,9 +52,11 @@ class SumTo(Op):
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
         lead = x.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                          if n == 1 and x.shape[i + lead] != 1)
-        return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.reshape(shape)
+        stretched = [i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1]
+        if not stretched:   # only leading axes to sum: the reduction gives `shape` itself
+            return np.add.reduce(x, axis=tuple(range(lead))) if lead else x.reshape(shape)
+        axes = tuple(range(lead)) + tuple(stretched)
+        return np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
 
     @staticmethod
     def backward(ctx, g):

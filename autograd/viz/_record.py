@@ -3,36 +3,27 @@ from __future__ import annotations
 
 import cmath
 import math
-import sys
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 import numpy as np
 
-from .. import graph as _graph
 from ..grad_mode import STATE
 from ..graph import Node
 from ..tensor import Tensor
 
 __all__ = ["record_graph"]
 
-_RECORD = _graph.record     # the engine's own, captured at import
-_rec_lock = threading.Lock()
-_rec_users = [0]
-_rec_mods: list = []        # modules whose `record` global is swapped while recording
-_rec_local = threading.local()
 
-
-def _recording_record(node: Node, args: tuple, outs: tuple, edges: list | None = None) -> None:
-    _RECORD(node, args, outs, edges)
-    if getattr(_rec_local, "on", False):
-        node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
-                            for o in outs]), STATE.modules)
-        hooks = node.__dict__.setdefault("_hooks", {})
-        for i, o in enumerate(outs):
-            if isinstance(o, Tensor) and o.grad_fn is node:
-                hooks.setdefault(i, []).insert(0, _GradProbe())
+def _record_node(node: Node, outs: tuple) -> None:
+    """The recorder `record_graph` installs: output summaries, the module stack, and a
+    gradient probe on each output."""
+    node._viz = (tuple([_out_meta(o.data) if isinstance(o, Tensor) else None
+                        for o in outs]), STATE.modules)
+    hooks = node.__dict__.setdefault("_hooks", {})
+    for i, o in enumerate(outs):
+        if isinstance(o, Tensor) and o.grad_fn is node:
+            hooks.setdefault(i, []).insert(0, _GradProbe())
 
 
 class _GradProbe:
@@ -93,34 +84,16 @@ def record_graph() -> Iterator[None]:
     sent to it, so ``show_grads`` shows every intermediate gradient, micrograd style.
 
     Costs a small tuple and a hook per op, a finiteness scan of each output, and a norm
-    of each gradient in backward; nothing outside the block (the swap is in place only
-    while some thread is inside one)::
+    of each gradient in backward; nothing outside the block (the recorder is per thread)::
 
         with autograd.viz.record_graph():
             loss = model(x).sum()
         loss.backward()
         autograd.draw_graph(loss, params=model, show_grads=True)
     """
-    with _rec_lock:
-        if _rec_users[0] == 0:
-            # apply() (and autograd.Function, which imported it) look `record` up in their
-            # module at every call, so swapping those globals reaches every op; they are
-            # restored when the last user leaves.
-            _rec_mods[:] = [m for name, m in list(sys.modules.items())
-                            if name.split(".")[0] == "autograd"
-                            and getattr(m, "record", None) is _RECORD]
-            for m in _rec_mods:
-                m.record = _recording_record
-        _rec_users[0] += 1
-    prev = getattr(_rec_local, "on", False)
-    _rec_local.on = True
+    prev = STATE.recorder
+    STATE.recorder = _record_node
     try:
         yield
     finally:
-        _rec_local.on = prev
-        with _rec_lock:
-            _rec_users[0] -= 1
-            if _rec_users[0] == 0:
-                for m in _rec_mods:
-                    m.record = _RECORD
-                _rec_mods.clear()
+        STATE.recorder = prev
