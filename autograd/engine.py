@@ -48,11 +48,12 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
                                f"have a grad_fn")
         g = grad_outputs[i] if grad_outputs else None
         if g is None:
-            if out.data.size != 1:
+            d = out._data
+            if d.size != 1:
                 raise RuntimeError(f"backward: grad can be implicitly created only for scalar "
                                    f"outputs; output {i} has shape {tuple(out.shape)}, so pass "
                                    f"gradient= (or grad_outputs=) of that shape")
-            g = wrap(np.ones_like(out.data))
+            g = wrap(d.dtype.type(1) if d.ndim == 0 else np.ones(d.shape, d.dtype))
         else:
             if not isinstance(g, Tensor):
                 g = wrap(np.asarray(g, dtype=out.data.dtype))
@@ -210,7 +211,8 @@ class _Run:
 def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
          accumulate: bool, targets: Any = None) -> dict:
     run = _Run(create_graph, accumulate)
-    run.given.update(id(g.data) for g in root_grads)
+    for g in root_grads:
+        run.given.add(id(g._data))
     root_nodes = []
     for r, g in zip(roots, root_grads):
         if r.grad_fn is None:
@@ -333,6 +335,17 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
                 t.grad = g if t.grad is None else t.grad + g
             else:
                 t.grad = wrap(g.data.copy()) if t.grad is None else wrap(t.grad.data + g.data)
+
+
+def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+                     create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (see autograd.backward)."""
+    backward((self,), None if gradient is None else (gradient,), retain_graph,
+             create_graph, inputs=inputs)
+
+
+_tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
+Tensor.backward = _tensor_backward
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None,

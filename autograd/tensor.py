@@ -181,13 +181,6 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        """Accumulate d(self)/d(leaf) into each leaf's ``.grad`` (see autograd.backward)."""
-        from .engine import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph,
-                 create_graph, inputs=inputs)
-
     def _version_counter(self) -> list:
         """This tensor's [version, epoch] counter, created on first need (views share it)."""
         vc = self._vc

@@ -56,9 +56,11 @@ class TanhBackward(Op):
 
     @staticmethod
     def forward(ctx, g, y):
+        if type(y) is not np.ndarray:
+            return g * (1 - y * y)   # NumPy scalars: operators beat ufunc calls here
         out = np.multiply(y, y)
-        if type(out) is not np.ndarray or out.dtype != np.result_type(out, g):
-            return g * (1 - out)    # 0-d (NumPy gave a scalar) or a wider g: no reuse
+        if out.dtype != np.result_type(out, g):
+            return g * (1 - out)    # a wider g: no reuse
         np.subtract(1, out, out=out)
         out *= g
         return out
@@ -77,9 +79,9 @@ arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
 # The masks below are constants of the backward (relu'' = abs'' = 0), so they are
 # computed on the arrays directly: one recorded op instead of two.
-abs = _unary("abs", np.abs, lambda ctx, g: g * np.sign(_x(ctx).data),
+abs = _unary("abs", np.abs, lambda ctx, g: g * np.sign(_x(ctx)._data),
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"))
-relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ctx, g: g * (_x(ctx).data > 0),
+relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ctx, g: g * (_x(ctx)._data > 0),
               "max(x, 0);  d/dx = 1 for x > 0 else 0.", methods=("relu",))
 
 

@@ -62,8 +62,28 @@ class GetItem(Op):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = wrap(np.zeros(ctx.in_shape, dtype=g.dtype))
-        return apply(IndexPut, zeros, g, index=ctx.index, basic=ctx.basic, accumulate=True)
+        return apply(GetItemBackward, g, shape=ctx.in_shape, index=ctx.index, basic=ctx.basic)
+
+
+class GetItemBackward(Op):
+    """g scatter-added into zeros of `shape` at `index` (repeated indices accumulate):
+    getitem's adjoint;  d/dg = gg[index]."""
+    name = "GetItemBackward"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, shape, index, basic):
+        ctx.index, ctx.basic = index, basic
+        out = np.zeros(shape, dtype=g.dtype)
+        if basic:   # (a basic index selects each element at most once)
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(GetItem, gg, index=ctx.index, basic=ctx.basic)
 
 
 def getitem(input: Tensor, index: Any) -> Tensor:

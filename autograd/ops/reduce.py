@@ -37,7 +37,9 @@ def _kept_shape(shape: tuple, axes: tuple | None) -> tuple:
 
 def _spread(g: Tensor, ctx: Any) -> Tensor:
     """Broadcast a reduction's gradient back over the reduced axes."""
-    return expand_to(reshape_to(g, _kept_shape(ctx.in_shape, ctx.axes)), ctx.in_shape)
+    if g._data.ndim:   # (a 0-d gradient broadcasts as it is)
+        g = reshape_to(g, _kept_shape(ctx.in_shape, ctx.axes))
+    return expand_to(g, ctx.in_shape)
 
 
 class Sum(Op):
@@ -278,20 +280,23 @@ class Logsumexp(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.inputs
-        kept = _kept_shape(ctx.in_shape, ctx.axes)
-        return apply(LogsumexpBackward, reshape_to(g, kept), x, reshape_to(ctx.output, kept))
+        return apply(LogsumexpBackward, g, x, ctx.output,
+                     kept=_kept_shape(ctx.in_shape, ctx.axes))
 
 
 class LogsumexpBackward(Op):
-    """g exp(x - out), logsumexp's gradient (g and out with the reduced axes kept), in
-    one pass over one buffer;  d/dg = exp(x - out) summed to g's shape,  d/dx = the
-    result,  d/dout = minus the result summed to out's shape."""
+    """g exp(x - out), logsumexp's gradient, in one pass over one buffer; g and out
+    come with the reduced axes dropped or kept, and broadcast as `kept` shapes.
+    d/dg = exp(x - out) summed over the reduced axes,  d/dx = the result,
+    d/dout = minus the result summed likewise."""
     name = "LogsumexpBackward"
     save_output = True
 
     @staticmethod
-    def forward(ctx, g, x, out):
-        y = np.subtract(x, out)
+    def forward(ctx, g, x, out, kept):
+        ctx.kept = kept
+        y = np.subtract(x, np.reshape(out, kept))
+        g = np.reshape(g, kept)
         if type(y) is not np.ndarray or y.dtype != np.result_type(y, g):
             return np.exp(y) * g   # 0-d, or a wider g: no reuse
         np.exp(y, out=y)
@@ -302,10 +307,11 @@ class LogsumexpBackward(Op):
     def backward(ctx, gg):
         g, x, out = ctx.inputs
         need_g, need_x, need_out = ctx.needs_input_grad
-        y = ctx.output
-        return (sum_to(gg * exp(x - out), g.shape) if need_g else None,
+        y, kept = ctx.output, ctx.kept
+        return (reshape_to(sum_to(gg * exp(x - reshape_to(out, kept)), kept), g.shape)
+                if need_g else None,
                 gg * y if need_x else None,
-                sum_to(-(gg * y), out.shape) if need_out else None)
+                reshape_to(sum_to(-(gg * y), kept), out.shape) if need_out else None)
 
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
