@@ -53,13 +53,14 @@ def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
             arr = np.array(data)
         except ValueError as e:  # ragged nesting
             raise ValueError(f"tensor: cannot build a tensor from ragged data: {e}") from None
-        if arr.dtype == np.float64:
-            arr = arr.astype(_default[0])
-        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
-            arr = arr.astype(np.int64)
-        elif arr.dtype == object or arr.dtype.kind in "USV":
+        if arr.dtype == object or arr.dtype.kind in "USV":
             raise TypeError(f"tensor: cannot convert {type(data).__name__} data with "
                             f"non-numeric entries to a tensor")
+        if dtype is None:   # (an explicit dtype converts from what Python gave, exactly)
+            if arr.dtype == np.float64:
+                arr = arr.astype(_default[0])
+            elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
+                arr = arr.astype(np.int64)
         copy = False  # np.array already copied
     if dtype is not None:
         dtype = np.dtype(dtype)

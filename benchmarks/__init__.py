@@ -35,21 +35,26 @@ def try_torch() -> Any:
         return None
 
 
-def best_times(impls: dict, repeat: int) -> dict:
-    """Each implementation's best (minimum) wall time over `repeat` runs after two
-    warm-up runs; implementations run one after another, not interleaved, so one
-    library's idle worker threads (OpenMP, OpenBLAS) do not spin against the next one's.
+def best_times(impls: dict, repeat: int, rounds: int = 3) -> dict:
+    """Each implementation's best (minimum) wall time over `repeat` runs.
+
+    The runs are split into `rounds` rounds; in each, every implementation runs its
+    share back to back after a warm-up call (two in the first round).  Within a round
+    the implementations do not interleave, so one library's idle worker threads
+    (OpenMP, OpenBLAS) do not spin against the next one's; across rounds they take
+    turns, so a burst of machine noise cannot cover all of one implementation's runs.
     The minimum is the least noisy estimate of what a computation costs (`timeit`'s
     convention)."""
-    best = {}
-    for k, fn in impls.items():
-        gc.collect()
-        fn()
-        fn()
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        best[k] = min(times)
+    rounds = max(1, min(rounds, repeat))
+    best = {k: float("inf") for k in impls}
+    for r in range(rounds):
+        share = repeat // rounds + (r < repeat % rounds)
+        for k, fn in impls.items():
+            gc.collect()
+            for _ in range(2 if r == 0 else 1):
+                fn()
+            for _ in range(share):
+                t0 = time.perf_counter()
+                fn()
+                best[k] = min(best[k], time.perf_counter() - t0)
     return best

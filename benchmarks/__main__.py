@@ -1,6 +1,7 @@
 """Run the benchmarks: ``python -m benchmarks [name-filter ...] [--repeat N]``.
 
-Each time is the best of N interleaved rounds (see benchmarks.best_times)."""
+Each time is the best of N runs, taken in rounds in which the implementations
+take turns (see benchmarks.best_times)."""
 from __future__ import annotations
 
 import argparse

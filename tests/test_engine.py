@@ -369,6 +369,17 @@ def test_dtype_policy():
     assert (f * 2.0).dtype == ag.float32 and f.grad.dtype == ag.float32
 
 
+def test_explicit_float64_keeps_python_floats_exact():
+    # Python floats are doubles: dtype=float64 must not round them through float32.
+    assert ag.tensor(0.1, dtype=ag.float64).item() == 0.1
+    assert ag.tensor([0.1, 1e-10], dtype=ag.float64).data.tolist() == [0.1, 1e-10]
+    assert ag.full((2,), 0.1, dtype=ag.float64).data.tolist() == [0.1, 0.1]
+    assert ag.tensor(0.1).item() == float(np.float32(0.1))   # the float32 default
+    assert ag.tensor([2**40 + 1], dtype=ag.int64).item() == 2**40 + 1
+    with pytest.raises(TypeError, match="non-numeric"):
+        ag.tensor(["a"], dtype=ag.float64)
+
+
 def test_only_floating_tensors_require_grad():
     with pytest.raises(RuntimeError, match="floating point"):
         ag.tensor([1, 2], requires_grad=True)
