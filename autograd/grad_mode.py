@@ -7,6 +7,7 @@ work both as context managers and as decorators.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -22,7 +23,7 @@ def _traced(name: str) -> property:
     def set_(self: _State, value: Any) -> None:
         setattr(self, slot, value)
         self.tracing = bool(self._anomaly or self._sites or self._modules or self._recorder)
-    return property(lambda self: getattr(self, slot), set_)
+    return property(operator.attrgetter(slot), set_)
 
 
 class _State(threading.local):
@@ -37,6 +38,19 @@ class _State(threading.local):
     sites = _traced("sites")      # capture the user's call site of every recorded op
     modules = _traced("modules")  # nn.Modules whose forward is running (graph clusters)
     recorder = _traced("recorder")  # called as recorder(node, outputs) for every new node
+
+    def enter_module(self, module: Any) -> tuple:
+        """Push `module` on the stack of running modules; returns what to restore."""
+        prev = self._modules
+        self._modules = prev + (module,)
+        self.tracing = True
+        return prev
+
+    def exit_module(self, prev: tuple) -> None:
+        """Restore the module stack `enter_module` returned."""
+        self._modules = prev
+        if not prev:
+            self.tracing = bool(self._anomaly or self._sites or self._recorder)
 
 
 STATE = _State()

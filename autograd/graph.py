@@ -196,14 +196,14 @@ def _trace(node: Node, args: tuple, outs: tuple, params: dict | None = None) -> 
     """What recording does in tracing mode: the running module, the user's stack,
     the call itself (for check_tape's replay of an op) and the graph recorder."""
     st = STATE
-    if st.modules:
-        node._module = st.modules[-1]
-    if st.anomaly or st.sites:
+    if st._modules:
+        node._module = st._modules[-1]
+    if st._anomaly or st._sites:
         node.metadata()["stack"] = _site()
-    if st.sites and params is not None:
+    if st._sites and params is not None:
         node._replay = (args, params)
-    if st.recorder is not None:
-        st.recorder(node, outs)
+    if st._recorder is not None:
+        st._recorder(node, outs)
 
 
 def _edge(t: Tensor) -> Any:

@@ -60,7 +60,7 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = input.shape if isinstance(input, Tensor) else np.shape(input)
+        shape = input._data.shape if isinstance(input, Tensor) else np.shape(input)
         if not shape or shape[-1] != self.in_features:
             raise _feature_error(self, f"(*, {self.in_features})", input)
         return F.linear(input, self.weight, self.bias)

@@ -169,13 +169,11 @@ class Module:
                 r = hook(self, args)
                 if r is not None:
                     args = r if isinstance(r, tuple) else (r,)
-        state = STATE
-        prev = state.modules
-        state.modules = prev + (self,)
+        prev = STATE.enter_module(self)
         try:
             out = self.forward(*args, **kwargs)
         finally:
-            state.modules = prev
+            STATE.exit_module(prev)
         if d["_forward_hooks"]:
             for hook in list(d["_forward_hooks"].values()):
                 r = hook(self, args, out)

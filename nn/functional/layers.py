@@ -62,11 +62,11 @@ class Linear(Op):
             # same three products with NumPy directly and skip the per-op overhead
             # (this is the hot path of every MLP).  With create_graph the Tensor-op
             # path below runs instead, which is itself differentiable.
-            gd = g.data
+            gd, xd = g._data, x._data
             g2 = gd.reshape(-1, gd.shape[-1])
-            return (wrap(gd @ w.data) if need_x else None,
-                    wrap(g2.T @ x.data.reshape(-1, x.shape[-1])) if need_w else None,
-                    wrap(g2.sum(0)) if need_b else None)
+            return (wrap(gd @ w._data) if need_x else None,
+                    wrap(g2.T @ xd.reshape(-1, xd.shape[-1])) if need_w else None,
+                    wrap(np.add.reduce(g2, axis=0)) if need_b else None)
         gx = matmul(g, w) if need_x else None
         gw = gb = None
         if need_w or need_b:
@@ -83,14 +83,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias, with PyTorch's layout: input (*, in_features),
     weight (out_features, in_features), bias (out_features,)."""
     input = _as_tensor(input)
-    xs, ws = input.data.shape, weight.data.shape
+    x, w = input._data, weight._data
+    xs, ws = x.shape, w.shape
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ShapeError(f"linear: input of shape {xs} cannot be multiplied with weight of "
                          f"shape {ws} (expected input (*, {ws[-1] if ws else '?'}))")
-    if bias is not None and bias.data.shape != ws[:1]:
-        raise ShapeError(f"linear: bias of shape {bias.data.shape} does not match weight of "
+    if bias is not None and bias._data.shape != ws[:1]:
+        raise ShapeError(f"linear: bias of shape {bias._data.shape} does not match weight of "
                          f"shape {ws} (expected ({ws[0]},))")
-    if input.data.dtype != weight.data.dtype:
+    if x.dtype != w.dtype:
         raise RuntimeError(f"linear: input dtype {input.dtype} and weight dtype {weight.dtype} "
                            f"differ; convert the input (x.float() / x.double()) or the model "
                            f"(model.double())")

@@ -131,7 +131,8 @@ class _IndexTarget:
     def __init__(self, op: str, x: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
                  ignore_index: int) -> None:
         n_classes = x.shape[1]
-        lo, hi = (int(target.min()), int(target.max())) if target.size else (0, 0)
+        lo, hi = ((int(np.minimum.reduce(target, axis=None)),
+                   int(np.maximum.reduce(target, axis=None))) if target.size else (0, 0))
         all_kept = not lo <= ignore_index <= hi    # two reductions decide the common case
         keep = None if all_kept else target != ignore_index
         if lo < 0 or hi >= n_classes:
@@ -143,8 +144,11 @@ class _IndexTarget:
                                  f"{n_classes} classes (input shape {x.shape})")
         self.t = target if keep is None else np.where(keep, target, 0)
         # t's positions as a NumPy index into (N, C, d1, ...): (n, t, d1, ...)
-        grids = np.indices(target.shape, sparse=True)
-        self.idx = (grids[0], self.t) + tuple(grids[1:])
+        if target.ndim == 1:
+            self.idx = (np.arange(target.shape[0]), self.t)
+        else:
+            grids = np.indices(target.shape, sparse=True)
+            self.idx = (grids[0], self.t) + tuple(grids[1:])
         self.keep = None if keep is None else keep.astype(x.dtype)
         self.w = self.keep
         if weight is not None:
@@ -173,7 +177,7 @@ def _grad_scale(g: Tensor, reduction: str, total: float) -> Tensor:
 def _finish(loss_el: np.ndarray, reduction: str, total: float) -> np.ndarray:
     if reduction == "none":
         return loss_el
-    s = loss_el.sum()
+    s = np.add.reduce(loss_el, axis=None)
     if reduction == "sum":
         return s
     return s / total if total else np.array(np.nan, dtype=loss_el.dtype)
@@ -191,9 +195,9 @@ class CrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, tgt, weight, eps, reduction):
         ctx.tgt, ctx.weight, ctx.eps, ctx.reduction = tgt, weight, eps, reduction
-        z = x - np.max(x, axis=1, keepdims=True)
+        z = x - np.maximum.reduce(x, axis=1, keepdims=True)
         e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
+        s = np.add.reduce(e, axis=1, keepdims=True)
         lse = np.log(s)
         loss = lse[:, 0] - z[tgt.idx]                # -log p_t
         if tgt.w is not None:
