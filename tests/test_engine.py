@@ -481,3 +481,20 @@ def test_numpy_scalars_do_not_promote_like_python_numbers():
 def test_inplace_casting_error_names_the_op():
     with pytest.raises(TypeError, match="add_.*int64"):
         ag.ones(2, dtype=ag.int64).add_(ag.tensor([0.5, 0.5]))
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((4,), (4, 2)),
+                                    ((3, 4), (4,)), ((2, 1, 3, 4), (5, 4, 2))])
+def test_matmul_third_order(shapes):
+    # Matmul's backward multiplies by transposed operands (its ta/tb flags); their own
+    # backward, which covers the four flag combinations, runs at third order.
+    rng = np.random.default_rng(0)
+    a, b = (ag.tensor(rng.standard_normal(s), dtype=ag.float64, requires_grad=True)
+            for s in shapes)
+
+    def second(a, b):
+        y = a @ b
+        ga, gb = ag.grad((y * y * y).sum(), (a, b), create_graph=True)
+        return (ga * ga).sum() + (gb * gb * gb).sum()
+
+    assert ag.gradgradcheck(second, (a, b))
