@@ -25,7 +25,10 @@ def _summed(g: Tensor, like: Tensor) -> Tensor:
 def _operand_shapes(a: Any, b: Any) -> tuple | None:
     """The two operands' shapes for a broadcasting op's backward; None when they are
     equal (so equal to the result's: nothing to sum back, and nothing kept)."""
-    sa, sb = shape_of(a), shape_of(b)
+    try:   # arrays and NumPy scalars (the hot case) have .shape; Python numbers do not
+        sa, sb = a.shape, b.shape
+    except AttributeError:
+        sa, sb = shape_of(a), shape_of(b)
     return None if sa == sb else (sa, sb)
 
 
