@@ -72,8 +72,7 @@ class Geometry:
 
     def tap(self, p: int, q: int) -> tuple:
         """Slices of the padded input read by kernel tap (p, q) at every window position."""
-        (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = self.kernel, self.stride, self.dilation, \
-            self.out_hw
+        (sh, sw), (dh, dw), (Ho, Wo) = self.stride, self.dilation, self.out_hw
         return (slice(p * dh, p * dh + sh * (Ho - 1) + 1, sh),
                 slice(q * dw, q * dw + sw * (Wo - 1) + 1, sw))
 
