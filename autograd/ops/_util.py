@@ -78,8 +78,13 @@ def share_version(out: Tensor, base: Tensor) -> Tensor:
     return out
 
 
-def view_op(cls: type, input: Tensor, **params: Any) -> Tensor:
-    """Apply the view-making op `cls` to `input`: the result aliases its data and
-    shares its version counter."""
+def view_op(cls: type, input: Tensor, **params: Any) -> Any:
+    """Apply the view-making op `cls` to `input`: the result (or each of a tuple of
+    results) aliases its data and shares its version counter."""
     input.data  # noqa: B018 - a 0-d input held as a NumPy scalar becomes an array to alias
-    return share_version(apply(cls, input, **params), input)
+    out = apply(cls, input, **params)
+    if type(out) is tuple:
+        for o in out:
+            share_version(o, input)
+        return out
+    return share_version(out, input)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from ._util import as_tensor_arg, norm_axis, shape_of, share_version
+from ._util import as_tensor_arg, norm_axis, shape_of, view_op
 from .elementwise import where
 from .shape import sum_to
 
@@ -49,6 +49,14 @@ def normalize_index(idx: Any) -> tuple:
     return tuple(out), basic
 
 
+def _add_at(out: np.ndarray, index: tuple, basic: bool, v: Any) -> None:
+    """out[index] += v in place, repeated (advanced) indices accumulating."""
+    if basic:   # (a basic index selects each element at most once)
+        out[index] += v
+    else:
+        np.add.at(out, index, v)
+
+
 class GetItem(Op):
     """x[index];  backward scatter-adds the gradient into zeros."""
     name = "GetItem"
@@ -75,10 +83,7 @@ class GetItemBackward(Op):
     def forward(ctx, g, shape, index, basic):
         ctx.index, ctx.basic = index, basic
         out = np.zeros(shape, dtype=g.dtype)
-        if basic:   # (a basic index selects each element at most once)
-            out[index] = g
-        else:
-            np.add.at(out, index, g)
+        _add_at(out, index, basic, g)
         return out
 
     @staticmethod
@@ -89,10 +94,9 @@ class GetItemBackward(Op):
 def getitem(input: Tensor, index: Any) -> Tensor:
     """``input[index]`` with NumPy semantics; basic indexing returns a view."""
     idx, basic = normalize_index(index)
-    if basic:
-        input.data  # noqa: B018 - a NumPy-scalar 0-d input becomes an array to alias (view_op)
-    out = apply(GetItem, input, index=idx, basic=basic)
-    return share_version(out, input) if basic else out
+    if basic:   # a view of the input
+        return view_op(GetItem, input, index=idx, basic=True)
+    return apply(GetItem, input, index=idx, basic=False)
 
 
 Tensor.__getitem__ = getitem
@@ -108,12 +112,10 @@ class IndexPut(Op):
     def forward(ctx, x, v, index, basic, accumulate):
         ctx.index, ctx.basic, ctx.accumulate, ctx.v_shape = index, basic, accumulate, shape_of(v)
         out = np.array(x)   # (a copy that is an array even for a NumPy scalar x)
-        if not accumulate:
-            out[index] = v
-        elif basic:
-            out[index] += v
+        if accumulate:
+            _add_at(out, index, basic, v)
         else:
-            np.add.at(out, index, v)
+            out[index] = v
         return out
 
     @staticmethod

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from ._util import norm_axes, norm_axis, pick, share_version, view_op
+from ._util import norm_axes, norm_axis, pick, view_op
 
 
 def _sizes(op: str, args: tuple) -> tuple:
@@ -327,11 +327,7 @@ class Split(Op):
 
 def split_at(x: Tensor, bounds: list, axis: int) -> tuple:
     """Cut `x` along `axis` before each index in `bounds`."""
-    x.data  # noqa: B018 - a NumPy-scalar 0-d input becomes an array to alias (view_op)
-    outs = apply(Split, x, bounds=bounds, axis=axis)
-    for o in outs:
-        share_version(o, x)
-    return outs
+    return view_op(Split, x, bounds=bounds, axis=axis)
 
 
 @register("split")
