@@ -276,6 +276,28 @@ def test_version_counter_is_shared_with_views():
         y.backward()
 
 
+@pytest.mark.parametrize("make, shape", [
+    (lambda: ag.arange(3.0), (2, 3)),                             # contiguous
+    (lambda: ag.arange(3.0).reshape(3, 1), (2, 3, 4)),            # size-1 axis
+    (lambda: ag.tensor(5.0), (2, 2)),                             # 0-d
+    (lambda: ag.arange(12.0).reshape(3, 4)[:, 1:2], (2, 3, 5)),   # strided column
+    (lambda: ag.arange(6.0).reshape(2, 3).T, (4, 3, 2)),          # transposed
+    (lambda: ag.arange(8.0)[2:5], (1, 3)),                        # offset slice
+    (lambda: ag.zeros(0, 1), (2, 0, 3)),                          # empty
+])
+def test_expand_is_a_read_only_view_sharing_the_version(make, shape):
+    base = make()
+    data = base.data.copy()
+    out = base.expand(*shape)
+    np.testing.assert_array_equal(out.data, np.broadcast_to(data, shape))
+    assert out.numel() == 0 or np.shares_memory(out.data, base.data)
+    assert not out.data.flags.writeable
+    with ag.no_grad():
+        base.add_(1.0)
+    assert out._version == base._version
+    np.testing.assert_array_equal(out.data, np.broadcast_to(data + 1, shape))
+
+
 def test_inplace_on_non_leaf_is_recorded():
     x = leaf(3)
     h = x * 2
