@@ -25,8 +25,10 @@ class Adagrad(Optimizer):
         sum <- sum + g * g
         p   <- p - clr * g / (sqrt(sum) + eps)
 
-    A param group's own ``initial_accumulator_value`` is honoured (PyTorch uses the
-    constructor's value for every group), and groups added later get their state too.
+    Like PyTorch, every group's ``sum`` starts at the constructor's
+    ``initial_accumulator_value`` (a group's own value is kept in the group but not
+    used), and state that is missing (a group added later, a reset ``state``) is
+    created at the parameter's first step.
     """
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,
@@ -46,13 +48,17 @@ class Adagrad(Optimizer):
 
     def _init_state(self, group: dict[str, Any]) -> None:
         for p in group["params"]:
-            self.state[p] = {"step": self._new_step(),
-                             "sum": wrap(np.full_like(p.data,
-                                                      group["initial_accumulator_value"]))}
+            self._new_state(p)
+
+    def _new_state(self, p: Tensor) -> dict[str, Any]:
+        state = self.state[p] = {
+            "step": self._new_step(),
+            "sum": wrap(np.full_like(p.data, self.defaults["initial_accumulator_value"]))}
+        return state
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         d = p.data
-        state = self.state[p]
+        state = self.state[p] or self._new_state(p)
         step = state["step"].data
         step += 1
         g = self._effective_grad(d, grad, group)

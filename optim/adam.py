@@ -101,13 +101,15 @@ class AdamW(Adam):
 
 
 def _pair(opt: Any, betas: Any) -> tuple[float, float]:
-    """`betas` as a tuple of two floats, or ValueError naming the option."""
-    try:
-        b1, b2 = betas
-    except (TypeError, ValueError):
-        raise ValueError(f"{type(opt).__name__}: betas must be a pair of floats, got "
-                         f"{betas!r}") from None
-    for i, b in enumerate((b1, b2)):
+    """`betas` as a tuple of two floats; TypeError for non-numbers and IndexError for
+    fewer than two (PyTorch's errors), ValueError for more."""
+    name = type(opt).__name__
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+        raise TypeError(f"{name}: betas must be a pair of floats, got {betas!r}")
+    if len(betas) != 2:
+        raise (IndexError if len(betas) < 2 else ValueError)(
+            f"{name}: betas must be a pair of floats, got {len(betas)} values: {betas!r}")
+    for i, b in enumerate(betas):
         if isinstance(b, bool) or not isinstance(b, numbers.Real):
-            raise ValueError(f"{type(opt).__name__}: betas[{i}] must be a float, got {b!r}")
-    return float(b1), float(b2)
+            raise TypeError(f"{name}: betas[{i}] must be a float, got {b!r}")
+    return float(betas[0]), float(betas[1])

@@ -93,7 +93,7 @@ class Optimizer:
             raise TypeError(f"{name}: param_group must be a dict, but got "
                             f"{type(param_group).__name__}")
         if "params" not in param_group:
-            raise ValueError(f"{name}: a param group needs a 'params' entry")
+            raise KeyError(f"{name}: a param group needs a 'params' entry")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -265,6 +265,8 @@ class Optimizer:
                     s[key] = tuple(v)
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]
+            for key, default in self.defaults.items():   # saved by an older version
+                s.setdefault(key, default)
             new_groups.append({"params": s.pop("params"), **s})
         for g in new_groups:
             self._check_options(g)
@@ -284,14 +286,19 @@ def _check_nonneg(opt: Any, options: dict[str, Any], key: str, what: str) -> Non
     if key not in options:
         return
     v = options[key]
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
-        raise ValueError(f"{type(opt).__name__}: invalid {key}={v!r} (a number >= 0 expected)")
-    if v < 0:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{type(opt).__name__}: invalid {key}={v!r} (a number >= 0 expected)")
+    if not v >= 0:   # (NaN too)
         raise ValueError(f"{type(opt).__name__}: Invalid {what}: {key}={v} (must be >= 0)")
 
 
 def _load_value(name: str, index: Any, key: str, value: Any, p: Tensor) -> Any:
-    """A copy of one saved state value: arrays become Tensors of p's dtype."""
+    """A copy of one saved state value: arrays become Tensors of p's dtype, and a step
+    counter saved as a plain number (older checkpoints) the usual 0-d tensor."""
+    if key == "step" and isinstance(value, numbers.Real):
+        step = Optimizer._new_step()
+        step.data[()] = value
+        return step
     if isinstance(value, (Tensor, np.ndarray, np.generic)):
         arr = np.array(value.data if isinstance(value, Tensor) else value)  # a copy
         if key == "step":
