@@ -336,3 +336,15 @@ def test_no_warning_for_an_optimizer_whose_step_is_overridden():
         opt.step()
         sched.step()
     assert p.data.tolist() == [0.5, 0.5] and sched.get_last_lr() == [0.05]
+
+
+def test_older_base_class_name_can_be_subclassed():
+    class Halving(S._LRScheduler):
+        def get_lr(self):
+            return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+    opt = optim.SGD([ag.zeros(1, requires_grad=True)], lr=1.0)
+    sched = Halving(opt)
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.25]   # get_lr also ran at construction (PyTorch)
