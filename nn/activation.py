@@ -9,7 +9,7 @@ import numpy as np
 from autograd import Tensor
 
 from . import functional as F
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
            "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep"]
@@ -48,10 +48,12 @@ class PReLU(Module):
     """x for x > 0, else a * x with learnable slopes `weight` of shape (num_parameters,):
     one shared slope, or one per channel (dim 1 of the input), initialized to `init`."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = num_parameters
-        self.weight = Parameter(np.full(num_parameters, init, dtype=np.float32))
+        self.weight = Parameter(np.full(num_parameters, init,
+                                        factory_dtype("PReLU", device, dtype)))
 
     def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)

@@ -11,13 +11,12 @@ from typing import Any
 
 import numpy as np
 
-import autograd as ag
 from autograd import Tensor
 
 from . import functional as F
 from . import init
 from .functional.conv import ntuple
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 __all__ = ["Conv1d", "Conv2d"]
 
@@ -32,7 +31,7 @@ class _ConvNd(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name, n = type(self).__name__, self._n
         if not isinstance(groups, (int, np.integer)) or groups <= 0:
@@ -61,7 +60,7 @@ class _ConvNd(Module):
         else:
             self.padding = ntuple(padding, n, "padding", name)
         self.groups, self.padding_mode = int(groups), padding_mode
-        dt = np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
+        dt = factory_dtype(name, device, dtype)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dt))
         if bias:

@@ -18,15 +18,10 @@ from autograd.graph import ShapeError
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 __all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
            "Embedding", "Flatten"]
-
-
-def _dtype(dtype: Any) -> np.dtype:
-    # (the layers also take PyTorch's `device` argument; everything lives on the CPU)
-    return np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
 
 
 def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
@@ -47,7 +42,7 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
-        dt = _dtype(dtype)
+        dt = factory_dtype("Linear", device, dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         if bias:
             self.bias = Parameter(np.empty(self.out_features, dtype=dt))
@@ -111,7 +106,7 @@ class Dense(Module):
             _activation(activation)  # fail now on a typo, not at the first call
         self.units, self.activation, self.use_bias = int(units), activation, use_bias
         self.in_features: int | None = None
-        self._dtype = _dtype(dtype)
+        self._dtype = factory_dtype("Dense", None, dtype)
         self.register_parameter("weight", None)
         self.register_parameter("bias", None)
         if input_dim is not None:
@@ -199,7 +194,7 @@ class LayerNorm(Module):
         ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = tuple(int(n) for n in ns)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dt = _dtype(dtype)
+        dt = factory_dtype("LayerNorm", device, dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
             if bias:
@@ -247,7 +242,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias   # PyTorch >= 2.10: affine with bias=False
-        dt = _dtype(dtype)
+        dt = factory_dtype(type(self).__name__, device, dtype)
         c = self.num_features
         self.register_parameter("weight", Parameter(np.ones(c, dtype=dt)) if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(c, dtype=dt))
@@ -338,8 +333,9 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
-                                             dtype=_dtype(dtype)), requires_grad=not _freeze)
+            dt = factory_dtype("Embedding", device, dtype)
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dt),
+                                    requires_grad=not _freeze)
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):

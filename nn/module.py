@@ -14,11 +14,20 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+import autograd as ag
 from autograd import Tensor, bump_version
 from autograd.grad_mode import STATE
 from autograd.tensor import wrap
 
 __all__ = ["Parameter", "Module"]
+
+
+def factory_dtype(layer: str, device: Any = None, dtype: Any = None) -> np.dtype:
+    """The dtype of a new layer's parameters: `dtype`, else the default dtype.  `device`
+    is PyTorch's factory argument; only the CPU exists here."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"{layer}: only device='cpu' exists here, got {device!r}")
+    return np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
 
 
 class Parameter(Tensor):
@@ -291,6 +300,8 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
         for m in self.modules():
+            if "_dtype" in m.__dict__:   # a lazy layer (Dense) builds its parameters later
+                m._dtype = dtype
             for d in (m._parameters, m._buffers):
                 for t in d.values():
                     if t is not None and t.dtype.kind == "f" and t.dtype != dtype:

@@ -42,7 +42,7 @@ from . import init
 from .functional.layers import dropout
 from .functional.recurrent import (GRUStep, LSTMStep, RecurrentInput,
                                    defer_hidden_weight_grad)
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -106,14 +106,12 @@ class RNNBase(Module):
             warnings.warn(f"dropout option adds dropout after all but last recurrent layer, "
                           f"so non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}")
-        if device not in (None, "cpu"):
-            raise ValueError(f"{name}: only device='cpu' exists here, got {device!r}")
         self.mode = mode
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias = int(num_layers), bool(bias)
         self.batch_first, self.dropout = bool(batch_first), float(dropout)
         self.bidirectional = bool(bidirectional)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = factory_dtype(name, device, dtype)
         gates = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         self._flat_weights_names: list = []
@@ -353,11 +351,8 @@ class RNNCellBase(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         _check_sizes(type(self).__name__, input_size, hidden_size)
-        if device not in (None, "cpu"):
-            raise ValueError(f"{type(self).__name__}: only device='cpu' exists here, got "
-                             f"{device!r}")
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = factory_dtype(type(self).__name__, device, dtype)
         g = num_chunks * hidden_size
         self.weight_ih = Parameter(np.zeros((g, input_size), dtype))
         self.weight_hh = Parameter(np.zeros((g, hidden_size), dtype))

@@ -292,7 +292,8 @@ def test_other_layers_reject_bad_input():
         nn.BatchNorm1d(3)(ag.randn(1, 3))
     with pytest.raises(ValueError, match=r"LayerNorm\(\(4,\).*\(\*, 4\).*\(2, 3\)"):
         nn.LayerNorm(4)(ag.randn(2, 3))
-    with pytest.raises(TypeError, match="embedding: expected integer indices, got dtype float32"):
+    with pytest.raises(RuntimeError,
+                       match=r"embedding: expected integer \(int64\) indices, got dtype float32"):
         nn.Embedding(4, 2)(ag.randn(3))
     with pytest.raises(IndexError, match="embedding: index 4 is out of range for 4 embeddings"):
         nn.Embedding(4, 2)(np.array([0, 4]))
@@ -414,11 +415,13 @@ def test_one_hot_pad_and_from_pretrained():
     assert oh.dtype == np.int64 and oh.shape == (2, 2, 4)
     np.testing.assert_array_equal(oh.data[0], [[1, 0, 0, 0], [0, 0, 0, 1]])
     assert F.one_hot(ag.tensor([2]), num_classes=5).tolist() == [[0, 0, 1, 0, 0]]
-    with pytest.raises(ValueError, match="one_hot: class value 5 is out of range for "
+    with pytest.raises(RuntimeError, match="one_hot: class value 5 is out of range for "
                                          "num_classes=5"):
         F.one_hot(np.array([5]), 5)
-    with pytest.raises(ValueError, match="one_hot: class values must be non-negative"):
+    with pytest.raises(RuntimeError, match="one_hot: class values must be non-negative"):
         F.one_hot(np.array([-1]))
+    with pytest.raises(RuntimeError, match="one_hot: can not infer the number of classes"):
+        F.one_hot(np.zeros(0, np.int64))
     assert F.pad is ag.pad
     table = ag.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2))
     emb = nn.Embedding.from_pretrained(table)
@@ -426,3 +429,27 @@ def test_one_hot_pad_and_from_pretrained():
     np.testing.assert_array_equal(emb(np.array([2, 0])).data, [[4, 5], [0, 1]])
     with pytest.raises(IndexError, match="embedding: index -1 is out of range"):
         emb(np.array([-1]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: nn.Linear(2, 3, **kw), lambda **kw: nn.Conv2d(1, 2, 3, **kw),
+    lambda **kw: nn.LSTM(3, 4, **kw), lambda **kw: nn.GRUCell(3, 4, **kw),
+    lambda **kw: nn.PReLU(**kw), lambda **kw: nn.LayerNorm(3, **kw),
+    lambda **kw: nn.BatchNorm1d(3, **kw), lambda **kw: nn.Embedding(4, 2, **kw),
+])
+def test_layers_take_the_default_dtype_and_a_cpu_device(make):
+    assert {p.dtype for p in make(device="cpu").parameters()} == {np.dtype(np.float32)}
+    previous = ag.get_default_dtype()
+    ag.set_default_dtype(np.float64)
+    try:
+        assert {p.dtype for p in make().parameters()} == {np.dtype(np.float64)}
+    finally:
+        ag.set_default_dtype(previous)
+    with pytest.raises(ValueError, match="only device='cpu'"):
+        make(device="cuda")
+
+
+def test_dense_converted_before_its_first_call_builds_in_that_dtype():
+    layer = nn.Dense(3).double()
+    out = layer(ag.ones(2, 4, dtype=ag.float64))
+    assert layer.weight.dtype == np.float64 and out.dtype == np.float64

@@ -338,3 +338,20 @@ def test_target_gradients_match_pytorch():
     _assert_parity(torch, F.mse_loss, tF.mse_loss, x, y)
     _assert_parity(torch, lambda a, b: F.cross_entropy(a, b, label_smoothing=0.2),
                    lambda a, b: tF.cross_entropy(a, b, label_smoothing=0.2), x, y)
+
+
+@pytest.mark.parametrize("loss, want", [
+    (F.mse_loss, np.float64), (F.l1_loss, np.float64),
+    (F.binary_cross_entropy_with_logits, np.float64),
+    (F.huber_loss, np.float32), (F.binary_cross_entropy, np.float32),
+])
+def test_float64_target_dtype_of_the_loss_follows_pytorch(loss, want):
+    """mse/l1/bce-with-logits promote a float32 input with a float64 target (PyTorch);
+    huber and bce keep the input's dtype.  An integer target takes the input's."""
+    x = ag.tensor(np.array([0.25, 0.5, 0.75], np.float32), requires_grad=True)
+    y = np.array([0.0, 1.0, 1.0])
+    out = loss(x, ag.tensor(y))
+    assert out.dtype == want
+    out.backward()
+    assert x.grad.dtype == np.float32
+    assert loss(x, ag.tensor(y.astype(np.int64))).dtype == np.float32

@@ -238,7 +238,7 @@ def _update_running(stat: Tensor, batch: np.ndarray, momentum: float) -> None:
 def _indices(op: str, index: Any) -> np.ndarray:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: expected integer indices, got dtype {idx.dtype}")
+        raise RuntimeError(f"{op}: expected integer (int64) indices, got dtype {idx.dtype}")
     return idx
 
 
@@ -273,12 +273,15 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     when -1)."""
     idx = _indices("one_hot", tensor)
     if idx.size and idx.min() < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {idx.min()}")
+        raise RuntimeError(f"one_hot: class values must be non-negative, got {idx.min()}")
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
+        if not idx.size:
+            raise RuntimeError(f"one_hot: can not infer the number of classes from an empty "
+                               f"tensor of shape {idx.shape}; pass num_classes")
+        num_classes = int(idx.max()) + 1
     elif idx.size and idx.max() >= num_classes:
-        raise ValueError(f"one_hot: class value {idx.max()} is out of range for "
-                         f"num_classes={num_classes}")
+        raise RuntimeError(f"one_hot: class value {idx.max()} is out of range for "
+                           f"num_classes={num_classes}")
     out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, idx[..., None].astype(np.intp), 1, axis=-1)
     return wrap(out)

@@ -61,14 +61,17 @@ def _check_float(op: str, input: Tensor) -> None:
         raise RuntimeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
 
 
-def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool) -> Tensor:
-    """The target as a tensor of input's dtype, checked against input's shape: equal
-    (same_shape) or broadcastable, with PyTorch's warning when broadcasting changes it."""
+def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool,
+                      promote: bool = True) -> Tensor:
+    """The target as a tensor checked against input's shape: equal (same_shape) or
+    broadcastable, with PyTorch's warning when broadcasting changes it.  An integer
+    target takes input's dtype; a floating one keeps its own when `promote` (so, as in
+    PyTorch, float32 input with a float64 target gives a float64 loss)."""
     _check_float(op, input)
     target = _as_tensor(target, input)
     if target.dtype.kind not in "fiu":
         raise RuntimeError(f"{op}: expected a numeric target, got dtype {target.dtype}")
-    if target.dtype != input.dtype:
+    if target.dtype != input.dtype and not (promote and target.dtype.kind == "f"):
         target = target.to(input.dtype)
     if target.shape != input.shape:
         if same_shape:
@@ -111,7 +114,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
     reduction = _reduction("huber_loss", reduction)
     if not delta > 0:
         raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
-    d = input - _pointwise_target("huber_loss", input, target, same_shape=False)
+    d = input - _pointwise_target("huber_loss", input, target, same_shape=False,
+                                  promote=False)   # (PyTorch's huber keeps input's dtype)
     a = ag.abs(d)
     loss = ag.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     return _reduce(loss, reduction)
@@ -418,7 +422,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     gives a finite loss.  Prefer binary_cross_entropy_with_logits on raw scores."""
     op = "binary_cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    target = _pointwise_target(op, input, target, same_shape=True)
+    target = _pointwise_target(op, input, target, same_shape=True, promote=False)
     x = input.data
     if x.size and not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 "
