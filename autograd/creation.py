@@ -2,6 +2,7 @@
 randint and the *_like forms.  Float results use the default dtype (float32)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -56,13 +57,36 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Values from start to end (exclusive); int64 for ints, the default float otherwise."""
+    """Values from start to end (exclusive); int64 for ints, the default float otherwise.
+
+    As in PyTorch, an integer dtype truncates start, end and step to integers first, and
+    float values ``start + i * step`` are computed in float64, then rounded once."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else dtypes.get_default_dtype()
-    return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        raise NotImplementedError("arange: not implemented for dtype bool")
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
+    if dtype.kind in "iu":
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError(f"arange: step must be nonzero (it truncates to 0 for dtype "
+                             f"{dtype})")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step "
+                           f"sign (start={start}, end={end}, step={step})")
+    if dtype.kind in "iu":
+        data = np.arange(start, end, step, dtype=np.int64)
+    else:   # start + i * step in float64, as PyTorch computes it
+        data = start + step * np.arange(math.ceil((end - start) / step), dtype=np.float64)
+    return _make(data.astype(dtype, copy=False), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
@@ -76,15 +100,25 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
+def _sampled(dtype: Any, fn: str) -> np.dtype:
+    """The dtype of random samples: floating only, as in PyTorch."""
+    dtype = _float(dtype)
+    if dtype.kind != "f":
+        raise NotImplementedError(f"{fn}: not implemented for dtype {dtype} (only "
+                                  f"floating dtypes)")
+    return dtype
+
+
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    return _make(generator().random(_shape(size)).astype(_float(dtype)), requires_grad)
+    dtype = _sampled(dtype, "rand")
+    return _make(generator().random(_shape(size)).astype(dtype), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
-    return _make(generator().standard_normal(_shape(size)).astype(_float(dtype)),
-                 requires_grad)
+    dtype = _sampled(dtype, "randn")
+    return _make(generator().standard_normal(_shape(size)).astype(dtype), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64) -> Tensor:

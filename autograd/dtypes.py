@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["float16", "float32", "float64", "int32", "int64", "uint8", "bool_",
-           "set_default_dtype", "get_default_dtype", "is_floating_point", "to_array"]
+           "set_default_dtype", "get_default_dtype", "is_floating_point", "to_array",
+           "result_type"]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -40,6 +41,69 @@ def get_default_dtype() -> np.dtype:
 def is_floating_point(dtype: np.dtype) -> bool:
     """True for floating (and complex, which only the complex-step checker uses) dtypes."""
     return dtype.kind in "fc"
+
+
+# PyTorch's categories: bool < integer < floating < complex.
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
+
+
+def _promote(a: np.dtype | None, b: np.dtype) -> np.dtype:
+    """Promotion between two operands of one class (dimensioned tensors, 0-d tensors or
+    Python scalars): within a category (or floating with complex) NumPy's table, which
+    agrees with PyTorch's there; across categories the higher one's dtype."""
+    if a is None or a is b:
+        return b
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca == cb or ca >= 2 and cb >= 2:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """A lower-priority class of operands counts only when its category is higher
+    (PyTorch's combine_categories)."""
+    if lower is None:
+        return higher
+    if higher is None:
+        return lower
+    ch, cl = _CATEGORY[higher.kind], _CATEGORY[lower.kind]
+    if ch >= cl:
+        return higher
+    if ch == 2:   # a floating tensor with a complex operand: its complex counterpart
+        return np.promote_types(higher, np.complex64)
+    return lower
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """The dtype PyTorch gives an elementwise op on `operands` (Tensors, arrays, NumPy
+    scalars as 0-d tensors, Python numbers; None is skipped).
+
+    Dimensioned operands promote among themselves, a higher category winning outright
+    (float32 with int64 is float32); 0-d tensors, then Python numbers, count only when
+    their category is higher than everything before them (a 0-d float64 leaves a float32
+    vector float32 but makes an int vector float64); a Python float is the default float
+    dtype.
+    """
+    dim = zero = scalar = None
+    for x in operands:
+        t = type(x)
+        if t is float:
+            scalar = _promote(scalar, _default[0])
+        elif t is int:
+            scalar = _promote(scalar, int64)
+        elif t is bool:
+            scalar = _promote(scalar, bool_)
+        elif t is complex:
+            scalar = _promote(scalar, np.promote_types(_default[0], np.complex64))
+        elif x is not None:
+            if x.ndim:
+                dim = _promote(dim, x.dtype)
+            else:
+                zero = _promote(zero, x.dtype)
+    out = _combine(_combine(dim, zero), scalar)
+    if out is None:
+        raise TypeError("result_type: no operand has a dtype")
+    return out
 
 
 def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:

@@ -7,7 +7,8 @@ The algorithm (no recursion anywhere, so graphs of any depth work):
 2. Seed the roots' gradients, then repeatedly take a node whose consumers have all
    delivered their gradients (count at zero), run its hooks, call its backward, and
    add the results into its inputs' pending gradients (or into leaves' ``.grad``).
-   A node's pending gradient is summed before it runs, so every node runs once.
+   A node's pending gradient is summed before it runs, so every node runs once.  A
+   leaf with hooks is counted like a node: its hooks run once, on its summed gradient.
 3. Unless ``retain_graph``, each node frees its saved buffers right after it ran.
 
 Backward runs with grad mode set to ``create_graph``: off in the common case, so the
@@ -21,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import Node
+from .graph import Node, refresh_views
+from .ops.inplace import bump_version
 from .tensor import Tensor, wrap
 
 __all__ = ["backward", "grad"]
@@ -37,13 +39,13 @@ def _as_tuple(x: Any) -> tuple:
 
 def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
     if grad_outputs and len(grad_outputs) != len(outputs):
-        raise ValueError(f"backward: got {len(grad_outputs)} gradients for "
-                         f"{len(outputs)} outputs")
+        raise RuntimeError(f"backward: got {len(outputs)} tensors and {len(grad_outputs)} "
+                           f"gradients")
     grads = []
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
             raise TypeError(f"backward: output {i} is a {type(out).__name__}, not a Tensor")
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                f"have a grad_fn")
         g = grad_outputs[i] if grad_outputs else None
@@ -61,7 +63,7 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
                 raise RuntimeError(f"backward: Mismatch in shape: grad_output[{i}] has a shape "
                                    f"of {tuple(g.shape)} and output[{i}] has a shape of "
                                    f"{tuple(out.shape)}")
-            if not create_graph and g.requires_grad:
+            if not create_graph and g._requires_grad:
                 g = g.detach()
         grads.append(g)
     return grads
@@ -76,7 +78,8 @@ def _edge_target(e: Any) -> tuple:
     return None, None
 
 
-def _count_dependencies(roots: list) -> dict:
+def _count_dependencies(roots: list, hooked: dict) -> dict:
+    """Per node, how many edges point at it; per leaf with hooks (into `hooked`) too."""
     deps: dict = {}
     stack = []
     for n in roots:
@@ -96,6 +99,8 @@ def _count_dependencies(roots: list) -> dict:
                     stack.append(target)
                 else:
                     deps[target] = c + 1
+            elif target._hooks:
+                hooked[target] = hooked.get(target, 0) + 1
     return deps
 
 
@@ -131,12 +136,16 @@ def _needed(deps: dict, roots: list, targets: set) -> set:
 class _Run:
     """State of one backward pass."""
 
-    def __init__(self, create_graph: bool, accumulate: bool) -> None:
+    def __init__(self, create_graph: bool, accumulate: bool, targets: Any = None) -> None:
         self.create_graph = create_graph
         self.accumulate = accumulate
+        self.targets = targets      # what autograd.grad asks for (accumulate=False)
         self.grads: dict = {}       # node -> pending grad (or list for multi-output nodes)
         self.owned: set = set()     # ids of pending buffers this run allocated (safe to add into)
-        self.given: set = set()     # ids of arrays already handed to a leaf's .grad
+        self.given: set = set()     # ids of arrays handed to a .grad, or not the engine's own
+        self.fresh: set = set()     # ids of .grad arrays only this run can have (add in place)
+        self.hooked: dict = {}      # leaf with hooks -> edges still to deliver to it
+        self.leaf_sums: dict = {}   # leaf with hooks -> its gradient summed so far
         self.captured: dict = {}    # id(leaf) or (node, idx) -> grad, for autograd.grad
 
     def add(self, node: Node, idx: int, g: Tensor) -> None:
@@ -176,58 +185,137 @@ class _Run:
                     self.owned.discard(id(x))
         return g
 
-    def leaf(self, t: Tensor, g: Tensor) -> None:
+    def capture(self, t: Tensor, g: Tensor | None) -> None:
+        """autograd.grad's delivery of `g` along one edge into leaf `t` (None: the edge
+        carried nothing)."""
         if t._hooks:
-            for hook in list(t._hooks):
-                r = hook(g)
-                if r is not None:
-                    g = r
-                    self.given.add(id(g.data))
-        if not self.accumulate:
-            key = id(t)
+            g = self._hooked_leaf(t, g)
+            if g is None:
+                return
+        key = id(t)
+        if key in self.targets:
             old = self.captured.get(key)
-            self.captured[key] = g if old is None else old + g
-            return
+            self.captured[key] = g if old is None else self._sum(old, g)
+
+    def _hooked_leaf(self, t: Tensor, g: Tensor | None) -> Tensor | None:
+        """The gradient of leaf `t` after its hooks, once every edge into it delivered
+        (None until then), as PyTorch runs them: once, on the sum."""
+        if not self.accumulate and id(t) not in self.targets:
+            return None   # autograd.grad does not reach leaves it was not asked for
+        left = self.hooked.get(t)
+        if left is not None:
+            if g is not None:
+                old = self.leaf_sums.get(t)
+                self.leaf_sums[t] = g if old is None else self._sum(old, g)
+            if left > 1:
+                self.hooked[t] = left - 1
+                return None
+            del self.hooked[t]
+            g = self.leaf_sums.pop(t, None)
+            if g is None:
+                return None
+            self.owned.discard(id(g))
+        elif g is None:
+            return None
+        return _call_hooks(t._hooks, g, self)
+
+    def store(self, t: Tensor, g: Tensor | None, hooks: bool = True) -> None:
+        """Accumulate `g` (from one edge; None: the edge carried nothing) into ``t.grad``
+        as PyTorch's AccumulateGrad does, after t's hooks unless not `hooks`: the first
+        gradient is stored (copied if it may be shared), later ones are added in place;
+        with create_graph a differentiable copy, then out-of-place sums."""
+        if hooks and t._hooks:
+            g = self._hooked_leaf(t, g)
+            if g is None:
+                return
         data, have = g._data, t._data
         if data.shape != have.shape:
-            raise RuntimeError(f"backward: the gradient computed for a leaf of shape "
+            raise RuntimeError(f"backward: the gradient computed for a tensor of shape "
                                f"{tuple(have.shape)} has shape {tuple(data.shape)}")
         if data.dtype != have.dtype:
-            data = data.astype(have.dtype)
-            g = wrap(data)
+            g = g.to(have.dtype)
+            data = g._data
+        old = t._grad
         if self.create_graph:
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g.clone() if old is None else old + g
             return
-        if t.grad is None:
+        if old is None:
             if type(data) is np.ndarray:   # (a NumPy scalar is immutable: never shared)
                 if data.base is not None or id(data) in self.given or not data.flags.writeable:
                     data = data.copy()
                 self.given.add(id(data))
-            t.grad = wrap(data)
+            t._grad = wrap(data)
+            return
+        buf = old._data
+        if type(buf) is not np.ndarray:
+            # A NumPy scalar has no array anyone can hold (see Tensor.data): replacing
+            # it in the same Tensor is as good as in place.
+            old._data = buf + data
+            return
+        if buf.shape != data.shape or buf.dtype != data.dtype:
+            raise RuntimeError(f"backward: the existing .grad (shape {tuple(buf.shape)}, "
+                               f"dtype {buf.dtype}) does not match the tensor (shape "
+                               f"{tuple(data.shape)}, dtype {data.dtype}); reset it to None")
+        key = id(buf)
+        if key in self.given:
+            # Stored by this run without a copy: the array may still be pending in
+            # another edge, so sum into a new one (which only this run has).
+            old._data = s = buf + data
+            self.fresh.add(id(s))
+        elif not buf.flags.writeable:   # (read-only, e.g. a broadcast view)
+            t._grad = wrap(buf + data)
         else:
-            t.grad = wrap(t.grad._data + data)
+            if key not in self.fresh:     # a .grad from before: a node may have saved it
+                bump_version(old)
+                self.fresh.add(key)
+            np.add(buf, data, out=buf)
+
+
+def _call_hooks(hooks: list, g: Tensor, run: _Run) -> Tensor:
+    """`g` after the tensor hooks `hooks` (each may return a replacement)."""
+    for fn in list(hooks):
+        r = fn(g)
+        if r is None:
+            continue
+        name = getattr(fn, "__name__", repr(fn))
+        if not isinstance(r, Tensor):
+            raise TypeError(f"hook {name!r} returned a {type(r).__name__}; a tensor hook "
+                            f"must return a Tensor or None")
+        if r._data.shape != g._data.shape:
+            raise RuntimeError(f"hook {name!r} has changed the shape of the gradient from "
+                               f"{tuple(g.shape)} to {tuple(r.shape)}")
+        if r._data.dtype != g._data.dtype:
+            raise RuntimeError(f"hook {name!r} has changed the dtype of the gradient from "
+                               f"{g.dtype} to {r.dtype}")
+        run.given.add(id(r.data))   # the user's tensor: never added into in place
+        g = r
+    return g
 
 
 def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
-         accumulate: bool, targets: Any = None) -> dict:
-    run = _Run(create_graph, accumulate)
+         accumulate: bool, targets: Any = None) -> _Run:
+    run = _Run(create_graph, accumulate, targets)
     for g in root_grads:
         run.given.add(id(g._data))
-    root_nodes = []
+    root_nodes = [r.grad_fn for r in roots if r.grad_fn is not None]
+    hooked = run.hooked
+    deps = _count_dependencies(root_nodes, hooked) if root_nodes else {}
+    for r in roots:
+        if r.grad_fn is None and r._hooks:
+            hooked[r] = hooked.get(r, 0) + 1
+    leaf = run.store if accumulate else run.capture
     for r, g in zip(roots, root_grads):
         if r.grad_fn is None:
-            run.leaf(r, g)
+            leaf(r, g)
         else:
             run.add(r.grad_fn, r._out_idx, g)
-            root_nodes.append(r.grad_fn)
     if not root_nodes:
-        return run.captured
-    deps = _count_dependencies(root_nodes)
+        return run
     needed = _needed(deps, root_nodes, targets) if targets is not None else None
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     prev_mode = STATE.enabled
     anomaly = STATE.anomaly
-    grads, owned, leaf, add = run.grads, run.owned, run.leaf, run.add
+    grads, owned, add = run.grads, run.owned, run.add
     # NumPy would warn about the inf/nan a kink produces (sqrt'(0)); PyTorch is silent,
     # and detect_anomaly() is the tool that reports them.
     try:
@@ -268,6 +356,8 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                     elif isinstance(e, Tensor):
                         if g is not None:
                             leaf(e, g)
+                        elif e._hooks:   # counted in `hooked`: it must hear of every edge
+                            leaf(e, None)
                         continue
                     else:
                         target, idx = e, 0
@@ -283,7 +373,7 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                         ready.append(target)
     finally:
         STATE.enabled = prev_mode
-    return run.captured
+    return run
 
 
 def _prepare(node: Node, gs: tuple, run: _Run) -> tuple:
@@ -293,11 +383,8 @@ def _prepare(node: Node, gs: tuple, run: _Run) -> tuple:
     if hooks:
         gs = list(gs)
         for idx, fns in hooks.items():
-            for fn in list(fns):
-                if gs[idx] is not None:
-                    r = fn(gs[idx])
-                    if r is not None:
-                        gs[idx] = r
+            if gs[idx] is not None:
+                gs[idx] = _call_hooks(fns, gs[idx], run)
         gs = tuple(gs)
     retained = node._retained
     if retained:
@@ -306,7 +393,7 @@ def _prepare(node: Node, gs: tuple, run: _Run) -> tuple:
             g = gs[idx]
             if t is not None and g is not None:
                 g = g if run.create_graph else wrap(g.data.copy())
-                t.grad = g if t.grad is None else t.grad + g
+                t._grad = g if t._grad is None else t._grad + g
     return gs
 
 
@@ -317,9 +404,10 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     `grad_tensors` gives d(loss)/d(tensor) for each non-scalar tensor.  The graph's saved
     buffers are freed unless ``retain_graph`` (default: `create_graph`).  With
     ``create_graph`` the gradients are themselves differentiable.  `inputs` limits the
-    accumulation to those leaves.
+    accumulation to those tensors (leaves or not).
     """
     outputs = _as_tuple(tensors)
+    refresh_views(outputs)   # (a view whose base changed in place gets its new history)
     grads = _root_grads(outputs, _as_tuple(grad_tensors) if grad_tensors is not None else (),
                         create_graph)
     if retain_graph is None:
@@ -328,13 +416,13 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         _run(outputs, grads, retain_graph, create_graph, accumulate=True)
         return
     inputs = _as_tuple(inputs)
-    captured = grad(outputs, inputs, grads, retain_graph, create_graph, allow_unused=True)
-    for t, g in zip(inputs, captured):
-        if g is not None:
-            if create_graph:
-                t.grad = g if t.grad is None else t.grad + g
-            else:
-                t.grad = wrap(g.data.copy()) if t.grad is None else wrap(t.grad.data + g.data)
+    run, keys = _capture(outputs, inputs, grads, retain_graph, create_graph, "backward")
+    done = set()
+    for t, k in zip(inputs, keys):
+        g = run.captured.get(k)
+        if g is not None and k not in done:
+            done.add(k)
+            run.store(t, g, hooks=False)   # (they ran when the gradient was captured)
 
 
 def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None,
@@ -348,33 +436,48 @@ _tensor_backward.__name__ = _tensor_backward.__qualname__ = "backward"
 Tensor.backward = _tensor_backward
 
 
+def _capture(outputs: tuple, inputs: tuple, grads: list, retain_graph: bool,
+             create_graph: bool, fn: str) -> tuple:
+    """Run backward from `outputs` capturing the gradients of `inputs`: (run, keys), the
+    gradient of inputs[i] being ``run.captured.get(keys[i])``."""
+    if not inputs:
+        raise RuntimeError(f"{fn}: the `inputs` argument cannot be empty")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{fn}: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(f"{fn}: input {i} (shape {tuple(t.shape)}) does not require "
+                               f"grad")
+    keys = [id(t) if t.grad_fn is None else (t.grad_fn, t._out_idx) for t in inputs]
+    run = _run(outputs, grads, retain_graph, create_graph, accumulate=False,
+               targets=set(keys))
+    return run, keys
+
+
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
          retain_graph: bool | None = None, create_graph: bool = False,
-         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
     """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``.
 
     `inputs` may be leaves or intermediate tensors.  An input the outputs do not depend
     on raises unless ``allow_unused`` (then its gradient is None, or zeros with
-    ``materialize_grads``).
+    ``materialize_grads``, which implies ``allow_unused``).
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: input {i} is a {type(t).__name__}, not a Tensor")
-        if not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require "
-                               f"grad")
+    refresh_views(outputs)
+    refresh_views(inputs)
     grads = _root_grads(outputs, _as_tuple(grad_outputs) if grad_outputs is not None else (),
                         create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    keys = [id(t) if t.grad_fn is None else (t.grad_fn, t._out_idx) for t in inputs]
-    captured = _run(outputs, grads, retain_graph, create_graph, accumulate=False,
-                    targets=set(keys))
+    run, keys = _capture(outputs, inputs, grads, retain_graph, create_graph, "grad")
     result = []
     for i, (t, k) in enumerate(zip(inputs, keys)):
-        g = captured.get(k)
+        g = run.captured.get(k)
         if g is None:
             if materialize_grads:
                 g = wrap(np.zeros_like(t.data))
@@ -385,4 +488,3 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
                                    f"behavior.")
         result.append(g)
     return tuple(result)
-

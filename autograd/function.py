@@ -31,6 +31,7 @@ the Function, the input index and both shapes.
 from __future__ import annotations
 
 import functools
+import warnings
 import weakref
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -38,7 +39,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import EPOCH, Node, ShapeError, _freed_error, _modified_error, record
+from .graph import (EPOCH, Node, ShapeError, _freed_error, _modified_error, record,
+                     refresh_views)
+from .ops.inplace import bump_version
 from .ops.shape import sum_to
 from .tensor import Tensor, wrap
 
@@ -50,7 +53,8 @@ class FunctionCtx:
 
     ``ctx.save_for_backward(*tensors)`` / ``ctx.saved_tensors``, ``ctx.needs_input_grad``
     (one bool per forward input), ``ctx.mark_non_differentiable(*outputs)``,
-    ``ctx.set_materialize_grads(False)``; any other attribute may be set freely.
+    ``ctx.mark_dirty(*inputs)``, ``ctx.set_materialize_grads(False)``; any other
+    attribute may be set freely.
     """
 
     def __init__(self, needs_input_grad: tuple) -> None:
@@ -60,6 +64,7 @@ class FunctionCtx:
         self._saved: tuple | None = None     # resolved entries once the node is recorded
         self._freed = False
         self._non_differentiable: tuple = ()
+        self._dirty: tuple = ()
         self._node_ref: Any = None           # weakref to the node (no cycle)
         self._name = "Function"
         self._epoch = 0
@@ -108,6 +113,12 @@ class FunctionCtx:
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare forward outputs that get no gradient (indices, masks)."""
         self._non_differentiable = self._non_differentiable + outputs
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Declare inputs that forward modified in place; forward must return them.
+        Each returned one is the input object itself, its history moved onto this call
+        (and its version bumped), as for a built-in in-place op."""
+        self._dirty = self._dirty + tensors
 
     def set_materialize_grads(self, value: bool) -> None:
         """With True (the default) backward receives zeros, not None, for outputs that
@@ -295,6 +306,7 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on `args` and, when some Tensor input requires grad (and grad mode
         is on), record a node whose backward is this class's backward."""
+        refresh_views(args)
         record_it = STATE.enabled and any(
             isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad and record_it
@@ -311,14 +323,45 @@ class Function:
             STATE.enabled = prev
         multi = type(result) is tuple
         outs = result if multi else (result,)
+        dirty = _dirty_inputs(ctx, args, outs, record_it)
         if not record_it:
+            for t in dirty:
+                bump_version(t)
             outs = tuple(wrap(np.asarray(o)) if isinstance(o, (np.ndarray, np.generic))
                          else o for o in outs)
             return outs if multi else outs[0]
-        return _record(cls, ctx, args, outs, multi)
+        return _record(cls, ctx, args, outs, multi, dirty)
 
 
-def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, multi: bool) -> Any:
+def _dirty_inputs(ctx: FunctionCtx, args: tuple, outs: tuple, record_it: bool) -> list:
+    """The inputs given to ctx.mark_dirty, checked as PyTorch checks them."""
+    dirty = []
+    for t in ctx._dirty:
+        if not any(t is o for o in outs):
+            raise RuntimeError("Some elements marked as dirty during the forward method were "
+                               "not returned as output. The inputs that are modified "
+                               "inplace must all be outputs of the Function.")
+        if not any(t is a for a in args):
+            warnings.warn("ctx.mark_dirty() received a tensor that was not an input. Only "
+                          "input Tensors that have been mutated should be passed to "
+                          "ctx.mark_dirty().", stacklevel=3)
+            continue
+        if record_it and t.grad_fn is None and t._requires_grad:
+            raise RuntimeError(f"a leaf Variable that requires grad (shape "
+                               f"{tuple(t.shape)}) has been used in an in-place operation "
+                               f"(ctx.mark_dirty)")
+        if record_it and getattr(t, "_view", None) is not None:
+            # Its base's history would have to be rebased too (as built-in in-place ops
+            # do); refused rather than giving the base a wrong gradient.
+            raise RuntimeError(f"mark_dirty: input (shape {tuple(t.shape)}) is a view; a "
+                               f"custom Function may only modify non-view tensors in place "
+                               f"here. clone() it first.")
+        dirty.append(t)
+    return dirty
+
+
+def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, multi: bool,
+            dirty: list) -> Any:
     """Wire one Function call into the tape: node, outputs, saved tensors."""
     node = cls._backward_cls.__new__(cls._backward_cls)
     node._ctx = ctx
@@ -327,13 +370,18 @@ def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, multi: bool) 
     ctx._node_ref = weakref.ref(node)
     ctx._name = cls.__name__
     non_diff = {id(t) for t in ctx._non_differentiable}
-    results, out_meta, out_ids = [], [], {}
+    dirty_ids = {id(t) for t in dirty}
+    results, out_meta, out_ids, rebase = [], [], {}, []
     for i, o in enumerate(outs):
         if isinstance(o, (Tensor, np.ndarray, np.generic)):
             data = o.data if isinstance(o, Tensor) else np.asarray(o)
             diff = data.dtype.kind in "fc" and id(o) not in non_diff
-            t = wrap(data, node if diff else None)
-            t._out_idx = i
+            if id(o) in dirty_ids:
+                t = o                  # rebased once the node has its input edges
+                rebase.append((t, i, diff))
+            else:
+                t = wrap(data, node if diff else None)
+                t._out_idx = i
             out_ids[id(o)] = (i, t)
             out_meta.append((data.shape, data.dtype))
         else:
@@ -349,6 +397,11 @@ def _record(cls: type, ctx: FunctionCtx, args: tuple, outs: tuple, multi: bool) 
     if STATE.sites:                    # tape-replay checks need the inputs themselves
         node._inputs = args
     record(node, args, tuple(results))
+    for t, i, diff in rebase:
+        bump_version(t)
+        t.grad_fn, t._requires_grad, t._out_idx = (node if diff else None), diff, i
+    if rebase:   # the changes above are this call's own, not a later in-place change
+        node._epoch = EPOCH[0]
     ctx._epoch = node._epoch
     return tuple(results) if multi else results[0]
 

@@ -216,7 +216,8 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         result = []
         for k, o in enumerate(outs):
             m = o.data.size
-            rows: list = [[] for _ in xs]
+            # An output that does not require grad has a zero Jacobian (rows of None).
+            rows: list = [[] if o.requires_grad else [None] * m for _ in xs]
             for r in range(m if o.requires_grad else 0):
                 e = np.zeros(m, dtype=o.dtype)
                 e[r] = 1

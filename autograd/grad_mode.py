@@ -7,6 +7,7 @@ work both as context managers and as decorators.
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 import threading
 from typing import Any, Callable, TypeVar
@@ -75,6 +76,8 @@ class _GradModeContext:
 
     def __call__(self, fn: F) -> F:
         mode = self._mode
+        if inspect.isgeneratorfunction(fn):
+            return _generator_wrapper(fn, mode)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -88,13 +91,50 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+def _generator_wrapper(fn: Callable, mode: bool) -> Callable:
+    """Wrap generator function `fn` so that its code runs in grad mode `mode`, while
+    the caller's mode holds between the items, as PyTorch does."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            with set_grad_enabled(mode):
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with set_grad_enabled(mode):
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with set_grad_enabled(mode):
+                        response = gen.throw(e)
+                else:
+                    with set_grad_enabled(mode):
+                        response = gen.send(request)
+        except StopIteration as e:
+            return e.value
+
+    return wrapper
+
+
+class _NoParamDecorator(_GradModeContext):
+    """Also a decorator without parentheses: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
     """Context manager / decorator that turns recording off: results need no grad."""
 
     _mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Context manager / decorator that turns recording back on inside `no_grad`."""
 
     _mode = True

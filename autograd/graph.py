@@ -98,7 +98,9 @@ class Node:
             raise _freed_error(self)
         vc = self._out_vc
         if vc is not None and vc[1] > self._epoch:
-            raise _modified_error(self, wrap(data), "its output")
+            out = wrap(data)
+            out._vc = vc   # (the error reports its version)
+            raise _modified_error(self, out, "its output")
         return wrap(data, self) if STATE.enabled else wrap(data)
 
     def save(self, *arrays: Any) -> None:
@@ -185,7 +187,8 @@ def record(node: Node, args: tuple, outs: tuple) -> None:
     """Wire `node` into the tape: one edge per input in `args`, outputs `outs` (Tensors).
 
     Custom Functions record through here; `apply`, the hot path, does the same inline."""
-    node.next = tuple([_edge(a) if isinstance(a, Tensor) and a.requires_grad else None
+    refresh_views(args)
+    node.next = tuple([_edge(a) if isinstance(a, Tensor) and a._requires_grad else None
                        for a in args])
     node._epoch = EPOCH[0]
     if STATE.tracing:
@@ -224,11 +227,14 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         edges = []
         for a in args:
             if isinstance(a, Tensor):
+                vc = a._vc
+                if vc is not None and len(vc) > 2:   # its view family's history changed
+                    refresh_view(a)
                 d = a._data
                 if type(d) is np.ndarray and not d.ndim and not view:
                     d = d[()]   # as a NumPy scalar: several times cheaper arithmetic
                 datas.append(d)
-                if a.requires_grad:
+                if a._requires_grad:
                     needs = True
                     fn = a.grad_fn   # the edge (`_edge`, inlined)
                     edges.append(a if fn is None else fn if fn.n_out == 1 else (fn, a._out_idx))
@@ -258,10 +264,10 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     result._data = out
     if not needs or out.dtype.kind not in "fc":
         result.grad_fn = None
-        result.requires_grad = False
+        result._requires_grad = False
         return result
     result.grad_fn = ctx
-    result.requires_grad = True
+    result._requires_grad = True
     if cls.save_inputs:
         ctx._inputs = args
     if cls.save_output:
@@ -294,6 +300,80 @@ def _multi_output(ctx: Node, args: tuple, params: dict, outs: tuple, record_it: 
     if STATE.tracing:
         _trace(ctx, args, tuple(results), params)
     return tuple(results)
+
+
+# ---- views: their grad_fn rebuilt after an in-place change of their family ----------
+# A view made by `ops._util.view_op` in grad mode (or of a tensor requiring grad under
+# no_grad) remembers ``_view = (parent, (cls, params), generation, kind)``, kind being ""
+# (grad mode), "no_grad" or "multi" (one of several views made by one call, like split's).
+# The tensors sharing one version counter are a view family; a recorded in-place change
+# in a family gives it a new history generation, kept as a third slot of the counter.  So
+# `apply` spots a view made before the change with one test per input (the slot exists)
+# and rebuilds its grad_fn from its base's new history, as PyTorch does.
+
+def new_history(vc: list) -> None:
+    """Mark that a tensor of the view family sharing version counter `vc` got a new
+    grad_fn in place, so views made before must rebuild theirs."""
+    if len(vc) > 2:
+        vc[2] += 1
+    else:
+        vc.append(1)
+
+
+def view_chain(t: Tensor) -> tuple:
+    """(the base that is not a view, the [(cls, params), ...] making `t` from it, the set
+    of the non-empty kinds met on the way) of a view `t`."""
+    steps, kinds = [], set()
+    info = getattr(t, "_view", None)
+    while info is not None:
+        t, step, _, kind = info
+        steps.append(step)
+        if kind:
+            kinds.add(kind)
+        info = getattr(t, "_view", None)
+    steps.reverse()
+    return t, steps, kinds
+
+
+def view_through(t: Tensor, steps: list) -> Tensor:
+    """The view of `t` that `steps` (from `view_chain`) make, recorded."""
+    for cls, params in steps:
+        t = apply(cls, t, **params)
+    return t
+
+
+def refresh_view(t: Tensor) -> None:
+    """Rebuild the grad_fn of `t`, if it is a view, from its base's current history when
+    an in-place change in its family came after the view's grad_fn was set."""
+    info = getattr(t, "_view", None)
+    if info is None or info[2] == t._vc[2]:
+        return
+    root, steps, kinds = view_chain(t)
+    if "multi" in kinds:
+        raise RuntimeError(
+            f"{info[1][0].name.lower()}: a view (shape {tuple(t.shape)}) made from an output "
+            f"of a function that returns several views (split, chunk, unbind) is used after "
+            f"its base or another view of its base was modified in place, so its gradient "
+            f"is unknown. clone() the outputs, or make the views after the change.")
+    t._view = (info[0], info[1], t._vc[2], info[3])
+    if "no_grad" in kinds:   # a view made without history stays without
+        return
+    st = STATE
+    prev, st.enabled = st.enabled, True   # (its history, whatever the mode it is used in)
+    try:
+        fresh = view_through(root, steps)
+    finally:
+        st.enabled = prev
+    t.grad_fn, t._out_idx = fresh.grad_fn, fresh._out_idx
+    t._requires_grad = fresh._requires_grad
+
+
+def refresh_views(tensors: Any) -> None:
+    """`refresh_view` each Tensor of `tensors` whose view family's history changed (for
+    code that reads their grad_fn or requires_grad outside `apply`)."""
+    for t in tensors:
+        if isinstance(t, Tensor) and t._vc is not None and len(t._vc) > 2:
+            refresh_view(t)
 
 
 def _forward_error(cls: type, e: Exception, args: tuple) -> Exception:

@@ -21,25 +21,55 @@ __all__ = ["Tensor", "tensor", "from_numpy", "wrap"]
 class Tensor:
     """A multi-dimensional array that records operations for reverse-mode autodiff.
 
-    ``Tensor(data, dtype=None, requires_grad=False)`` copies `data` like `tensor`.
+    As in PyTorch, the constructor always makes a tensor of the default float dtype:
+    ``Tensor(data)`` from a sequence or ndarray (an ndarray of that dtype is shared, not
+    copied), ``Tensor(*sizes)`` or ``Tensor(size=sizes)`` uninitialized, ``Tensor()``
+    empty; ``Tensor(t)`` of a Tensor is an alias of `t` (same data, dtype and graph).
+    Use `tensor(data, dtype, requires_grad)` to keep the data's dtype.
     """
 
     # Rarely-set attributes are class defaults (stored per instance only once set), so
-    # making a tensor costs three stores.
-    __slots__ = ("_data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
-    grad = None             # the accumulated gradient (a Tensor) of a leaf, or None
+    # making a tensor costs three stores.  The tape (graph.apply, the engine) reads and
+    # writes the ``_requires_grad`` slot and ``_grad`` directly; the public properties
+    # check what users assign, as PyTorch does.
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "__dict__", "__weakref__")
+    _grad = None            # the accumulated gradient (a Tensor) of a leaf, or None
     _vc = None              # [version, epoch of last in-place change], made on first need
     _out_idx = 0            # which output of grad_fn this tensor is
     _hooks = None           # hooks of a leaf (non-leaf hooks live on the node)
     _retains_grad = False
     __array_priority__ = 1000  # make ndarray (op) Tensor defer to our reflected operators
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = dtypes.to_array(data, dtype, copy=True)
+    def __init__(self, *args: Any, size: Any = None) -> None:
         self.grad_fn = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        self._requires_grad = False
+        default = dtypes.get_default_dtype()
+        if size is not None or all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                                   for a in args):
+            if size is not None and args:
+                raise TypeError("Tensor(): give the sizes either positionally or as size=")
+            shape = tuple(int(s) for s in (args if size is None else size))
+            if any(s < 0 for s in shape):
+                raise RuntimeError(f"Tensor(): trying to create a tensor with negative "
+                                   f"dimension: {list(shape)}")
+            self._data = np.empty(shape if args or size is not None else (0,), default)
+            return
+        if len(args) != 1:
+            raise TypeError(f"Tensor(): expected sizes (ints) or a single data argument, got "
+                            f"({', '.join(type(a).__name__ for a in args)})")
+        data = args[0]
+        if isinstance(data, Tensor):
+            # PyTorch's alias is a view: the same data, version counter and history.
+            src = data[...]
+            self._data, self.grad_fn, self._requires_grad = (src._data, src.grad_fn,
+                                                             src._requires_grad)
+            self.__dict__.update(src.__dict__)
+            return
+        if isinstance(data, (bool, float, complex, np.generic)) or not (
+                isinstance(data, (list, tuple, range, np.ndarray)) or hasattr(data, "__array__")):
+            raise TypeError(f"Tensor(): data must be a sequence or an ndarray (got "
+                            f"{type(data).__name__}); use tensor() for a scalar")
+        self._data = dtypes.to_array(data, default)
 
     # ---- basic attributes -----------------------------------------------------------
     @property
@@ -55,8 +85,44 @@ class Tensor:
         return d
 
     @data.setter
-    def data(self, value: np.ndarray) -> None:
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            value = value.data
+        elif not isinstance(value, (np.ndarray, np.generic)):
+            raise TypeError(f"data: expected a Tensor or an ndarray, got "
+                            f"{type(value).__name__}")
         self._data = value
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward (a Tensor), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but "
+                                f"got grad of type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("grad: can't assign a tensor as its own grad")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"grad: attempting to assign a gradient of shape "
+                                   f"{tuple(value.shape)} to a tensor of shape "
+                                   f"{tuple(self.shape)}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"grad: attempting to assign a gradient of dtype "
+                                   f"{value.dtype} to a tensor of dtype {self.dtype}")
+        self._grad = value
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so that gradients reach it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(value, "requires_grad")
 
     @property
     def shape(self) -> tuple:
@@ -103,8 +169,8 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
-            raise ValueError(f"item: only one element tensors can be converted to Python "
-                             f"scalars, got shape {self.shape}")
+            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be "
+                               f"converted to Scalar (shape {tuple(self.shape)})")
         return self._data.item()
 
     def numpy(self) -> np.ndarray:
@@ -131,14 +197,18 @@ class Tensor:
     # ---- autograd attributes --------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set requires_grad in place (only leaves; only floating dtypes may require grad)."""
+        self._set_requires_grad(requires_grad, "requires_grad_")
+        return self
+
+    def _set_requires_grad(self, requires_grad: bool, what: str) -> None:
+        # (A non-leaf always requires grad, so setting True there is a no-op.)
         if requires_grad and not dtypes.is_floating_point(self._data.dtype):
-            raise RuntimeError(f"requires_grad_: only tensors of floating point dtype can "
+            raise RuntimeError(f"{what}: only tensors of floating point dtype can "
                                f"require gradients, got dtype {self._data.dtype}")
         if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_: you can only change requires_grad flags of "
-                               "leaf tensors; use detach() for a non-leaf.")
-        self.requires_grad = bool(requires_grad)
-        return self
+            raise RuntimeError(f"{what}: you can only change requires_grad flags of "
+                               f"leaf tensors; use detach() for a non-leaf.")
+        self._requires_grad = bool(requires_grad)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this data (and its version counter) that never requires grad."""
@@ -149,7 +219,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         """Detach in place: make this tensor a leaf that does not require grad."""
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def retain_grad(self) -> None:
@@ -244,7 +314,7 @@ def wrap(data: np.ndarray | np.generic, node: Any = None) -> Tensor:
     t = _new(Tensor)
     t._data = data
     t.grad_fn = node
-    t.requires_grad = node is not None
+    t._requires_grad = node is not None
     return t
 
 
@@ -253,7 +323,10 @@ _new = Tensor.__new__
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (see the dtype policy in autograd.dtypes)."""
-    return Tensor(data, dtype, requires_grad)
+    t = wrap(dtypes.to_array(data, dtype, copy=True))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(a: np.ndarray) -> Tensor:

@@ -162,6 +162,88 @@ def test_backward_with_inputs_accumulates_only_there():
     np.testing.assert_allclose(a.grad.data, b.data)
 
 
+def test_grad_accumulates_in_place_like_pytorch():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    g0 = x.grad
+    (x * 3).sum().backward()
+    assert x.grad is g0 and g0.data.tolist() == [5.0, 5.0]
+    (x * 4).sum().backward(inputs=[x])
+    assert x.grad is g0 and g0.data.tolist() == [9.0, 9.0]
+    s = ag.tensor(2.0, requires_grad=True)           # a 0-d gradient
+    (s * s).backward()
+    g0 = s.grad
+    (s * 3).backward()
+    assert s.grad is g0 and g0.item() == 7.0
+    u = ag.ones(2)                                   # a gradient the user assigned
+    x.grad = u
+    (x * 2).sum().backward()
+    assert x.grad is u and u.data.tolist() == [3.0, 3.0]
+
+
+def test_accumulation_out_of_place_with_create_graph_or_read_only_grad():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward(create_graph=True)
+    g0 = x.grad
+    (x * 3).sum().backward(create_graph=True)
+    assert x.grad is not g0 and g0.data.tolist() == [2.0, 2.0]
+    assert x.grad.data.tolist() == [5.0, 5.0]
+    x.grad = ag.ones(1).expand(2)                    # a read-only broadcast view
+    (x * 2).sum().backward()
+    assert x.grad.data.tolist() == [3.0, 3.0]
+
+
+def test_first_create_graph_gradient_is_a_copy():
+    a, b = leaf(2), leaf(2)
+    (a + b).sum().backward(create_graph=True)       # add hands one gradient to both
+    assert a.grad is not b.grad
+    (a * 1).sum().backward()
+    assert a.grad.data.tolist() == [2.0, 2.0] and b.grad.data.tolist() == [1.0, 1.0]
+
+
+def test_in_place_accumulation_leaves_pending_gradients_alone():
+    # x.grad first takes an array that still flows on to q's nodes; adding the later
+    # edges into it in place would corrupt their gradients.
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    w = ag.tensor([0.5, -1.5], dtype=ag.float64)
+    q = x + (x + (x + x))
+    ((x + x).sum() + (q * w).sum() + q.sum()).backward()
+    assert x.grad.data.tolist() == (6 + 4 * w.data).tolist()
+
+
+def test_accumulating_into_a_saved_grad_bumps_its_version():
+    x = leaf(2)
+    (x * 2).sum().backward()
+    y = (x.grad * x).sum()                           # saves x.grad for backward
+    (x * 3).sum().backward()                         # changes x.grad in place
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_backward_inputs_must_not_be_empty():
+    x = leaf(2)
+    with pytest.raises(RuntimeError, match="inputs.*cannot be empty"):
+        (x * 2).sum().backward(inputs=[])
+    with pytest.raises(RuntimeError, match="inputs.*cannot be empty"):
+        ag.grad((x * 2).sum(), [])
+
+
+def test_gradient_count_must_match_outputs():
+    x = leaf(2)
+    with pytest.raises(RuntimeError, match="2 tensors and 1 gradients"):
+        ag.backward([x.sum(), (x * 2).sum()], [ag.tensor(1.0, dtype=ag.float64)])
+    with pytest.raises(RuntimeError, match="2 tensors and 1 gradients"):
+        ag.grad([x.sum(), (x * 2).sum()], x, [ag.tensor(1.0, dtype=ag.float64)])
+
+
+def test_materialize_grads_refuses_allow_unused_false():
+    x, y = leaf(2), leaf(2)
+    with pytest.raises(ValueError, match="allow_unused"):
+        ag.grad((x * 2).sum(), (x, y), allow_unused=False, materialize_grads=True)
+    gx, gy = ag.grad((x * 2).sum(), (x, y), materialize_grads=True)
+    assert gx.data.tolist() == [2.0, 2.0] and gy.data.tolist() == [0.0, 0.0]
+
+
 # ---- hooks ---------------------------------------------------------------------
 
 def test_leaf_and_intermediate_hooks_can_replace_gradients():
@@ -177,6 +259,42 @@ def test_leaf_and_intermediate_hooks_can_replace_gradients():
     x.grad = None
     (x * 2).sum().backward()
     np.testing.assert_allclose(x.grad.data, 2.0)
+
+
+def test_leaf_hook_runs_once_on_the_summed_gradient():
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.data.tolist()) or g.clamp(-1, 1))
+    (x * x * 3).sum().backward()                     # two edges into x: 3x each
+    assert seen == [[6.0, -12.0]] and x.grad.data.tolist() == [1.0, -1.0]
+    seen.clear()
+    (gx,) = ag.grad((x * x * 3).sum(), x)
+    assert seen == [[6.0, -12.0]] and gx.data.tolist() == [1.0, -1.0]
+    seen.clear()
+    x.grad = None
+    ag.backward([x, x * 2], [ag.ones(2), ag.ones(2)])    # x is a root and an input
+    assert seen == [[3.0, 3.0]] and x.grad.data.tolist() == [1.0, 1.0]
+
+
+def test_hooks_of_leaves_not_asked_for_do_not_run():
+    x, y = leaf(2), leaf(2)
+    seen = []
+    y.register_hook(lambda g: seen.append(g))
+    (x * y).sum().backward(inputs=[x])
+    ag.grad((x * y).sum(), x)
+    assert seen == [] and y.grad is None
+
+
+@pytest.mark.parametrize("make", [lambda x: x, lambda x: x * 1], ids=["leaf", "non-leaf"])
+def test_hook_must_keep_the_gradient_shape_and_dtype(make):
+    for bad, err, match in [(lambda g: g.to(ag.float32), RuntimeError, "dtype"),
+                            (lambda g: ag.zeros(3, dtype=ag.float64), RuntimeError, "shape"),
+                            (lambda g: g.data, TypeError, "ndarray")]:
+        x = leaf(2)
+        t = make(x)
+        t.register_hook(bad)
+        with pytest.raises(err, match=match):
+            (t * 2).sum().backward()
 
 
 def test_retain_grad():
@@ -212,6 +330,34 @@ def test_no_grad_enable_grad_and_set_grad_enabled():
         return t * 2
 
     assert not f(x).requires_grad and ag.is_grad_enabled()
+
+
+def test_grad_mode_decorators_without_parentheses_and_on_generators():
+    x = leaf(2)
+
+    @ag.no_grad
+    def f(t):
+        return t * 2
+
+    @ag.enable_grad
+    def g(t):
+        return t * 2
+
+    assert not f(x).requires_grad and f.__name__ == "f"
+    with ag.no_grad():
+        assert g(x).requires_grad
+
+    @ag.no_grad()
+    def gen(t):
+        for _ in range(2):
+            yield (t * 2).requires_grad
+        return "done"
+
+    it = gen(x)
+    assert next(it) is False and ag.is_grad_enabled()    # the caller's mode in between
+    assert next(it) is False
+    with pytest.raises(StopIteration, match="done"):
+        next(it)
 
 
 def test_grad_mode_is_thread_local():
@@ -410,6 +556,90 @@ def test_only_floating_tensors_require_grad():
     x = leaf(3)
     assert not (x > 0).requires_grad and (x > 0).dtype == ag.bool_
     assert not x.argmax().requires_grad
+
+
+def test_attribute_assignments_are_checked_like_pytorch():
+    x = ag.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(3,\)"):
+        x.grad = ag.zeros(3)
+    with pytest.raises(RuntimeError, match="dtype float64"):
+        x.grad = ag.zeros(2, dtype=ag.float64)
+    with pytest.raises(TypeError, match="ndarray"):
+        x.grad = np.zeros(2, dtype=np.float32)
+    with pytest.raises(RuntimeError, match="own grad"):
+        x.grad = x
+    x.grad = ag.ones(2)
+    x.grad = None
+    with pytest.raises(RuntimeError, match="floating point"):
+        ag.zeros(2, dtype=ag.int64).requires_grad = True
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2).requires_grad = False
+    x.requires_grad = False
+    assert not x.requires_grad and not (x * 2).requires_grad
+    p = ag.zeros(2, requires_grad=True)
+    p.data = ag.ones(3)                              # a Tensor: its array is stored
+    assert type(p.data) is np.ndarray and p.data.tolist() == [1.0, 1.0, 1.0]
+    assert p.requires_grad
+    with pytest.raises(TypeError, match="list"):
+        p.data = [1.0]
+
+
+def test_tensor_constructor_follows_pytorch():
+    assert ag.Tensor([1, 2]).dtype == ag.float32
+    assert ag.Tensor(np.zeros(2, dtype=np.int64)).dtype == ag.float32
+    assert ag.Tensor((2, 3)).data.tolist() == [2.0, 3.0]      # a tuple is data
+    t = ag.Tensor(2, 3)                                       # ints are sizes
+    assert t.shape == (2, 3) and t.dtype == ag.float32 and not t.requires_grad
+    assert ag.Tensor(size=(4,)).shape == (4,) and ag.Tensor().shape == (0,)
+    a = np.ones(2, dtype=np.float32)
+    ag.Tensor(a).data[0] = 5                                  # the default dtype: shared
+    assert a[0] == 5
+    x = leaf(2)
+    y = ag.Tensor(x)                                          # an alias in the graph
+    assert y.dtype == ag.float64 and np.shares_memory(y.data, x.data)
+    (y * 3).sum().backward()
+    assert x.grad.data.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="sequence"):
+        ag.Tensor(2.0)
+    with pytest.raises(RuntimeError, match="negative"):
+        ag.Tensor(-1)
+
+
+def test_item_and_conversions_need_one_element():
+    for t in (ag.zeros(2), ag.zeros(0)):
+        with pytest.raises(RuntimeError, match=f"{t.numel()} elements"):
+            t.item()
+        with pytest.raises(RuntimeError):
+            float(t)
+
+
+def test_arange_follows_pytorch():
+    with pytest.raises(RuntimeError, match="step must be nonzero"):
+        ag.arange(0, 5, 0)
+    for args in [(0, 5, -1), (5, 0, 1)]:
+        with pytest.raises(RuntimeError, match="inconsistent with step sign"):
+            ag.arange(*args)
+    with pytest.raises(RuntimeError, match="unsupported range"):
+        ag.arange(0, float("inf"))
+    assert ag.arange(0, 0, -1).shape == (0,)
+    # An integer dtype truncates start, end and step first (0.5 -> 0: an error).
+    with pytest.raises(ValueError, match="step must be nonzero"):
+        ag.arange(0, 5, 0.5, dtype=ag.int64)
+    assert ag.arange(0.5, 5, 1.5, dtype=ag.int64).data.tolist() == [0, 1, 2, 3, 4]
+    assert ag.arange(5, 0.5, -1.5, dtype=ag.int64).data.tolist() == [5, 4, 3, 2, 1]
+    # Float values are computed in float64 and rounded once (no float32 drift).
+    want = (-1 + np.arange(20) * 0.1).astype(np.float32)
+    got = ag.arange(-1, 1, 0.1)
+    assert got.dtype == ag.float32 and np.array_equal(got.data, want)
+    assert abs(got.data[10]) < 1e-15
+
+
+def test_random_samples_need_a_floating_dtype():
+    for fn in (lambda: ag.rand(2, dtype=ag.int64), lambda: ag.randn(2, dtype=ag.int64),
+               lambda: ag.rand_like(ag.zeros(2, dtype=ag.int64)),
+               lambda: ag.randn_like(ag.zeros(2, dtype=ag.int64))):
+        with pytest.raises(NotImplementedError, match="int64"):
+            fn()
 
 
 def test_numpy_interop_and_repr():

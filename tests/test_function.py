@@ -356,6 +356,87 @@ def test_save_for_backward_rejects_non_tensors():
         Bad.apply(f64(1.0))
 
 
+class Double_(Function):
+    """Doubles its input in place (declared with mark_dirty)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x)
+        x.mul_(2)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2
+
+
+def test_mark_dirty_rebases_the_input_in_place():
+    a = f64(1.0, 2.0)
+    b = a * 1
+    out = Double_.apply(b)
+    assert out is b and b.grad_fn is not None and type(b.grad_fn).__name__ == "Double_Backward"
+    assert b._version == 2                       # mul_ and mark_dirty, as in PyTorch
+    assert b.data.tolist() == [2.0, 4.0]
+    (b * b).sum().backward()                     # through the saved (dirty) input
+    assert a.grad.data.tolist() == [8.0, 16.0]   # d(4a^2)/da
+    c = f64(1.0, requires_grad=False)
+    assert Double_.apply(c) is c and c._version == 2 and c.grad_fn is None
+
+
+def test_mark_dirty_errors():
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        Double_.apply(f64(1.0))
+
+    class NotReturned(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            x.add_(1)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="dirty.*not returned"):
+        NotReturned.apply(f64(1.0) * 1)
+    with pytest.raises(RuntimeError, match="mark_dirty.*view"):
+        Double_.apply((f64(1.0, 2.0) * 1)[:1])
+    a = f64(1.0)
+    b = a * 3
+    y = b * b                                    # saves b
+    Double_.apply(b)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_mark_dirty_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    class TorchDouble_(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x.mul_(2)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    ta = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    tb = ta * 3
+    TorchDouble_.apply(tb)
+    (tb ** 3).sum().backward()
+    a = f64(1.0, -2.0)
+    b = a * 3
+    Double_.apply(b)
+    (b ** 3).sum().backward()
+    np.testing.assert_allclose(b.data, tb.detach().numpy())
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy())
+
+
 def test_matches_torch_custom_function():
     torch = pytest.importorskip("torch")
 

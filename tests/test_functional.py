@@ -105,6 +105,22 @@ def test_strict_mode_raises_on_independence():
         hessian(lambda a: a.sum(), a, strict=True)  # linear: its gradient is constant
 
 
+def test_outputs_that_do_not_require_grad_give_zero_blocks():
+    x, y, c = t([1.0, 2.0]), t([3.0, 4.0, 5.0]), t([1.0, 2.0, 3.0])
+    for J, shape in [(jacobian(lambda a: c * 1, x), (3, 2)),
+                     (jacobian(lambda a: (a ** 2).detach(), x), (2, 2)),
+                     (jacobian(lambda a: c * 1, x, create_graph=True), (3, 2)),
+                     (hessian(lambda a: a.sum(), x), (2, 2))]:
+        assert J.shape == shape and J.dtype == ag.float64 and not J.data.any()
+    J = jacobian(lambda a: (a * 2, c), x)
+    assert J[0].data.tolist() == [[2.0, 0.0], [0.0, 2.0]] and J[1].shape == (3, 2)
+    assert not J[1].data.any()
+    (hxx, hxy), (hyx, hyy) = hessian(lambda a, b: (a * a).sum(), (x, y))
+    assert hxx.data.tolist() == [[2.0, 0.0], [0.0, 2.0]]
+    assert hxy.shape == (2, 3) and hyx.shape == (3, 2) and hyy.shape == (3, 3)
+    assert not (hxy.data.any() or hyx.data.any() or hyy.data.any())
+
+
 def test_argument_errors():
     x = t(X)
     with pytest.raises(TypeError, match="jacobian: the inputs must be a Tensor"):

@@ -644,7 +644,8 @@ def test_bad_parameters_raise():
 def test_gradient_of_the_wrong_shape_raises():
     a = ag.zeros(2, requires_grad=True)
     opt = optim.SGD([a], lr=0.1)
-    a.grad = ag.ones(3)
+    a.grad = ag.ones(2)
+    a.grad.data = np.ones(3, np.float32)   # (assigning a wrong-shaped .grad raises already)
     with pytest.raises(RuntimeError, match=r"\(3,\)"):
         opt.step()
 
@@ -654,7 +655,7 @@ def test_read_only_parameter_raises_clearly():
     arr.flags.writeable = False
     a = ag.from_numpy(arr).requires_grad_()
     opt = optim.SGD([a], lr=0.1)
-    a.grad = ag.ones(2)
+    a.grad = ag.ones(2, dtype=ag.float64)
     with pytest.raises(RuntimeError, match="read-only"):
         opt.step()
 

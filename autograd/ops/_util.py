@@ -1,10 +1,12 @@
 """Helpers shared by the op modules: argument aliases and axis normalization."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
+from ..grad_mode import STATE
 from ..graph import apply
 from ..tensor import Tensor
 
@@ -22,29 +24,53 @@ def pick(name: str, torch_value: Any, numpy_value: Any, default: Any = None) -> 
 
 
 def norm_axes(op: str, dim: Any, ndim: int) -> tuple | None:
-    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes, or None."""
+    """`dim` (None, int or sequence of ints) as a sorted tuple of non-negative axes, or
+    None.  A 0-d tensor accepts dims 0 and -1 (both give (0,))."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    n = max(ndim, 1)
+    if type(dim) is int and -n <= dim < n:   # the common case
+        return (dim % n,)
+    if hasattr(dim, "__index__") or not hasattr(dim, "__iter__") or isinstance(dim, str):
+        dims = (dim,)
+    else:
+        dims = tuple(dim)
     out = []
     for d in dims:
-        d = int(d)
-        lo = -max(ndim, 1)
-        if not lo <= d < max(ndim, 1):
+        d = _dim_index(op, d, "int or tuple of ints")
+        if not -n <= d < n:
             raise IndexError(f"{op}: dimension out of range (expected to be in range of "
-                             f"[{lo}, {max(ndim, 1) - 1}], but got {d})")
-        out.append(d % max(ndim, 1) if ndim else 0)
+                             f"[{-n}, {n - 1}], but got {d})")
+        out.append(d % n)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: dim {dims} appears multiple times in the list of dims")
+        dup = next(a for a in out if out.count(a) > 1)
+        raise RuntimeError(f"{op}: dim {dup} appears multiple times in the list of dims "
+                           f"{dims}")
     return tuple(sorted(out))
 
 
-def norm_axis(op: str, dim: int, ndim: int) -> int:
-    """One dimension index, negative allowed, checked against `ndim`."""
+def norm_axis(op: str, dim: Any, ndim: int) -> int:
+    """One dimension index (an int, negative allowed), checked against `ndim`; a
+    sequence raises TypeError as in PyTorch."""
     n = ndim or 1
-    if type(dim) is int and -n <= dim < n:   # the common case, without norm_axes' lists
+    if type(dim) is int and -n <= dim < n:   # the common case
         return dim % n
-    return norm_axes(op, dim, ndim)[0]  # type: ignore[index]
+    d = _dim_index(op, dim, "int")
+    if not -n <= d < n:
+        raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def _dim_index(op: str, d: Any, expected: str) -> int:
+    """`d` as an int: ints, NumPy integers and integer scalars pass; bools, floats,
+    strings and sequences raise TypeError (PyTorch's argument parser does too)."""
+    if not isinstance(d, bool):
+        try:
+            return operator.index(d)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}: argument 'dim' must be {expected}, not {type(d).__name__}")
 
 
 def as_tensor_arg(x: Any) -> Any:
@@ -70,21 +96,36 @@ def shape_of(x: Any) -> tuple:
     return np.shape(x) if shape is None else shape
 
 
-def share_version(out: Tensor, base: Tensor) -> Tensor:
-    """Make a view share its base's version counter, so in-place changes through
-    either are seen by nodes that saved the other."""
-    if out._data.base is not None:  # a view (of the input: these ops make no other)
-        out._vc = base._version_counter()
-    return out
+def share_version(out: Tensor, base: Tensor, cls: type, params: dict, multi: bool) -> None:
+    """If `out` aliases base's memory (a reshape may have had to copy), make it share
+    base's version counter, so in-place changes through either are seen by nodes that
+    saved the other, and remember how it was made (``_view``, see graph.refresh_view):
+    kind "" in grad mode ("multi" for one of several views made by one call), "no_grad"
+    for a view made without history of a tensor that has some (in-place changes through
+    it with grad mode on are refused); views of gradients in backward keep nothing."""
+    b = out._data.base   # (NumPy gives a view the owner of the memory as its base)
+    if b is None or (b is not base._data and b is not base._data.base):
+        return
+    vc = out._vc = base._version_counter()
+    if out.grad_fn is not None or STATE.enabled:
+        kind = "multi" if multi else ""
+    elif base.requires_grad:
+        kind = "no_grad"
+    else:
+        return
+    out._view = (base, (cls, params), vc[2] if len(vc) > 2 else 0, kind)
 
 
 def view_op(cls: type, input: Tensor, **params: Any) -> Any:
     """Apply the view-making op `cls` to `input`: the result (or each of a tuple of
-    results) aliases its data and shares its version counter."""
+    results) that aliases its data shares its version counter and remembers how it was
+    made, so that an in-place change through it rebases `input`'s history (and an
+    in-place change of `input` rebuilds the view's)."""
     input.data  # noqa: B018 - a 0-d input held as a NumPy scalar becomes an array to alias
     out = apply(cls, input, **params)
     if type(out) is tuple:
         for o in out:
-            share_version(o, input)
-        return out
-    return share_version(out, input)
+            share_version(o, input, cls, params, True)
+    else:
+        share_version(out, input, cls, params, False)
+    return out

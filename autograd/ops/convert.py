@@ -25,19 +25,17 @@ class Cast(Op):
 
 
 @register("to", "astype", "type")
-def to(input: Tensor, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-    """A tensor of `dtype` (the same tensor if it already is).  Device arguments
-    ("cpu") are accepted and ignored, so PyTorch code keeps working."""
+def to(input: Tensor, dtype: Any = None, *args: Any, copy: bool = False,
+       **kwargs: Any) -> Tensor:
+    """A tensor of `dtype` (the same tensor if it already is, unless `copy`).  Device
+    arguments ("cpu") are accepted and ignored, so PyTorch code keeps working."""
     if isinstance(dtype, Tensor):
         dtype = dtype.dtype
     if dtype is None or isinstance(dtype, str) and dtype.startswith("cpu"):
         dtype = kwargs.get("dtype", args[0] if args else None)
-    if dtype is None:
-        return input
-    dtype = np.dtype(dtype)
-    if dtype == input.dtype:
-        return input
-    return apply(Cast, input, dtype=dtype)
+    if dtype is None or np.dtype(dtype) == input.dtype:
+        return clone(input) if copy else input
+    return apply(Cast, input, dtype=np.dtype(dtype))
 
 
 for _name, _dtype in (("float", np.float32), ("double", np.float64), ("half", np.float16),

@@ -2,7 +2,10 @@
 maximum/minimum and where.
 
 Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient where
-min <= x <= max, and maximum/minimum split it evenly between tied inputs.
+min <= x <= max, and maximum/minimum split it evenly between tied inputs (and give it
+to both where either is NaN).  Floating functions of integer or bool tensors compute in
+the default float dtype; clamp, maximum, minimum and where promote their operands as
+arithmetic does (`arith.promote`).
 """
 from __future__ import annotations
 
@@ -10,25 +13,50 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from ..graph import Op, apply, register
 from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, shape_of
+from .arith import Mul, promote
+from .convert import to
 from .shape import sum_to
 
 
 def _unary(name: str, forward: Any, backward: Any, doc: str, *, save_output: bool = False,
-           methods: tuple = ()) -> Any:
-    """Define a one-input op class and its public function in one go."""
+           methods: tuple = (), floating: bool = True) -> Any:
+    """Define a one-input op class and its public function in one go (`floating`: the
+    result is floating, so integer and bool inputs compute in the default float dtype)."""
     cls = type(name.capitalize(), (Op,), {
         "name": name.capitalize(), "save_inputs": not save_output, "save_output": save_output,
         "forward": staticmethod(lambda ctx, x: forward(x)),
         "backward": staticmethod(backward), "__doc__": doc})
 
-    def fn(input: Tensor) -> Tensor:
-        return apply(cls, input)
+    if floating:
+        def fn(input: Tensor) -> Tensor:
+            if type(input) is not Tensor or input._data.dtype.kind not in "fc":
+                input = _as_floating(input)
+            return apply(cls, input)
+    else:
+        def fn(input: Tensor) -> Tensor:
+            return apply(cls, input)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return register(name, *methods)(fn)
+
+
+def _as_floating(x: Any) -> Any:
+    """`x` for a floating function: integer and bool tensors and arrays in the default
+    float dtype (PyTorch's exp(int tensor) is float32; NumPy's would be float64, or
+    float16 for bools)."""
+    x = as_tensor_arg(x)
+    if isinstance(x, (bool, int, float)):
+        return np.asarray(x, dtype=get_default_dtype())
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind in "fc":
+        return x
+    if isinstance(x, Tensor):
+        return to(x, get_default_dtype())
+    return x.astype(get_default_dtype())
 
 
 def _x(ctx: Any) -> Tensor:
@@ -78,16 +106,48 @@ tanh = _unary("tanh", np.tanh, lambda ctx, g: apply(TanhBackward, g, ctx.output)
 arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
 # The masks below are constants of the backward (relu'' = abs'' = 0), so they are
-# computed on the arrays directly: one recorded op instead of two.
-abs = _unary("abs", np.abs, lambda ctx, g: g * np.sign(_x(ctx)._data),
-             "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"))
-relu = _unary("relu", lambda x: np.maximum(x, 0), lambda ctx, g: g * (_x(ctx)._data > 0),
-              "max(x, 0);  d/dx = 1 for x > 0 else 0.", methods=("relu",))
+# computed on the arrays directly and multiplied in by one recorded op (bool or of g's
+# dtype, they need no promotion).  At x = NaN PyTorch's relu passes g and abs gives 0;
+# matching that would cost these hot backwards a pass over the input, for a NaN loss.
+abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, np.sign(_x(ctx)._data)),
+             "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"),
+             floating=False)
+relu = _unary("relu", lambda x: np.maximum(x, 0),
+              lambda ctx, g: apply(Mul, g, _x(ctx)._data > 0),
+              "max(x, 0);  d/dx = 1 for x > 0 else 0.", methods=("relu",), floating=False)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # 0.5 (1 + tanh(x/2)) is exact and never overflows, unlike 1/(1+e^-x) for x << 0.
-    return 0.5 + 0.5 * np.tanh(0.5 * x)
+def _exp_max(dtype: Any) -> np.floating:
+    """The largest real of `dtype`'s precision whose exp is finite."""
+    real = np.finfo(dtype).dtype.type
+    with np.errstate(over="ignore"):
+        v = np.log(np.finfo(real).max).astype(real)
+        return v if np.isfinite(np.exp(v)) else np.nextafter(v, real(0))
+
+
+# exp(-x) beyond these overflows (to inf, which gives sigmoid's correct 0); float16
+# computes in float32, as PyTorch does.
+_EXP_MAX = {np.dtype(t): _exp_max(t)
+            for t in (np.float32, np.float64, np.complex64, np.complex128)}
+
+
+def _sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x), PyTorch's formula: relatively accurate everywhere (unlike
+    0.5 + 0.5 tanh(x/2), which cancels for x << 0), and about twice as fast.  Where
+    e^-x would overflow the input becomes inf first, so exp returns inf without
+    NumPy's overflow warning (np.errstate costs more than the whole op on small
+    inputs)."""
+    limit = _EXP_MAX.get(x.dtype)
+    if limit is None:   # float16
+        return _sigmoid(x.astype(np.float32)).astype(x.dtype)
+    t = np.negative(x)
+    if type(t) is not np.ndarray:   # a 0-d tensor's NumPy scalar
+        return 1 / (1 + np.exp(t if t.real <= limit else t.dtype.type(np.inf)))
+    if t.size and np.fmax.reduce(t.real, axis=None) > limit:   # fmax: NaN-blind
+        t[t.real > limit] = np.inf
+    np.exp(t, out=t)
+    t += 1
+    return np.divide(1, t, out=t)
 
 
 sigmoid = _unary("sigmoid", _sigmoid,
@@ -97,14 +157,17 @@ sigmoid = _unary("sigmoid", _sigmoid,
 
 
 class Sign(Op):
-    """-1, 0 or 1 (no gradient, as API.md says)."""
+    """-1, 0 or 1 (0 for NaN; bools unchanged), no gradient, as API.md says."""
     name = "Sign"
     differentiable = False
     save_inputs = False
 
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        if x.dtype == np.bool_:
+            return x.copy()
+        s = np.sign(x)
+        return np.where(s != s, 0, s) if s.dtype.kind == "f" else s
 
 
 @register("sign")
@@ -141,47 +204,59 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 class Clamp(Op):
-    """Limit to [min, max]; the gradient passes where min <= x <= max."""
+    """min(max(x, lo), hi), either bound None or a (broadcast) tensor.  Gradients as
+    PyTorch's: x gets g where lo <= x <= hi; lo where x < lo < hi; hi where x > hi or
+    hi < lo (the result is hi then).  A NaN anywhere gives the result NaN and no input
+    the gradient."""
     name = "Clamp"
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.lo, ctx.hi = lo, hi
         return np.clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0].data
-        inside = np.ones(x.shape, dtype=bool)
-        if ctx.lo is not None:
-            inside &= x >= ctx.lo
-        if ctx.hi is not None:
-            inside &= x <= ctx.hi
-        return g * inside
+        x, lo, hi = ctx.inputs
+        xd, lod, hid = (v.data if isinstance(v, Tensor) else v for v in (x, lo, hi))
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if need_x:
+            inside = (xd <= hid if lo is None else xd >= lod if hi is None
+                      else (xd >= lod) & (xd <= hid))
+            gx = sum_to(where(inside, g, 0.0), shape_of(x))
+        if need_lo:
+            below = xd < lod if hi is None else (xd < lod) & (lod < hid)
+            glo = sum_to(where(below, g, 0.0), shape_of(lo))
+        if need_hi:
+            above = xd > hid if lo is None else (xd > hid) | (hid < lod)
+            ghi = sum_to(where(above, g, 0.0), shape_of(hi))
+        return gx, glo, ghi
 
 
-@register("clamp", "clip")
+@register("clamp")
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """Clamp every element to [min, max] (either bound may be None; tensor bounds allowed)."""
+    """Clamp every element to [min, max] (either bound may be None; numbers or tensors,
+    which broadcast).  The result dtype is PyTorch's: clamp(int tensor, 0.5) is float."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min or max must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
-    return apply(Clamp, input, lo=min, hi=max)
+    if type(input) is not Tensor or input._data.dtype.kind not in "fc" \
+            or type(min) not in _BOUNDS or type(max) not in _BOUNDS:
+        (input, min, max), _ = promote(input, min, max)
+    return apply(Clamp, input, min, max)
 
 
-clip = clamp
+# Bounds that leave a floating input's dtype as it is (the common case: no promotion).
+_BOUNDS = frozenset((float, int, type(None)))
+
+
+clip = register("clip", name="clip")(clamp)
 
 
 class Maximum(Op):
-    """Elementwise max(a, b); ties give each side half the gradient (PyTorch)."""
+    """Elementwise max(a, b); ties give each side half the gradient, and where either is
+    NaN (so is the result) both get all of it (PyTorch)."""
     name = "Maximum"
-    pick = staticmethod(np.greater)
+    loses = staticmethod(np.less)
     ufunc = staticmethod(np.maximum)
 
     @classmethod
@@ -193,29 +268,34 @@ class Maximum(Op):
         a, b = ctx.inputs
         ad = a.data if isinstance(a, Tensor) else a
         bd = b.data if isinstance(b, Tensor) else b
-        wa = cls.pick(ad, bd) + 0.5 * np.equal(ad, bd)
+        tie = 0.5 * np.equal(ad, bd)
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(g * wa.astype(g.dtype), shape_of(a)) if need_a else None,
-                sum_to(g * (1 - wa).astype(g.dtype), shape_of(b)) if need_b else None)
+        return (sum_to(g * (1 - tie - cls.loses(ad, bd)).astype(g.dtype), shape_of(a))
+                if need_a else None,
+                sum_to(g * (1 - tie - cls.loses(bd, ad)).astype(g.dtype), shape_of(b))
+                if need_b else None)
 
 
 class Minimum(Maximum):
-    """Elementwise min(a, b); ties give each side half the gradient (PyTorch)."""
+    """Elementwise min(a, b); ties give each side half the gradient, and where either is
+    NaN both get all of it (PyTorch)."""
     name = "Minimum"
-    pick = staticmethod(np.less)
+    loses = staticmethod(np.greater)
     ufunc = staticmethod(np.minimum)
 
 
 @register("maximum")
 def maximum(input: Any, other: Any) -> Tensor:
     """Elementwise maximum, broadcasting."""
-    return apply(Maximum, input, as_tensor_arg(other))
+    (input, other), _ = promote(input, other)
+    return apply(Maximum, input, other)
 
 
 @register("minimum")
 def minimum(input: Any, other: Any) -> Tensor:
     """Elementwise minimum, broadcasting."""
-    return apply(Minimum, input, as_tensor_arg(other))
+    (input, other), _ = promote(input, other)
+    return apply(Minimum, input, other)
 
 
 class Where(Op):
@@ -245,4 +325,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
-    return apply(Where, cond, as_tensor_arg(input), as_tensor_arg(other))
+    if type(input) is not Tensor or type(other) is not Tensor \
+            or input._data.dtype is not other._data.dtype:
+        (input, other), _ = promote(input, other)
+    return apply(Where, cond, input, other)

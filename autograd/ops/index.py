@@ -4,9 +4,14 @@ index_put, gather, scatter_add, index_select, masked_fill.
 `getitem` and `index_put(accumulate=True)` are each other's adjoints: the gradient of
 a read scatter-adds into zeros (repeated indices accumulate), and the gradient of a
 scatter-add is a read.
+
+Indices follow PyTorch, which differs from NumPy in two places: a plain int is a
+select applied before any array index (so it never moves the array-indexed dimensions
+to the front), and a full integer index gives a 0-d view rather than a copy.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -14,39 +19,122 @@ import numpy as np
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, norm_axis, shape_of, view_op
+from .convert import to
 from .elementwise import where
-from .shape import sum_to
-
-_BASIC = (int, slice, type(None), type(Ellipsis))
+from .shape import reshape, reshape_to, sum_to
 
 
-def normalize_index(idx: Any) -> tuple:
-    """(index usable by NumPy, True if it only holds basic indices)."""
-    if not isinstance(idx, tuple):
-        idx = (idx,)
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index outside its dimension: PyTorch raises RuntimeError for gather,
+    scatter_add and index_select, NumPy IndexError; this is both."""
+
+
+_SEQUENCE_ENTRY = (list, tuple, np.ndarray, Tensor, slice)
+
+
+def normalize_index(idx: Any, shape: tuple | None = None) -> tuple:
+    """(NumPy index giving PyTorch's result, True if it only holds basic indices).
+
+    `shape` (of the indexed tensor) is needed only for an index in which a plain int
+    and an array are separated by a slice, None or Ellipsis: NumPy would move the
+    array-indexed dimensions to the front, so such an index is rewritten as one
+    coordinate array per axis; without `shape` it raises TypeError."""
+    if type(idx) is not tuple:
+        if type(idx) is list and len(idx) < 32 and any(
+                isinstance(i, _SEQUENCE_ENTRY) or i is None or i is Ellipsis for i in idx):
+            # PyTorch (like NumPy before 1.23) reads such a list as a tuple of indices
+            warnings.warn("getitem: a non-tuple sequence of indices is read as a tuple "
+                          "(x[[[0, 1], [1, 0]]] is x[[0, 1], [1, 0]]); use x[tuple(seq)]",
+                          UserWarning, stacklevel=3)
+            idx = tuple(idx)
+        else:
+            idx = (idx,)
     out = []
     basic = True
+    ints = ellipsis = False
     for i in idx:
-        if isinstance(i, Tensor):
-            i = i.data
-        if isinstance(i, (list, np.ndarray)):
-            i = np.asarray(i)
-            if i.ndim == 0 and i.dtype.kind in "iu":
-                i = int(i)
+        t = type(i)
+        if t is int:
+            ints = True
+        elif t is slice or i is None:
+            pass
+        elif i is Ellipsis:
+            ellipsis = True
+        else:
+            if t is not np.ndarray or not i.ndim or i.dtype.kind not in "iub":
+                i = _advanced_entry(i)
+            if type(i) is int:
+                ints = True
             else:
-                if i.dtype.kind not in "iub":
-                    raise IndexError(f"getitem: tensors used as indices must be long, int or "
-                                     f"bool tensors, got dtype {i.dtype}")
                 basic = False
-        elif isinstance(i, (bool, np.bool_)):
-            basic = False
-        elif isinstance(i, np.integer):
-            i = int(i)
-        elif not isinstance(i, _BASIC):
-            raise IndexError(f"getitem: only integers, slices, None, Ellipsis, and integer "
-                             f"or boolean tensors are valid indices (got {type(i).__name__})")
         out.append(i)
-    return tuple(out), basic
+    if basic:
+        if not ellipsis:   # a full integer index then gives a 0-d view, not a NumPy scalar
+            out.append(Ellipsis)
+        return tuple(out), True
+    if ints and _numpy_moves_arrays(out):
+        if shape is None:
+            raise TypeError("normalize_index: an index mixing ints and arrays separated "
+                            "by a slice, None or Ellipsis needs the indexed shape")
+        return _torch_order(out, shape), False
+    return tuple(out), False
+
+
+def _advanced_entry(i: Any) -> Any:
+    """One index entry that is not an int, slice, None or Ellipsis: an int (NumPy
+    integers and 0-d integer arrays or tensors select like ints), else an integer or
+    boolean ndarray, or a bool."""
+    if isinstance(i, Tensor):
+        i = i.data
+    if isinstance(i, (bool, np.bool_)):
+        return i
+    if isinstance(i, np.integer):
+        return int(i)
+    if isinstance(i, (list, tuple, np.ndarray)):
+        a = np.asarray(i)
+        if a.dtype.kind in "iu":
+            return int(a) if a.ndim == 0 else a
+        if a.dtype.kind == "b":
+            return a
+        if a.size == 0 and not isinstance(i, np.ndarray):   # x[[]] selects nothing
+            return a.astype(np.intp)
+        raise IndexError(f"getitem: tensors used as indices must be long, int or bool "
+                         f"tensors, got dtype {a.dtype}")
+    raise IndexError(f"getitem: only integers, slices, None, Ellipsis, and integer or "
+                     f"boolean tensors are valid indices (got {type(i).__name__})")
+
+
+def _numpy_moves_arrays(index: list) -> bool:
+    """Whether NumPy places the array-indexed dimensions elsewhere than PyTorch.  Both
+    keep them in place when the advanced indices are adjacent and move them to the
+    front otherwise, but PyTorch applies plain ints first (as selects), so only the
+    arrays count, while NumPy counts the ints as advanced indices too."""
+    kinds = "".join("i" if type(e) is int else
+                    "b" if e is None or e is Ellipsis or type(e) is slice else "a"
+                    for e in index)
+    return ("b" not in kinds.replace("i", "").strip("b")
+            and "b" in kinds.replace("i", "a").strip("b"))
+
+
+def _torch_order(index: list, shape: tuple) -> tuple:
+    """A fully advanced index (one coordinate array per axis) selecting what PyTorch
+    does: the ints first, then the rest.  Applying those two steps to broadcast views
+    of each axis' coordinates costs the result's size per axis, not the input's."""
+    first, rest = [], []
+    for e in index:
+        if type(e) is int:
+            first.append(e)
+            continue
+        rest.append(e)
+        if e is Ellipsis or type(e) is slice:
+            first.append(slice(None) if type(e) is slice else e)
+        elif isinstance(e, np.ndarray):   # (None and bools add an axis, consume none)
+            first.extend([slice(None)] * (e.ndim if e.dtype == np.bool_ else 1))
+    try:
+        return tuple(np.broadcast_to(c, shape)[tuple(first)][tuple(rest)]
+                     for c in np.ogrid[tuple(slice(n) for n in shape)])
+    except IndexError as e:
+        raise IndexError(f"getitem: {e} (input shape: {shape})") from None
 
 
 def _add_at(out: np.ndarray, index: tuple, basic: bool, v: Any) -> None:
@@ -92,8 +180,8 @@ class GetItemBackward(Op):
 
 
 def getitem(input: Tensor, index: Any) -> Tensor:
-    """``input[index]`` with NumPy semantics; basic indexing returns a view."""
-    idx, basic = normalize_index(index)
+    """``input[index]`` with PyTorch semantics; basic indexing returns a view."""
+    idx, basic = normalize_index(index, input._data.shape)
     if basic:   # a view of the input
         return view_op(GetItem, input, index=idx, basic=True)
     return apply(GetItem, input, index=idx, basic=False)
@@ -126,14 +214,17 @@ class IndexPut(Op):
             gx = g if ctx.accumulate else apply(
                 IndexPut, g, 0.0, index=ctx.index, basic=ctx.basic, accumulate=False)
         if need_v:
-            gv = sum_to(apply(GetItem, g, index=ctx.index, basic=ctx.basic), ctx.v_shape)
+            gv = apply(GetItem, g, index=ctx.index, basic=ctx.basic)
+            # v may have more (leading size-1) dims than the region it was written to
+            v_shape = ctx.v_shape
+            gv = reshape_to(sum_to(gv, v_shape[max(len(v_shape) - gv.ndim, 0):]), v_shape)
         return gx, gv
 
 
 @register("index_put")
 def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
     """Out-of-place ``input[indices] = values`` (``+=`` with repeats summed if accumulate)."""
-    idx, basic = normalize_index(indices)
+    idx, basic = normalize_index(indices, input.shape)
     return apply(IndexPut, input, as_tensor_arg(values), index=idx, basic=basic,
                  accumulate=accumulate)
 
@@ -144,19 +235,30 @@ def _along(index: np.ndarray, dim: int) -> tuple:
     return tuple(index if d == dim else grids[d] for d in range(index.ndim))
 
 
+def _check_bounds(op: str, index: np.ndarray, dim: int, size: int) -> None:
+    """Every entry of `index` in [0, size): negative indices do not wrap, as in PyTorch."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index[(index < 0) | (index >= size)].flat[0]
+        raise IndexOutOfRange(f"{op}: index {bad} is out of bounds for dimension {dim} "
+                              f"with size {size}")
+
+
+def _check_dtype(op: str, index: np.ndarray) -> None:
+    if index.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{op}: expected dtype int32 or int64 for index, got "
+                           f"{index.dtype}")
+
+
 def _check_gather(op: str, x_shape: tuple, index: np.ndarray, dim: int) -> None:
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
-    if index.ndim != len(x_shape):
-        raise ValueError(f"{op}: index {index.shape} must have as many dimensions as the "
+    _check_dtype(op, index)
+    if max(index.ndim, 1) != max(len(x_shape), 1):   # (0-d counts as 1-d here)
+        raise ShapeError(f"{op}: index {index.shape} must have as many dimensions as the "
                          f"input {x_shape}")
     for d, (ni, nx) in enumerate(zip(index.shape, x_shape)):
         if d != dim and ni > nx:
             raise ShapeError(f"{op}: index {index.shape} is larger than input {x_shape} in "
-                           f"dimension {d}")
-    if index.size and (index.min() < -x_shape[dim] or index.max() >= x_shape[dim]):
-        raise IndexError(f"{op}: index {int(index.max())} is out of bounds for dimension "
-                         f"{dim} with size {x_shape[dim]}")
+                             f"dimension {d}")
+    _check_bounds(op, index, dim, x_shape[dim] if x_shape else 1)
 
 
 class ScatterAdd(Op):
@@ -204,6 +306,9 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
     idx = _index_array(index)
     d = norm_axis("gather", dim, input.ndim)
     _check_gather("gather", input.shape, idx, d)
+    if not (input.ndim and idx.ndim):   # PyTorch reads a 0-d input or index as 1-d here
+        return reshape(apply(Gather, reshape(input, -1), dim=0, index=idx.reshape(-1)),
+                       idx.shape)
     return apply(Gather, input, dim=d, index=idx)
 
 
@@ -221,25 +326,42 @@ def scatter_add(input: Tensor, dim: int, index: Any, src: Any) -> Tensor:
 
 @register("index_select")
 def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
-    """The entries at the 1-D `index` along `dim`."""
+    """The entries at the 1-D (or 0-d) integer `index` along `dim`."""
     idx = _index_array(index)
+    _check_dtype("index_select", idx)
     if idx.ndim > 1:
         raise IndexError(f"index_select: index must be 0-D or 1-D, got shape {idx.shape}")
     d = norm_axis("index_select", dim, input.ndim)
+    if not input.ndim:
+        if idx.size != 1:
+            raise RuntimeError(f"index_select: the index into a 0-d tensor can have only "
+                               f"1 value, got {idx.size}")
+        _check_bounds("index_select", idx, d, 1)
+        return reshape(getitem(reshape(input, 1), idx.reshape(1)), ())
+    _check_bounds("index_select", idx, d, input.shape[d])
     return getitem(input, (slice(None),) * d + (idx.reshape(-1),))
 
 
 @register("masked_fill")
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
-    """`input` with `value` where `mask` is True (mask broadcasts to input)."""
+    """`input` with `value` where `mask` is True (mask broadcasts to input); the result
+    keeps input's dtype (the value is cast, as in PyTorch)."""
     m = _index_array(mask)
     if m.dtype != np.bool_:
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
-    if np.broadcast_shapes(m.shape, input.shape) != input.shape:
+        raise RuntimeError(f"masked_fill: only supports boolean masks, got mask with dtype "
+                           f"{m.dtype}")
+    if m.ndim > input.ndim or any(a not in (1, b) for a, b in
+                                  zip(m.shape[::-1], input.shape[::-1])):
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
-                       f"input's shape {tuple(input.shape)}")
-    if isinstance(value, Tensor) and value.ndim:
-        raise ValueError(f"masked_fill: only supports a 0-dimensional value tensor, got "
-                         f"shape {tuple(value.shape)}")
+                         f"input's shape {tuple(input.shape)}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ShapeError(f"masked_fill: only supports a 0-dimensional value tensor, "
+                             f"got shape {tuple(value.shape)}")
+        value = to(value, input.dtype)
+    elif isinstance(value, (int, float, bool, np.generic)):
+        value = np.array(value).astype(input.dtype)
+    else:
+        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
+                        f"{type(value).__name__}")
     return where(m, value, input)
-

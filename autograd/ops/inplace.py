@@ -5,20 +5,31 @@ Every in-place change bumps the tensor's version counter (shared with its views)
 a node that saved the old value raises in backward instead of returning a wrong
 gradient.  When the change must be recorded (grad mode on and the tensor or the
 operand requires grad) the tensor's history is rebased onto the out-of-place op, as
-PyTorch does; a leaf that requires grad refuses in-place changes outside no_grad.
+PyTorch does; a leaf that requires grad, or a view of one, refuses in-place changes
+outside no_grad.  A change through a view also rebases the view's base onto a
+`CopySlices` node, and the base's other views rebuild their grad_fn when next used
+(`graph.refresh_view`).
 """
 from __future__ import annotations
 
+from numbers import Number
 from typing import Any, Callable
 
 import numpy as np
 
 from ..grad_mode import STATE
-from ..graph import EPOCH, builtin_error
+from ..graph import (EPOCH, Op, ShapeError, apply, new_history, refresh_view, view_chain,
+                     view_through)
 from ..tensor import Tensor, wrap
 from .arith import add, div, mul, sub
-from .elementwise import clamp
+from .elementwise import clamp, where
 from .index import index_put, normalize_index
+from .shape import sum_to
+
+
+class CastError(TypeError, RuntimeError):
+    """The result's dtype can't be cast to the dtype of the tensor changed in place.
+    NumPy raises TypeError and PyTorch RuntimeError here, so this is both."""
 
 
 def bump_version(t: Tensor) -> None:
@@ -29,43 +40,196 @@ def bump_version(t: Tensor) -> None:
     vc[1] = EPOCH[0]
 
 
-def _needs_record(t: Tensor, operands: tuple) -> bool:
-    return STATE.enabled and (t.requires_grad or any(
-        isinstance(o, Tensor) and o.requires_grad for o in operands))
-
-
 def _inplace(t: Tensor, op: str, operands: tuple, fast: Callable[[np.ndarray], Any],
              slow: Callable[[Tensor], Tensor]) -> Tensor:
     """Apply an in-place op: `fast` mutates the array when nothing is recorded; otherwise
     `slow` computes the recorded out-of-place result from a snapshot of the old value."""
-    if not _needs_record(t, operands):
+    enabled = STATE.enabled
+    chain = None
+    if enabled:
+        vc = t._vc
+        if vc is not None:   # t may be a view (views share a version counter)
+            if len(vc) > 2:   # ... whose base's history changed
+                refresh_view(t)
+            if getattr(t, "_view", None) is not None:
+                chain = view_chain(t)
+                if "no_grad" in chain[2]:
+                    raise RuntimeError(
+                        f"{op}: a view (shape {tuple(t.shape)}) of a tensor that requires "
+                        f"grad was created in no_grad mode and is being modified in place "
+                        f"with grad mode enabled. This use is ambiguous and error-prone, so "
+                        f"it is forbidden: make the view and change it both inside or both "
+                        f"outside no_grad.")
+    if not enabled or not (t._requires_grad or any(
+            isinstance(o, Tensor) and o._requires_grad for o in operands)):
         try:
             fast(t.data)
         except (TypeError, ValueError) as e:
-            raise builtin_error(e, f"{op}: {e} (tensor of shape {tuple(t.shape)}, dtype "
-                                   f"{t.dtype})") from None
+            raise _error(op, t, e) from None
         bump_version(t)
         return t
-    if t.requires_grad and t.grad_fn is None:
+    return _recorded(t, op, slow, chain)
+
+
+def _recorded(t: Tensor, op: str, slow: Callable[[Tensor], Tensor], chain: Any) -> Tensor:
+    """`_inplace` when the change is recorded: `t` (and, for a view, its base: `chain`
+    from `view_chain`) take the out-of-place result's history."""
+    if t._requires_grad and t.grad_fn is None:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad (shape "
                            f"{tuple(t.shape)}) is being used in an in-place operation. "
                            f"Wrap the update in `with autograd.no_grad():`, or use the "
                            f"out-of-place form.")
+    if chain is not None:
+        root, steps, kinds = chain
+        if "multi" in kinds:
+            raise RuntimeError(f"{op}: a view (shape {tuple(t.shape)}) that is an output of a "
+                               f"function returning several views (split, chunk, unbind) is "
+                               f"being modified in place; such outputs may not be. clone() "
+                               f"the output first.")
+        if root._requires_grad and root.grad_fn is None:
+            raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad (shape "
+                               f"{tuple(root.shape)}) is being used in an in-place "
+                               f"operation. Wrap the update in `with autograd.no_grad():`, "
+                               f"or use the out-of-place form.")
+    if not t.data.flags.writeable:
+        raise _read_only(op, t)
     old = wrap(t.data.copy(), t.grad_fn)
-    old.requires_grad, old._out_idx = t.requires_grad, t._out_idx
+    old._out_idx = t._out_idx
     result = slow(old)
     if result.shape != t.shape:
-        raise RuntimeError(f"{op}: output with shape {tuple(t.shape)} doesn't match the "
-                           f"broadcast shape {tuple(result.shape)}")
-    np.copyto(t.data, result.data)
+        raise ShapeError(f"{op}: output with shape {tuple(t.shape)} doesn't match the "
+                         f"broadcast shape {tuple(result.shape)}")
+    try:
+        np.copyto(t.data, result.data)
+    except TypeError as e:
+        raise _error(op, t, e) from None
+    had_vc = t._vc is not None
     bump_version(t)
+    vc = t._vc
     node = result.grad_fn
-    t.grad_fn, t._out_idx, t.requires_grad = node, result._out_idx, result.requires_grad
     if node is not None:
-        node._epoch = EPOCH[0]
+        # The node saw `t` change only as its own output; an input it saved that shares
+        # t's memory (``x *= x``) did change, and backward must say so.
+        saved = node.__dict__.get("_inputs")
+        if not saved or not any(isinstance(s, Tensor) and s._vc is vc for s in saved):
+            node._epoch = EPOCH[0]
         if node.__dict__.get("_out") is not None:  # the saved output is now t's data
-            node._out, node._out_vc = t.data, t._vc
+            node._out, node._out_vc = t.data, vc
+    if chain is None:
+        t.grad_fn, t._out_idx = node, result._out_idx
+        t._requires_grad = result._requires_grad
+        if had_vc:   # views of t may exist: their grad_fn is now stale
+            new_history(vc)
+        return t
+    base = wrap(root.data, root.grad_fn)   # the base's history before the change
+    base._out_idx = root._out_idx
+    new = apply(CopySlices, base, result, steps=steps)   # (its data: equal to root's)
+    root.grad_fn, root._out_idx = new.grad_fn, 0
+    root._requires_grad = new._requires_grad
+    new_history(vc)
+    refresh_view(t)   # t: a view of the rebased base
     return t
+
+
+def _read_only(op: str, t: Tensor) -> RuntimeError:
+    d = t.data
+    if any(s == 0 and n > 1 for s, n in zip(d.strides, d.shape)):
+        return RuntimeError(f"{op}: unsupported operation: more than one element of the "
+                            f"written-to tensor (shape {tuple(t.shape)}, an expanded "
+                            f"tensor) refers to a single memory location. Please clone() "
+                            f"the tensor before performing the operation.")
+    return RuntimeError(f"{op}: the tensor's memory (shape {tuple(t.shape)}) is read-only. "
+                        f"Please clone() the tensor before performing the operation.")
+
+
+def _error(op: str, t: Tensor, e: Exception) -> Exception:
+    """NumPy's error of an in-place change as PyTorch's: RuntimeError for a result dtype
+    that can't be cast (also a TypeError), a shape mismatch (also a ValueError) or
+    read-only memory."""
+    if not t.data.flags.writeable:
+        return _read_only(op, t)
+    msg = f"{op}: {e} (tensor of shape {tuple(t.shape)}, dtype {t.dtype})"
+    return CastError(msg) if isinstance(e, TypeError) else ShapeError(msg)
+
+
+class CopySlices(Op):
+    """The base of a view after an in-place change through the view: a copy of `base`
+    with the view's elements replaced by `value`.  The old base's gradient is g outside
+    the view's region; the new values' is the same view of g."""
+    name = "CopySlices"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, base, value, steps):
+        out = np.array(base)
+        pos = _positions(out.shape, steps)
+        ctx.save(pos)
+        ctx.steps = steps
+        out.reshape(-1)[pos] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_base, need_value = ctx.needs_input_grad
+        gb = gv = None
+        if need_base:
+            (pos,) = ctx.extra
+            outside = np.ones(g.shape, dtype=bool)
+            outside.reshape(-1)[pos] = False
+            gb = where(outside, g, wrap(np.zeros((), dtype=g.dtype)))
+        if need_value:
+            gv = view_through(g, ctx.steps)
+        return gb, gv
+
+
+def _positions(shape: tuple, steps: list) -> np.ndarray:
+    """The flat (C-order) positions, in an array of `shape`, of the elements of the view
+    that `steps` make: found by viewing the positions themselves, so whatever the memory
+    layout (a reshape that was a view of the base's memory may copy them: no matter)."""
+    pos = np.arange(int(np.prod(shape))).reshape(shape)
+    for cls, params in steps:
+        pos = cls.forward(cls.__new__(cls), pos, **params)
+    return pos
+
+
+def _zeros_like(g: Tensor) -> Tensor:
+    return wrap(np.zeros(g.shape, dtype=g.dtype))
+
+
+class Fill(Op):
+    """x's shape and dtype, every element `value` (a number or a 0-d tensor): fill_'s
+    out-of-place form.  The old values get a zero gradient, the value the sum of g."""
+    name = "Fill"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(np.shape(x), value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_value = ctx.needs_input_grad
+        return _zeros_like(g) if need_x else None, g.sum() if need_value else None
+
+
+class Copy(Op):
+    """`src` broadcast to x's shape and cast to its dtype: copy_'s out-of-place form.
+    The old values get a zero gradient, src g summed to its shape."""
+    name = "Copy"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, src):
+        ctx.src_shape = np.shape(src)
+        out = np.empty(np.shape(x), dtype=x.dtype)
+        np.copyto(out, src, casting="unsafe")
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_src = ctx.needs_input_grad
+        return (_zeros_like(g) if need_x else None,
+                sum_to(g, ctx.src_shape) if need_src else None)
 
 
 def _value(x: Any) -> Any:
@@ -104,15 +268,37 @@ def div_(self: Tensor, other: Any) -> Tensor:
 
 def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Clamp to [min, max], in place."""
+    if min is None and max is None:
+        raise RuntimeError("clamp_: At least one of 'min' or 'max' must not be None")
     return _inplace(self, "clamp_", (min, max),
                     lambda d: np.clip(d, _value(min), _value(max), out=d),
                     lambda old: clamp(old, min, max))
 
 
+def _fill(d: np.ndarray, value: Any) -> None:
+    try:
+        d.fill(value)
+    except ValueError:
+        if d.flags.writeable:
+            raise
+        # An expanded tensor: PyTorch fills the memory it views (every element gets the
+        # value, so the overlap is harmless); truly read-only memory raises here.
+        d = d[...]
+        d.flags.writeable = True
+        d.fill(value)
+
+
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """Set every element to `value`, in place."""
-    return _inplace(self, "fill_", (value,), lambda d: d.fill(_value(value)),
-                    lambda old: old * 0 + value)
+    """Set every element to `value` (a number or a 0-d tensor), in place."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_: fill_ only supports 0-dimension value tensor but "
+                               f"got tensor with {value.ndim} dimensions.")
+    elif not isinstance(value, (Number, np.generic)) and np.ndim(value) != 0:
+        raise TypeError(f"fill_: value must be a number or a 0-dimensional tensor, got "
+                        f"{type(value).__name__}")
+    return _inplace(self, "fill_", (value,), lambda d: _fill(d, _value(value)),
+                    lambda old: apply(Fill, old, value))
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -121,14 +307,15 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:
-    """Copy `src` (broadcast to self's shape) into self, in place."""
-    return _inplace(self, "copy_", (src,), lambda d: np.copyto(d, _value(src)),
-                    lambda old: old * 0 + src)
+    """Copy `src` (broadcast to self's shape, cast to its dtype) into self, in place."""
+    return _inplace(self, "copy_", (src,),
+                    lambda d: np.copyto(d, _value(src), casting="unsafe"),
+                    lambda old: apply(Copy, old, src))
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value``, recorded when grad is needed."""
-    idx, _ = normalize_index(index)
+    idx, _ = normalize_index(index, self.shape)
 
     def fast(d: np.ndarray) -> None:
         d[idx] = _value(value)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from . import arith, elementwise, linalg
 
 _UFUNCS = {
@@ -33,7 +33,7 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
     fn = _UFUNCS.get(ufunc)
     if fn is not None and method == "__call__" and not kwargs:
         if ufunc is np.matmul and not isinstance(inputs[0], Tensor):
-            return fn(Tensor(inputs[0]), inputs[1])
+            return fn(tensor(inputs[0]), inputs[1])
         return fn(*[x.item() if isinstance(x, np.generic) else x for x in inputs])
     if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
         raise TypeError(f"numpy.{ufunc.__name__}: no recorded counterpart for this NumPy "

@@ -1,4 +1,5 @@
-"""Linear algebra: matmul (1-D, 2-D and broadcast-batched operands) and einsum."""
+"""Linear algebra: matmul (1-D, 2-D and broadcast-batched operands), its fixed-rank
+forms mm, bmm, mv and dot, and einsum."""
 from __future__ import annotations
 
 import string
@@ -68,8 +69,45 @@ def matmul(input: Tensor, other: Any) -> Tensor:
 
 
 Tensor.__rmatmul__ = lambda self, other: matmul(wrap(np.asarray(other)), self)
-Tensor.mm = matmul
-Tensor.bmm = matmul
+
+
+def _fixed_rank(op: str, input: Tensor, other: Any, ranks: tuple) -> Tensor:
+    """input @ other for the products whose operands have exactly `ranks` dimensions
+    (no promotion of 1-D operands, no broadcasting of batch dimensions)."""
+    if not isinstance(other, Tensor):
+        other = wrap(np.asarray(other))
+    if (input.ndim, other.ndim) != ranks:
+        raise ShapeError(f"{op}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got shapes "
+                         f"{tuple(input.shape)} and {tuple(other.shape)}")
+    k_b = other.shape[0] if other.ndim == 1 else other.shape[-2]
+    if input.shape[-1] != k_b or input.shape[:-2] != other.shape[:-2]:
+        raise ShapeError(f"{op}: shapes {tuple(input.shape)} and {tuple(other.shape)} "
+                         f"cannot be multiplied")
+    return apply(Matmul, input, other)
+
+
+@register("mm")
+def mm(input: Tensor, mat2: Any) -> Tensor:
+    """Product of two matrices (2-D only; matmul broadcasts)."""
+    return _fixed_rank("mm", input, mat2, (2, 2))
+
+
+@register("bmm")
+def bmm(input: Tensor, mat2: Any) -> Tensor:
+    """Batched product of (b, n, k) and (b, k, m) tensors."""
+    return _fixed_rank("bmm", input, mat2, (3, 3))
+
+
+@register("mv")
+def mv(input: Tensor, vec: Any) -> Tensor:
+    """Product of an (n, k) matrix and a (k,) vector."""
+    return _fixed_rank("mv", input, vec, (2, 1))
+
+
+@register("dot")
+def dot(input: Tensor, other: Any) -> Tensor:
+    """Inner product of two 1-D tensors of the same length."""
+    return _fixed_rank("dot", input, other, (1, 1))
 
 
 def _parse(eq: str, shapes: list) -> tuple:
@@ -78,7 +116,7 @@ def _parse(eq: str, shapes: list) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"einsum: {len(ins)} subscripts for {len(shapes)} operands")
+        raise ShapeError(f"einsum: {len(ins)} subscripts for {len(shapes)} operands")
     free = [c for c in string.ascii_letters if c not in eq]
     ell_n = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub),
                 default=0)
@@ -89,7 +127,7 @@ def _parse(eq: str, shapes: list) -> tuple:
             k = len(s) - (len(sub) - 3)
             sub = sub.replace("...", ell[ell_n - k:] if k else "")
         if len(sub) != len(s):
-            raise ValueError(f"einsum: subscript '{sub}' has {len(sub)} labels for an "
+            raise ShapeError(f"einsum: subscript '{sub}' has {len(sub)} labels for an "
                              f"operand of shape {tuple(s)}")
         out_ins.append(sub)
     if arrow:
@@ -103,12 +141,19 @@ def _parse(eq: str, shapes: list) -> tuple:
 
 class Einsum(Op):
     """Einstein summation;  the gradient for each operand is an einsum of the output
-    gradient with the other operands."""
+    gradient with the other operands over the operand's distinct labels, broadcast to
+    the labels' full sizes, summed back where the operand had size 1, and written onto
+    the diagonal when a label repeats in the operand ('ii->i')."""
     name = "Einsum"
 
     @staticmethod
     def forward(ctx, *xs, eq):
         ctx.subs, ctx.out = _parse(eq, [x.shape for x in xs])
+        ctx.sizes = sizes = {}   # each label's size, size-1 operand dims broadcast
+        for sub, x in zip(ctx.subs, xs):
+            for c, n in zip(sub, np.shape(x)):
+                if n != 1 or c not in sizes:
+                    sizes[c] = n
         return np.einsum(",".join(ctx.subs) + "->" + ctx.out, *xs, optimize=len(xs) > 2)
 
     @staticmethod
@@ -119,22 +164,40 @@ class Einsum(Op):
             if not ctx.needs_input_grad[i]:
                 grads.append(None)
                 continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError(
-                    f"einsum: the gradient for operand {i} with a repeated subscript "
-                    f"('{sub}', a diagonal) is not supported; take the diagonal explicitly")
+            labels = "".join(dict.fromkeys(sub))   # distinct, in order
             others = [s for j, s in enumerate(ctx.subs) if j != i]
             present = set(ctx.out).union(*others)
-            kept = "".join(c for c in sub if c in present)
+            kept = "".join(c for c in labels if c in present)
             operands = [g] + [t for j, t in enumerate(xs) if j != i]
             gi = einsum(",".join([ctx.out] + others) + "->" + kept, *operands)
-            if kept != sub:  # labels summed away by this operand alone: broadcast back
-                for pos, c in enumerate(sub):
-                    if c not in present:
-                        gi = unsqueeze(gi, pos)
-                gi = expand(gi, x.shape)
-            grads.append(sum_to(gi, tuple(x.shape)))
+            for pos, c in enumerate(labels):   # labels summed by this operand alone
+                if c not in present:
+                    gi = unsqueeze(gi, pos)
+            gi = sum_to(expand(gi, tuple(ctx.sizes[c] for c in labels)),
+                        tuple(x.shape[sub.index(c)] for c in labels))
+            if labels != sub:
+                gi = apply(DiagEmbed, gi, sub=sub, labels=labels, shape=tuple(x.shape))
+            grads.append(gi)
         return tuple(grads)
+
+
+class DiagEmbed(Op):
+    """Zeros of `shape` with g written where the repeated labels of `sub` agree (g's
+    dims are `labels`): the adjoint of einsum's diagonal `sub->labels`, which is its
+    gradient in turn."""
+    name = "DiagEmbed"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, sub, labels, shape):
+        ctx.eq = f"{sub}->{labels}"
+        out = np.zeros(shape, dtype=g.dtype)
+        np.einsum(ctx.eq, out)[...] = g   # (einsum's diagonal is a writeable view)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return einsum(ctx.eq, gg)
 
 
 @register("einsum")

@@ -1,8 +1,8 @@
 """Shape ops: reshape, transpose, broadcasting, joining and splitting, padding, flipping.
 
-Views (reshape, transpose, permute, squeeze, unsqueeze, expand, flatten) return NumPy
-views that share the input's version counter, so an in-place change through a view
-is seen by nodes that saved its base.
+Views (reshape, view, transpose, permute, squeeze, unsqueeze, expand, flatten) return
+NumPy views that share the input's version counter, so an in-place change through a
+view is seen by nodes that saved its base.  flip, repeat and pad copy, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -127,6 +127,14 @@ def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
     return expand(input, tuple(shape))
 
 
+def expand_as(input: Tensor, other: Any) -> Tensor:
+    """`input` broadcast to `other`'s shape (a view)."""
+    return expand(input, tuple(other.shape))
+
+
+Tensor.expand_as = expand_as
+
+
 # ---- reshaping views ---------------------------------------------------------------
 
 class Reshape(Op):
@@ -145,24 +153,59 @@ class Reshape(Op):
         return reshape_to(g, ctx.in_shape)
 
 
-@register("reshape", "view")
+def _check_inferred(op: str, shape: tuple) -> None:
+    """A reshape/view target with a negative size has a single -1 (NumPy would read any
+    negative size as -1)."""
+    if min(shape) < -1 or shape.count(-1) > 1:
+        raise ShapeError(f"{op}: invalid shape {list(shape)}: only one dimension can be "
+                         f"inferred (-1), and other sizes must be non-negative")
+
+
+@register("reshape")
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    """A tensor with the same data and `shape` (one dimension may be -1)."""
+    """A tensor with the same data and `shape` (one dimension may be -1): a view when
+    the strides allow, else a copy."""
     shape = _sizes("reshape", shape)
+    if shape and min(shape) < 0:
+        _check_inferred("reshape", shape)
     if shape == input.shape:
         return input
     return view_op(Reshape, input, shape=shape)
 
 
+def view(input: Tensor, *shape: Any) -> Tensor:
+    """`reshape` that never copies: raises RuntimeError when the input's strides cannot
+    express `shape` (a transposed matrix flattened, say); use reshape there."""
+    data, shape = input.data, _sizes("view", shape)
+    if shape and min(shape) < 0:
+        _check_inferred("view", shape)
+    try:
+        shape = data.reshape(shape, copy=False).shape
+    except ValueError as e:
+        try:
+            data.reshape(shape)   # a size that does not fit raises here
+        except ValueError:
+            raise ShapeError(f"view: {e} (input shape {tuple(data.shape)})") from None
+        raise RuntimeError(f"view: view size is not compatible with input tensor's size "
+                           f"and stride (input shape {tuple(data.shape)}, strides "
+                           f"{data.strides}, view shape {shape}): at least one dimension "
+                           f"spans across two contiguous subspaces. Use .reshape(...) "
+                           f"instead.") from None
+    return reshape(input, shape)
+
+
+Tensor.view = view
+
+
 @register("flatten")
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one."""
-    if input.ndim == 0:
-        return reshape(input, 1)
     s = norm_axis("flatten", start_dim, input.ndim)
     e = norm_axis("flatten", end_dim, input.ndim)
+    if input.ndim == 0:
+        return reshape(input, 1)
     if s > e:
-        raise ValueError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+        raise ShapeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
                          f"({end_dim})")
     shape = input.shape[:s] + (int(np.prod(input.shape[s:e + 1])),) + input.shape[e + 1:]
     return reshape(input, shape)
@@ -214,13 +257,15 @@ class Permute(Op):
 @register("permute")
 def permute(input: Tensor, *dims: Any) -> Tensor:
     """Reorder the dimensions to `dims`."""
+    if not dims:
+        raise TypeError("permute: missing the dims argument (a 0-d tensor takes ())")
     dims = _sizes("permute", dims)
     if len(dims) != input.ndim:
-        raise ValueError(f"permute: number of dims ({len(dims)}) does not match the input's "
+        raise ShapeError(f"permute: number of dims ({len(dims)}) does not match the input's "
                          f"number of dimensions ({input.ndim})")
     dims = tuple(norm_axis("permute", d, input.ndim) for d in dims)
     if len(set(dims)) != len(dims):
-        raise ValueError(f"permute: repeated dim in {dims}")
+        raise ShapeError(f"permute: duplicate dims are not allowed, got {dims}")
     if dims == tuple(range(input.ndim)):
         return input
     return view_op(Permute, input, dims=dims)
@@ -229,8 +274,6 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 @register("transpose", "swapaxes")
 def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two dimensions (PyTorch's transpose; NumPy's swapaxes)."""
-    if input.ndim < 2 and dim0 in (0, -1, -2) and dim1 in (0, -1, -2):
-        return input
     nd = input.ndim
     a, b = norm_axis("transpose", dim0, nd), norm_axis("transpose", dim1, nd)
     if a == b:
@@ -241,13 +284,23 @@ def transpose(input: Tensor, dim0: int = -2, dim1: int = -1) -> Tensor:
 
 
 @register("movedim")
-def movedim(input: Tensor, source: int, destination: int) -> Tensor:
-    """Move dimension `source` to position `destination`."""
-    s = norm_axis("movedim", source, input.ndim)
-    d = norm_axis("movedim", destination, input.ndim)
-    dims = [i for i in range(input.ndim) if i != s]
-    dims.insert(d, s)
-    return permute(input, tuple(dims))
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dimension(s) `source` (an int or a sequence) to position(s) `destination`;
+    the other dimensions keep their order."""
+    src, dst = ((x,) if isinstance(x, (int, np.integer)) else tuple(x)
+                for x in (source, destination))
+    if len(src) != len(dst):
+        raise ShapeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                         f"dims) should contain the same number of dims as destination "
+                         f"({list(dst)} dims)")
+    src, dst = ([norm_axis("movedim", a, input.ndim) for a in x] for x in (src, dst))
+    for x in (src, dst):
+        if len(set(x)) != len(x):
+            raise RuntimeError(f"movedim: repeated dim in {list(x)}")
+    rest = iter([i for i in range(input.ndim) if i not in src])
+    where = dict(zip(dst, src))
+    return permute(input, tuple(where[i] if i in where else next(rest)
+                                for i in range(input.ndim)))
 
 
 Tensor.T = property(lambda self: permute(self, tuple(range(self.ndim - 1, -1, -1))),
@@ -288,6 +341,9 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
     ts = _tensors("cat", tensors)
     d = norm_axis("cat", pick("cat", dim, axis, 0), ts[0].ndim)
     for i, t in enumerate(ts):
+        if not t.ndim:
+            raise ShapeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             f"concatenated")
         if t.ndim != ts[0].ndim or t.shape[:d] + t.shape[d + 1:] != \
                 ts[0].shape[:d] + ts[0].shape[d + 1:]:
             raise ShapeError(f"cat: sizes of tensors must match except in dimension {d}: "
@@ -342,34 +398,48 @@ def split_at(x: Tensor, bounds: list, axis: int) -> tuple:
 @register("split")
 def split(input: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into chunks of a given size, or of the given list of sizes."""
+    _check_not_0d("split", input)
     d = norm_axis("split", dim, input.ndim)
     n = input.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
-        if step <= 0:
-            raise ValueError(f"split: split_size must be positive, got {step}")
-        bounds = list(range(step, n, step))
+        if step < 0 or step == 0 and n:
+            raise ShapeError(f"split: split_size must be positive (or 0 for a dimension of "
+                             f"size 0), got {step} for dimension {d} of size {n}")
+        bounds = list(range(step, n, step)) if step else []
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != n:
-            raise ValueError(f"split: split sizes {sizes} must sum to the size of dim {d} "
-                             f"({n})")
+        if sum(sizes) != n or min(sizes, default=0) < 0:
+            raise ShapeError(f"split: split sizes {sizes} must be non-negative and sum to "
+                             f"the size of dim {d} ({n})")
         bounds = np.cumsum(sizes)[:-1].tolist()
     return split_at(input, bounds, d)
 
 
+def _check_not_0d(op: str, input: Tensor) -> None:
+    if not input.ndim:
+        raise ShapeError(f"{op}: expects at least a 1-dimensional tensor, got a 0-d one")
+
+
 @register("chunk")
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into `chunks` pieces of equal size (the last may be smaller)."""
+    """Split into `chunks` pieces of equal size (the last may be smaller, and there may
+    be fewer pieces when the size does not allow `chunks`)."""
+    _check_not_0d("chunk", input)
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = input.shape[norm_axis("chunk", dim, input.ndim)]
-    return split(input, max(-(-n // chunks), 1), dim)
+        raise ShapeError(f"chunk: expects `chunks` to be greater than 0, got {chunks}")
+    d = norm_axis("chunk", dim, input.ndim)
+    n = input.shape[d]
+    if not n:   # as in PyTorch, `chunks` empty pieces (a split would give one)
+        return split_at(input, [0] * (chunks - 1), d)
+    return split(input, -(-n // chunks), d)
 
 
 @register("unbind")
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along `dim`, with that dimension removed."""
+    if not input.ndim:
+        raise IndexError("unbind: dimension specified as 0 but tensor has no dimensions")
     d = norm_axis("unbind", dim, input.ndim)
     return tuple(squeeze(p, d) for p in split(input, 1, d))
 
@@ -391,42 +461,71 @@ class Pad(Op):
         return g[ctx.index]
 
 
-_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-              "circular": "wrap"}
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 @register("pad")
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """PyTorch's F.pad: `pad` lists (left, right) widths from the last dimension backwards.
-    Modes: constant, reflect, replicate, circular."""
+    """PyTorch's F.pad: `pad` lists (left, right) widths from the last dimension backwards;
+    negative widths crop.  Modes: constant, reflect, replicate, circular."""
     pad = [int(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
+        raise ShapeError(f"pad: padding length {len(pad)} must be even and at most twice the "
                          f"number of dimensions ({input.ndim})")
     if mode not in _PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {sorted(_PAD_MODES)}, got {mode!r}")
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r} (expected one "
+                                  f"of {', '.join(_PAD_MODES)})")
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
     if mode == "constant":
+        if any(lo < 0 or hi < 0 for lo, hi in widths):   # crop first (a view), then pad
+            for d, ((lo, hi), n) in enumerate(zip(widths, input.shape)):
+                if n + min(lo, 0) + min(hi, 0) < 0:
+                    raise ShapeError(f"pad: padding {pad} crops dimension {d} of size {n} "
+                                     f"to a negative size")
+            input = input[tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                                for (lo, hi), n in zip(widths, input.shape))]
+            widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         return apply(Pad, input, widths=widths, value=value)
-    # Other modes gather input elements: index the flattened input with a padded index map.
-    index = np.pad(np.arange(input.data.size).reshape(input.shape), widths, mode=_PAD_MODES[mode])
-    return reshape(input, -1)[index]
+    if not pad:
+        raise NotImplementedError(f"pad: {mode} padding needs at least one (left, right) "
+                                  f"pair")
+    # The other modes read input elements: index with one coordinate array per dimension.
+    return input[np.ix_(*[_pad_source(mode, d, n, lo, hi)
+                          for d, ((lo, hi), n) in enumerate(zip(widths, input.shape))])]
+
+
+def _pad_source(mode: str, dim: int, n: int, lo: int, hi: int) -> np.ndarray:
+    """The input positions that padding (lo, hi) in `mode` reads along one dimension."""
+    if (lo or hi) and (not n or n + lo + hi < 1):
+        raise ShapeError(f"pad: {mode} padding ({lo}, {hi}) of dimension {dim} (size {n}) "
+                         f"needs a non-empty input and output")
+    if mode == "circular":   # (negative widths crop first, as in PyTorch)
+        start, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        if max(lo, hi) > m:
+            raise ShapeError(f"pad: circular padding ({lo}, {hi}) of dimension {dim} (size "
+                             f"{n}) would wrap around more than once")
+        return start + np.arange(-max(lo, 0), m + max(hi, 0)) % m
+    i = np.arange(-lo, n + hi)
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    if lo >= n or hi >= n:   # (NumPy would reflect again from the other end)
+        raise ShapeError(f"pad: reflect padding ({lo}, {hi}) must be less than the size "
+                         f"({n}) of dimension {dim}")
+    i = np.abs(i)
+    return np.where(i < n, i, 2 * (n - 1) - i)
 
 
 class Flip(Op):
-    """Reverse the order along `axes`."""
+    """Reverse the order along `axes` (a copy, as in PyTorch)."""
     name = "Flip"
-    view = True
     save_inputs = False
 
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return np.flip(x, axes)
+        return np.flip(x, axes).copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -434,12 +533,33 @@ class Flip(Op):
 
 
 @register("flip")
-def flip(input: Tensor, dims: Any = None, *, axis: Any = None) -> Tensor:
-    """Reverse the order of elements along `dims` (all when None, NumPy style)."""
+def flip(input: Tensor, *dims: Any, axis: Any = None) -> Tensor:
+    """Reverse the order of elements along `dims`: flip(0, 1) or flip((0, 1)); all
+    dimensions when none are given (NumPy style)."""
+    dims = dims[0] if len(dims) == 1 else dims or None
     axes = norm_axes("flip", pick("flip", dims, axis), input.ndim)
-    if axes is None:
+    if axes is None or not input.ndim:   # (a 0-d tensor takes dim 0 or -1: nothing to do)
         axes = tuple(range(input.ndim))
-    return view_op(Flip, input, axes=axes)
+    return apply(Flip, input, axes=axes)
+
+
+class Repeat(Op):
+    """Tile `reps` times along each dimension (a copy);  backward sums over the copies."""
+    name = "Repeat"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.in_shape, ctx.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = (1,) * (len(ctx.reps) - len(ctx.in_shape)) + ctx.in_shape
+        # (r0*s0, r1*s1) -> (r0, s0, r1, s1) -> summed to (1, s0, 1, s1) -> (s0, s1)
+        big = tuple(x for r, s in zip(ctx.reps, shape) for x in (r, s))
+        one_each = tuple(x for s in shape for x in (1, s))
+        return reshape_to(sum_to(reshape_to(g, big), one_each), ctx.in_shape)
 
 
 @register("repeat")
@@ -447,11 +567,8 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor `sizes[i]` times along each dimension (PyTorch's repeat, NumPy's tile)."""
     reps = _sizes("repeat", sizes)
     if len(reps) < input.ndim:
-        raise ValueError(f"repeat: number of repeat dims ({len(reps)}) can not be smaller than "
-                         f"the number of dimensions of the tensor ({input.ndim})")
-    shape = (1,) * (len(reps) - input.ndim) + tuple(input.shape)
-    # (s0, s1) -> (1, s0, 1, s1) -> (r0, s0, r1, s1) -> (r0*s0, r1*s1): a composite, so its
-    # gradient (a sum over the repeats) and higher derivatives come for free.
-    inter = tuple(x for s in shape for x in (1, s))
-    big = tuple(x for r, s in zip(reps, shape) for x in (r, s))
-    return reshape(expand(reshape(input, inter), big), tuple(r * s for r, s in zip(reps, shape)))
+        raise ShapeError(f"repeat: number of repeat dims ({len(reps)}) can not be smaller "
+                         f"than the number of dimensions of the tensor ({input.ndim})")
+    if reps and min(reps) < 0:
+        raise ShapeError(f"repeat: repeats must be non-negative, got {list(reps)}")
+    return apply(Repeat, input, reps=reps)

@@ -39,6 +39,16 @@ def _distinct(arrays):
     return out
 
 
+_n = st.integers(1, 4)   # one side of a linear-algebra operand
+
+
+def _off_clamp_bounds(arrays):
+    """x at least 0.05 from its bounds (lo < -0.5 < 0.5 < hi)."""
+    x, lo, hi = arrays
+    x = np.where(np.abs(x - lo) < 0.05, lo - 0.1, x)
+    return [np.where(np.abs(x - hi) < 0.05, hi + 0.1, x), lo, hi]
+
+
 def _matmul_shapes():
     @st.composite
     def draw(d):
@@ -120,6 +130,16 @@ ROWS = [
         domain=away_from(-0.5, 0.7)),
     Row("clamp", lambda x: ag.clamp(x, min=0.3), lambda x: np.maximum(x, 0.3),
         domain=away_from(0.3), label="clamp_min"),
+    Row("clip", lambda x: ag.clip(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7),
+        domain=away_from(-0.5, 0.7)),
+    Row("clamp", lambda x, lo, hi: ag.clamp(x, lo, hi), np.clip, arity=3, shapes="same",
+        domain=[(-2, 2), (-1.5, -0.5), (0.5, 1.5)], prepare=_off_clamp_bounds,
+        label="clamp_tensor_bounds"),
+    *[Row(n, lambda a, b, n=n: getattr(ag, n)((a * 4).long(), (b * 4).long()),
+          lambda a, b, n=n: getattr(np, n)((a * 4).astype(np.int64), (b * 4).astype(np.int64)),
+          arity=2, grad=False) for n in ("bitwise_and", "bitwise_or", "bitwise_xor")],
+    Row("bitwise_not", lambda a: ag.bitwise_not((a * 4).long()),
+        lambda a: np.invert((a * 4).astype(np.int64)), grad=False),
     Row("maximum", ag.maximum, np.maximum, arity=2, shapes="same", prepare=_exact_ties,
         order2=False),  # the gradient jumps at a tie: no second derivative there
     Row("maximum", ag.maximum, np.maximum, arity=2, domain=[NONZERO, (-0.01, 0.01)],
@@ -185,7 +205,7 @@ ROWS = [
         lambda x: x.reshape((1,) + x.shape), shapes=_nonempty()),
     Row("transpose", lambda x: x.transpose(0, -1), lambda x: np.swapaxes(x, 0, -1),
         shapes=_nonempty()),
-    Row("permute", lambda x: x.permute(*range(x.ndim - 1, -1, -1)), lambda x: x.T),
+    Row("permute", lambda x: x.permute(tuple(range(x.ndim - 1, -1, -1))), lambda x: x.T),
     Row("movedim", lambda x: x.movedim(0, -1), lambda x: np.moveaxis(x, 0, -1),
         shapes=_nonempty()),
     Row("squeeze", ag.squeeze, np.squeeze),
@@ -246,6 +266,14 @@ ROWS = [
         lambda x: np.where(x > 0.5, 0.0, x), domain=away_from(0.5)),
     # ---- linear algebra -----------------------------------------------------------
     Row("matmul", lambda a, b: a @ b, np.matmul, arity=2, shapes=_matmul_shapes, atol=1e-4),
+    Row("mm", lambda a, b: a.mm(b), np.matmul, arity=2, atol=1e-4, shapes=lambda: st.tuples(
+        _n, _n, _n).map(lambda t: [(t[0], t[1]), (t[1], t[2])])),
+    Row("bmm", lambda a, b: ag.bmm(a, b), np.matmul, arity=2, atol=1e-4, shapes=lambda: st.tuples(
+        _n, _n, _n, _n).map(lambda t: [(t[0], t[1], t[2]), (t[0], t[2], t[3])])),
+    Row("mv", lambda a, b: a.mv(b), np.matmul, arity=2, atol=1e-4, shapes=lambda: st.tuples(
+        _n, _n).map(lambda t: [(t[0], t[1]), (t[1],)])),
+    Row("dot", lambda a, b: ag.dot(a, b), np.dot, arity=2, atol=1e-4,
+        shapes=lambda: _n.map(lambda n: [(n,), (n,)])),
     Row("einsum", lambda a, b: ag.einsum("...ij,jk->...ik", a, b),
         lambda a, b: np.einsum("...ij,jk->...ik", a, b), arity=2,
         shapes=lambda: st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3),
@@ -257,6 +285,9 @@ ROWS = [
     Row("einsum", lambda a: ag.einsum("ijk->j", a), lambda a: np.einsum("ijk->j", a),
         shapes=lambda: hnp.array_shapes(min_dims=3, max_dims=3, max_side=3).map(lambda s: [s]),
         label="einsum_reduce"),
+    Row("einsum", lambda a: ag.einsum("bii->bi", a), lambda a: np.einsum("bii->bi", a),
+        shapes=lambda: st.tuples(_n, _n).map(lambda t: [(t[0], t[1], t[1])]),
+        label="einsum_diagonal"),
     # ---- conversion ---------------------------------------------------------------
     Row("to", lambda x: x.to(ag.float64) * 2, lambda x: x.astype(np.float64) * 2),
     Row("clone", lambda x: x.clone() * x, lambda x: x * x),
