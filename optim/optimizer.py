@@ -20,7 +20,6 @@ small JSON-able dict; `unflatten_state_dict` reverses it.
 from __future__ import annotations
 
 import copy
-import math
 import numbers
 from collections import defaultdict
 from typing import Any, Callable, Iterable

@@ -51,13 +51,13 @@ def _operands(op: str, a: Any, b: Any) -> tuple:
     """(a, b) ready for the arithmetic op `op`: a floating tensor with a Python number,
     a tensor or array of its own dtype or a bool array as they are (NumPy already gives
     PyTorch's dtype), any other pair through `promote` and the op's dtype rules."""
-    if type(a) is Tensor:
+    if isinstance(a, Tensor):   # (Parameters too)
         d = a._data.dtype
         if d.kind in "fc":
             t = type(b)
             if t is float or t is int:
                 return a, b
-            if t is Tensor:
+            if isinstance(b, Tensor):
                 if b._data.dtype is d:
                     return a, b
             elif t is np.ndarray and (b.dtype is d or b.dtype.kind == "b"):

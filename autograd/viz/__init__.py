@@ -58,7 +58,7 @@ def to_dot(*roots: Any, params: Any = None, show_shapes: bool = True, show_grads
 
 def draw_graph(*roots: Any, params: Any = None, show_shapes: bool = True,
                show_grads: bool = False, show_saved: bool = False, rankdir: str = "TB",
-               max_nodes: int | None = None, collapse: Any = "auto") -> GraphPicture:
+               max_nodes: int | None = None, collapse: Any = "auto") -> Any:
     """A picture of the computation graph that produced `roots` (Tensors, or tuples,
     lists or dicts of them), as a ``graphviz.Digraph``: displays inline in Jupyter,
     ``.render(path, format="svg")`` writes a file, ``.source`` is the DOT text.
