@@ -268,7 +268,7 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input + alpha * other, broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    if type(other) is not Tensor or type(input) is not Tensor \
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor) \
             or input._data.dtype is not other._data.dtype:
         input, other = _operands("add", input, other)
     return apply(Add, input, other)
@@ -279,7 +279,7 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input - alpha * other, broadcasting."""
     if alpha != 1:
         other = mul(other, alpha)
-    if type(other) is not Tensor or type(input) is not Tensor \
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor) \
             or input._data.dtype is not other._data.dtype:
         input, other = _operands("sub", input, other)
     return apply(Sub, input, other)
@@ -288,7 +288,7 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
 @register("mul", "__mul__")
 def mul(input: Any, other: Any) -> Tensor:
     """Elementwise product, broadcasting."""
-    if type(other) is not Tensor or type(input) is not Tensor \
+    if not isinstance(other, Tensor) or not isinstance(input, Tensor) \
             or input._data.dtype is not other._data.dtype:
         input, other = _operands("mul", input, other)
     return apply(Mul, input, other)

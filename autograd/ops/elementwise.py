@@ -33,7 +33,7 @@ def _unary(name: str, forward: Any, backward: Any, doc: str, *, save_output: boo
 
     if floating:
         def fn(input: Tensor) -> Tensor:
-            if type(input) is not Tensor or input._data.dtype.kind not in "fc":
+            if not isinstance(input, Tensor) or input._data.dtype.kind not in "fc":
                 input = _as_floating(input)
             return apply(cls, input)
     else:
@@ -239,7 +239,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     which broadcast).  The result dtype is PyTorch's: clamp(int tensor, 0.5) is float."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min or max must not be None")
-    if type(input) is not Tensor or input._data.dtype.kind not in "fc" \
+    if not isinstance(input, Tensor) or input._data.dtype.kind not in "fc" \
             or type(min) not in _BOUNDS or type(max) not in _BOUNDS:
         (input, min, max), _ = promote(input, min, max)
     return apply(Clamp, input, min, max)
@@ -325,7 +325,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
-    if type(input) is not Tensor or type(other) is not Tensor \
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor) \
             or input._data.dtype is not other._data.dtype:
         (input, other), _ = promote(input, other)
     return apply(Where, cond, input, other)
