@@ -39,7 +39,7 @@ from autograd.ops.shape import Cat, cat, reshape, split, split_at, stack, transp
 from autograd.tensor import wrap
 
 from . import init
-from .functional.layers import dropout
+from .functional.layers import check_dtypes, dropout
 from .functional.recurrent import (GRUStep, LSTMStep, RecurrentInput,
                                    defer_hidden_weight_grad)
 from .module import Module, Parameter, factory_dtype
@@ -174,12 +174,13 @@ class RNNBase(Module):
         T, B = x.shape[:2]
         return reshape(x, T * B, self.input_size), T, B, True
 
-    def _states(self, hx: Any, B: int, batched: bool, dtype: np.dtype) -> list:
-        """Initial states per layer and direction: a list of tuples of (B, H) tensors."""
+    def _states(self, hx: Any, B: int, batched: bool, x: Tensor) -> list:
+        """Initial states per layer and direction (for input `x`): a list of tuples of
+        (B, H) tensors."""
         n_state = 2 if self.mode == "LSTM" else 1
         k = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            zero = wrap(np.zeros((B, self.hidden_size), dtype))
+            zero = wrap(np.zeros((B, self.hidden_size), x.dtype))
             return [(zero,) * n_state] * k
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -203,6 +204,7 @@ class RNNBase(Module):
                 which = f"hidden[{j}]" if n_state == 2 else "hidden"
                 raise ShapeError(f"{self._name}: Expected {which} size {want}, got "
                                  f"{list(h.shape)}")
+        check_dtypes(self._name, x, dict(zip(("h_0", "c_0") if n_state == 2 else ("hx",), hs)))
         if not batched:
             hs = tuple(reshape(h, k, 1, self.hidden_size) for h in hs)
         per = [split(h, 1, 0) for h in hs]   # one op per state tensor
@@ -220,7 +222,8 @@ class RNNBase(Module):
         output (T, B, num_directions * H) in the input's layout.
         """
         x, T, B, batched = self._time_major(input)
-        states = self._states(hx, B, batched, x.dtype)
+        check_dtypes(self._name, input, self._parameters, ValueError)   # (as PyTorch's RNNs)
+        states = self._states(hx, B, batched, x)
         keep = None if lengths is None else _lengths_mask(self._name, lengths, T, B, batched)
         dirs = 2 if self.bidirectional else 1
         finals = []
@@ -380,6 +383,7 @@ class RNNCellBase(Module):
         """The state tensors (zeros when hx is None) after checking every shape."""
         name = type(self).__name__
         _check_float(name, input)
+        check_dtypes(name, input, self._parameters)
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D "
                              f"instead (shape {tuple(input.shape)})")
@@ -401,6 +405,7 @@ class RNNCellBase(Module):
                 which = f"hidden[{j}]" if n_state == 2 else "hidden"
                 raise ShapeError(f"{name}: Expected {which} of shape {want} for input of "
                                  f"shape {tuple(input.shape)}, got {tuple(h.shape)}")
+        check_dtypes(name, input, dict(zip(("h", "c") if n_state == 2 else ("hx",), hs)))
         return hs
 
 

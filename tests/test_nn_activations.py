@@ -130,7 +130,7 @@ def test_identity_and_module_attributes():
 
 def test_prelu_learns_per_channel_slopes():
     m = nn.PReLU(3)
-    x = ag.tensor(-np.ones((2, 3, 4)))
+    x = ag.tensor(-np.ones((2, 3, 4)), dtype=ag.float32)
     m(x).sum().backward()
     np.testing.assert_allclose(m.weight.grad.data, [-8.0, -8.0, -8.0])
 

@@ -189,13 +189,13 @@ def test_batch_norm_cumulative_average_and_untracked():
     bn = nn.BatchNorm2d(3, momentum=None)
     xs = [RNG.standard_normal((2, 3, 2, 2)) for _ in range(4)]
     for x in xs:
-        bn(ag.tensor(x))
+        bn(ag.tensor(x, dtype=ag.float32))
     want = np.mean([x.mean((0, 2, 3)) for x in xs], 0)
     np.testing.assert_allclose(bn.running_mean.data, want, rtol=1e-5, atol=1e-6)
     free = nn.BatchNorm1d(2, track_running_stats=False).eval()
     assert free.running_mean is None and "running_mean" not in free.state_dict()
     x = RNG.standard_normal((5, 2))
-    np.testing.assert_allclose(free(ag.tensor(x)).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5),
+    np.testing.assert_allclose(free(ag.tensor(x, dtype=ag.float32)).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5),
                                rtol=1e-4, atol=1e-5)  # batch statistics even in eval
 
 
@@ -275,6 +275,48 @@ def test_linear_wrong_in_features_names_layer_and_shapes():
     with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\).*weight of shape "
                                          r"\(3, 4\)"):
         F.linear(ag.randn(2, 5), ag.randn(3, 4))
+
+
+_MIXED = [  # (layer, input shape, PyTorch's exception type, name in the message)
+    (lambda: nn.Linear(3, 2, bias=False), (2, 3), RuntimeError, "weight"),
+    (lambda: nn.Conv1d(2, 3, 3), (2, 2, 8), RuntimeError, "weight"),
+    (lambda: nn.Conv2d(2, 3, 3), (2, 2, 5, 5), RuntimeError, "weight"),
+    (lambda: nn.BatchNorm1d(3), (4, 3), RuntimeError, "running_mean"),
+    (lambda: nn.BatchNorm2d(3, track_running_stats=False), (4, 3, 2, 2), RuntimeError,
+     "weight"),
+    (lambda: nn.LayerNorm(3), (4, 3), RuntimeError, "weight"),
+    (lambda: nn.PReLU(), (4, 3), RuntimeError, "weight"),
+    (lambda: nn.RNN(3, 4), (5, 2, 3), ValueError, "weight_ih_l0"),
+    (lambda: nn.LSTM(3, 4, batch_first=True), (2, 5, 3), ValueError, "weight_ih_l0"),
+    (lambda: nn.GRU(3, 4), (5, 3), ValueError, "weight_ih_l0"),
+    (lambda: nn.RNNCell(3, 4), (2, 3), RuntimeError, "weight_ih"),
+    (lambda: nn.LSTMCell(3, 4), (2, 3), RuntimeError, "weight_ih"),
+    (lambda: nn.GRUCell(3, 4), (3,), RuntimeError, "weight_ih"),
+]
+
+
+@pytest.mark.parametrize("make, shape, error, name", _MIXED)
+@pytest.mark.parametrize("model_dtype, input_dtype", [(ag.float32, ag.float64),
+                                                      (ag.float64, ag.float32)])
+def test_layers_refuse_an_input_of_another_dtype(make, shape, error, name, model_dtype,
+                                                 input_dtype):
+    # PyTorch raises rather than promote (a float64 batch into a float32 model would
+    # otherwise make every activation float64 unnoticed); the type is PyTorch's.
+    layer = make().to(model_dtype)
+    x = ag.randn(*shape, dtype=input_dtype)
+    with pytest.raises(error, match=f"input dtype {np.dtype(input_dtype)} and {name} dtype "
+                                    f"{np.dtype(model_dtype)} differ"):
+        layer(x)
+    out = layer(x.to(model_dtype))   # the same input in the model's dtype is fine
+    assert (out[0] if isinstance(out, tuple) else out).dtype == model_dtype
+
+
+def test_recurrent_states_must_match_the_input_dtype():
+    x = ag.randn(5, 2, 3)
+    with pytest.raises(RuntimeError, match="LSTM: input dtype float32 and c_0 dtype float64"):
+        nn.LSTM(3, 4)(x, (ag.zeros(1, 2, 4), ag.zeros(1, 2, 4, dtype=ag.float64)))
+    with pytest.raises(RuntimeError, match="GRUCell: input dtype float32 and hx dtype float64"):
+        nn.GRUCell(3, 4)(x[0], ag.zeros(2, 4, dtype=ag.float64))
 
 
 def test_other_layers_reject_bad_input():

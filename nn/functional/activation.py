@@ -18,6 +18,8 @@ from autograd import Tensor
 from autograd.graph import Op, apply, register
 from autograd.ops._util import norm_axis, pick
 
+from .layers import check_dtypes
+
 __all__ = ["relu", "leaky_relu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh",
            "softmax", "log_softmax", "softsign", "softplus", "identity", "arctan", "isru",
            "binary_step"]
@@ -41,6 +43,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, else a * x with a learnable slope per channel: `weight` has 1 or C
     entries, C = input.shape[1] (the channel dim; inputs of fewer than 2 dims have one
     channel)."""
+    check_dtypes("prelu", input, {"weight": weight})
     n = weight.numel()
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or n not in (1, channels):

@@ -40,6 +40,8 @@ from autograd import Tensor
 from autograd.graph import Op, apply, register
 from autograd.ops.shape import reshape, squeeze, unsqueeze
 
+from .layers import check_dtypes
+
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
 
@@ -408,6 +410,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     the input channels of its group g.  `padding` is an int, a pair, "valid" or "same".
     """
     x, unbatched = _batched("conv2d", input, 2)
+    check_dtypes("conv2d", input, {"weight": weight, "bias": bias})
     geo = _conv_geometry("conv2d", x.shape, tuple(weight.shape), stride, padding, dilation,
                          groups, 2)
     _check_bias("conv2d", bias, weight.shape[0])
@@ -421,6 +424,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """1-d convolution over (N, C, L) or unbatched (C, L) input with weight
     (out_channels, in_channels/groups, k): conv2d with a height-1 kernel."""
     x, unbatched = _batched("conv1d", input, 1)
+    check_dtypes("conv1d", input, {"weight": weight, "bias": bias})
     if weight.ndim != 3:
         raise RuntimeError(f"conv1d: weight should have 3 dimensions, got weight of size "
                            f"{list(weight.shape)}")
@@ -442,6 +446,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
     """
     g, unbatched = _batched("conv_transpose2d", input, 2)
+    check_dtypes("conv_transpose2d", input, {"weight": weight, "bias": bias})
     op = "conv_transpose2d"
     if weight.ndim != 4:
         raise RuntimeError(f"{op}: weight should have 4 dimensions, got weight of size "

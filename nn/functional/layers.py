@@ -39,6 +39,19 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else ag.tensor(x)
 
 
+def check_dtypes(op: str, input: Tensor, tensors: dict, error: type = RuntimeError) -> None:
+    """Raise `error` naming `op` when a tensor in `tensors` (name -> Tensor or None) has
+    another dtype than `input`.  Like PyTorch's, layers do not promote between their
+    input and their parameters or states: a float64 batch fed to a float32 model is a
+    mistake to report, not a silent upcast of every result."""
+    dt = input.dtype
+    for name, t in tensors.items():
+        if t is not None and t.dtype != dt:
+            raise error(f"{op}: input dtype {dt} and {name} dtype {t.dtype} differ; convert "
+                        f"the input (x.float() / x.double()) or the model (model.float() / "
+                        f"model.double())")
+
+
 # ---- linear -------------------------------------------------------------------------
 
 class Linear(Op):
@@ -91,10 +104,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias._data.shape != ws[:1]:
         raise ShapeError(f"linear: bias of shape {bias._data.shape} does not match weight of "
                          f"shape {ws} (expected ({ws[0]},))")
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"linear: input dtype {input.dtype} and weight dtype {weight.dtype} "
-                           f"differ; convert the input (x.float() / x.double()) or the model "
-                           f"(model.double())")
+    if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
+        check_dtypes("linear", input, {"weight": weight, "bias": bias})
     return apply(Linear, input, weight, bias)
 
 
@@ -171,6 +182,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
         if t is not None and tuple(t.shape) != ns:
             raise ShapeError(f"layer_norm: {name} of shape {tuple(t.shape)} does not match "
                              f"normalized_shape {ns}")
+    check_dtypes("layer_norm", input, {"weight": weight, "bias": bias})
     axes = tuple(range(input.ndim - k, input.ndim))
     out = apply(Normalize, input, axes=axes, eps=eps, stats=None)
     if weight is not None:
@@ -199,6 +211,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if t is not None and tuple(t.shape) != (c,):
             raise ShapeError(f"batch_norm: {name} of shape {tuple(t.shape)} does not match "
                              f"the {c} channels of input {tuple(input.shape)}")
+    check_dtypes("batch_norm", input, {"running_mean": running_mean,
+                                       "running_var": running_var, "weight": weight,
+                                       "bias": bias})
     stat_shape = (1, c) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:

@@ -62,7 +62,8 @@ _RV = np.array([2.0, 0.5, 1.5], dtype=np.float32)
 
 def _bn_eval(x, w, b):
     c = x.shape[1]
-    return F.batch_norm(x, ag.tensor(_RM[:c]), ag.tensor(_RV[:c]), w, b, training=False)
+    return F.batch_norm(x, ag.tensor(_RM[:c].astype(x.dtype)), ag.tensor(_RV[:c].astype(x.dtype)),
+                        w, b, training=False)
 
 
 def _np_bn_eval(x, w, b):
