@@ -366,3 +366,14 @@ def test_maximum_and_minimum_give_nan_gradients_to_both_sides():
         wins = 1.0 if fn is ag.maximum else 0.0      # a = 2 beats b = 1 for maximum only
         np.testing.assert_array_equal(ga.data, [1.0, 1.0, 1.0, 0.5, wins])
         np.testing.assert_array_equal(gb.data, [1.0, 1.0, 1.0, 0.5, 1.0 - wins])
+
+
+@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+def test_relu_passes_the_gradient_at_nan_and_abs_gives_zero(dtype):
+    # PyTorch's relu masks where x <= 0 (so NaN passes g) and abs uses sgn (0 at NaN).
+    x = ag.tensor([np.nan, -1.0, 0.0, 2.0], dtype=dtype, requires_grad=True)
+    (gr,) = ag.grad(ag.relu(x).sum(), x)
+    (ga,) = ag.grad(x.abs().sum(), x)
+    np.testing.assert_array_equal(gr.data, [1.0, 0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(ga.data, [0.0, -1.0, 0.0, 1.0])
+    assert gr.dtype == ga.dtype == dtype

@@ -107,14 +107,29 @@ arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
 # The masks below are constants of the backward (relu'' = abs'' = 0), so they are
 # computed on the arrays directly and multiplied in by one recorded op (bool or of g's
-# dtype, they need no promotion).  At x = NaN PyTorch's relu passes g and abs gives 0;
-# matching that would cost these hot backwards a pass over the input, for a NaN loss.
-abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, np.sign(_x(ctx)._data)),
+# dtype, they need no promotion).  At x = NaN they follow PyTorch: relu passes g (its
+# mask is "not x <= 0") and abs gives 0.
+
+
+def _relu_mask(x: np.ndarray) -> np.ndarray:
+    m = np.less_equal(x, 0)
+    return np.logical_not(m, out=m)
+
+
+def _real_sign(x: np.ndarray) -> np.ndarray:
+    """sign x with 0 at NaN (np.sign gives NaN there); x / |x| for complex x."""
+    if x.dtype.kind == "c":
+        return np.sign(x)
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)   # (as fast as np.sign for floats)
+
+
+abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, _real_sign(_x(ctx)._data)),
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"),
              floating=False)
 relu = _unary("relu", lambda x: np.maximum(x, 0),
-              lambda ctx, g: apply(Mul, g, _x(ctx)._data > 0),
-              "max(x, 0);  d/dx = 1 for x > 0 else 0.", methods=("relu",), floating=False)
+              lambda ctx, g: apply(Mul, g, _relu_mask(_x(ctx)._data)),
+              "max(x, 0);  d/dx = 1 for x > 0 (and NaN) else 0.", methods=("relu",),
+              floating=False)
 
 
 def _exp_max(dtype: Any) -> np.floating:
