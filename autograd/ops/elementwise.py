@@ -113,7 +113,7 @@ arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
 
 def _relu_mask(x: np.ndarray) -> np.ndarray:
     m = np.less_equal(x, 0)
-    return np.logical_not(m, out=m)
+    return np.logical_not(m, out=m) if type(m) is np.ndarray else ~m   # (0-d: np.bool_)
 
 
 def _real_sign(x: np.ndarray) -> np.ndarray:
