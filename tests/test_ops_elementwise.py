@@ -377,3 +377,16 @@ def test_relu_passes_the_gradient_at_nan_and_abs_gives_zero(dtype):
     np.testing.assert_array_equal(gr.data, [1.0, 0.0, 0.0, 1.0])
     np.testing.assert_array_equal(ga.data, [0.0, -1.0, 0.0, 1.0])
     assert gr.dtype == ga.dtype == dtype
+
+
+def test_comparisons_compare_in_the_promoted_dtype():
+    # PyTorch promotes before comparing: int64 with a float32 vector compares in float32,
+    # and a 0-d float64 tensor leaves a float32 vector float32 (NumPy would use float64).
+    big = ag.tensor([16777217])                  # not a float32 number: rounds to 2**24
+    f32 = ag.tensor([16777216.0], dtype=ag.float32)
+    assert (big == f32).tolist() == [True] and (f32 == big).tolist() == [True]
+    assert (big > f32).tolist() == [False] and ag.ge(big, f32).tolist() == [True]
+    tenth = ag.tensor([0.1], dtype=ag.float32)
+    assert (tenth == ag.tensor(0.1, dtype=ag.float64)).tolist() == [True]
+    assert (tenth == ag.tensor([0.1], dtype=ag.float64)).tolist() == [False]
+    assert (big == 16777216.0).tolist() == [True]   # a Python float: the default float

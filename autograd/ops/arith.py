@@ -341,7 +341,8 @@ def _comparison(name: str, ufunc: np.ufunc, dunder: str | None, doc: str) -> Any
         "forward": staticmethod(lambda ctx, a, b: ufunc(a, b)), "__doc__": doc})
 
     def fn(input: Any, other: Any) -> Tensor:
-        return apply(cls, input, as_tensor_arg(other))
+        # compared in PyTorch's promoted dtype (int64 vs float32 compares in float32)
+        return apply(cls, *_operands(name, input, other))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc + " (elementwise, boolean result, no gradient)"
     return register(name, *([dunder] if dunder else []))(fn)
