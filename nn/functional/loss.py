@@ -57,22 +57,29 @@ def _as_tensor(x: Any, like: Tensor) -> Tensor:
 
 
 def _check_float(op: str, input: Tensor) -> None:
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    if input.dtype.kind != "f":   # PyTorch: "<kernel>" not implemented for 'Long'
+        raise NotImplementedError(f"{op}: expected a floating point input, got dtype "
+                                  f"{input.dtype}")
 
 
 def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool,
-                      promote: bool = True) -> Tensor:
-    """The target as a tensor checked against input's shape: equal (same_shape) or
-    broadcastable, with PyTorch's warning when broadcasting changes it.  An integer
-    target takes input's dtype; a floating one keeps its own when `promote` (so, as in
-    PyTorch, float32 input with a float64 target gives a float64 loss)."""
+                      promote: bool = True, kinds: str = "fiu") -> tuple[Tensor, Tensor]:
+    """(input, target) with the target a tensor of a dtype kind in `kinds`, checked
+    against input's shape: equal (same_shape) or broadcastable, with PyTorch's warning
+    when broadcasting changes it.  A non-float target takes input's dtype; with
+    `promote` two float dtypes meet at the wider one, whichever is 0-d (PyTorch
+    broadcasts before promoting: float32 input with a float64 target gives a float64
+    loss)."""
     _check_float(op, input)
     target = _as_tensor(target, input)
-    if target.dtype.kind not in "fiu":
+    if target.dtype.kind not in kinds:
         raise RuntimeError(f"{op}: expected a numeric target, got dtype {target.dtype}")
-    if target.dtype != input.dtype and not (promote and target.dtype.kind == "f"):
-        target = target.to(input.dtype)
+    if target.dtype != input.dtype:
+        if promote and target.dtype.kind == "f":
+            dt = np.promote_types(input.dtype, target.dtype)
+            input, target = input.to(dt), target.to(dt)
+        else:
+            target = target.to(input.dtype)
     if target.shape != input.shape:
         if same_shape:
             raise ShapeError(f"{op}: target size {tuple(target.shape)} must be the same as "
@@ -86,39 +93,67 @@ def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool,
                       f"to the input size ({tuple(input.shape)}). This will likely lead to "
                       f"incorrect results due to broadcasting. Please ensure they have the "
                       f"same size.", UserWarning, stacklevel=3)
-    return target
+    return input, target
 
 
 # ---- regression losses ----------------------------------------------------------------
 
+def _weigh(op: str, loss: Tensor, weight: Any, input: Tensor, reduction: str,
+           by_weight: bool = True) -> Tensor:
+    """Reduce the elementwise `loss`, each element times `weight` (of input's shape) when
+    given.  PyTorch's weighted mean divides by the weights' sum (mse, l1) or by the
+    element count (`by_weight` False: huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _as_tensor(weight, input)
+    if w.shape != input.shape:
+        raise ShapeError(f"{op}: weights and input must have the same size: weight "
+                         f"{tuple(w.shape)}, input {tuple(input.shape)}")
+    loss = loss * w
+    if reduction != "mean" or not by_weight:
+        return _reduce(loss, reduction)
+    with np.errstate(divide="ignore", invalid="ignore"):   # zero total weight: inf/nan
+        return loss.sum() / w.sum()
+
+
 def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
-    """Mean squared error: reduce((input - target)^2)."""
-    reduction = _reduction("mse_loss", reduction, size_average, reduce)
-    diff = input - _pointwise_target("mse_loss", input, target, same_shape=False)
-    return _reduce(diff * diff, reduction)
+             reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean squared error: reduce((input - target)^2); with `weight` (input's shape)
+    each term is weighed and the mean divides by the weights' sum."""
+    op = "mse_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, y = _pointwise_target(op, input, target, same_shape=False, kinds="fiub")
+    diff = x - y
+    return _weigh(op, diff * diff, weight, input, reduction)
 
 
 def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
-    """Mean absolute error: reduce(|input - target|) (gradient 0 where they are equal)."""
-    reduction = _reduction("l1_loss", reduction, size_average, reduce)
-    return _reduce(ag.abs(input - _pointwise_target("l1_loss", input, target,
-                                                     same_shape=False)), reduction)
+            reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean absolute error: reduce(|input - target|) (gradient 0 where they are equal);
+    with `weight` (input's shape) each term is weighed and the mean divides by the
+    weights' sum."""
+    op = "l1_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, y = _pointwise_target(op, input, target, same_shape=False)
+    return _weigh(op, ag.abs(x - y), weight, input, reduction)
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
     """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target
-    (quadratic near 0, linear in the tails, so outliers pull less than in MSE)."""
-    reduction = _reduction("huber_loss", reduction)
+    (quadratic near 0, linear in the tails, so outliers pull less than in MSE).  With
+    `weight` (input's shape) each term is weighed; the mean still divides by the count,
+    as PyTorch's does."""
+    op = "huber_loss"
+    reduction = _reduction(op, reduction)
     if not delta > 0:
-        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
-    d = input - _pointwise_target("huber_loss", input, target, same_shape=False,
-                                  promote=False)   # (PyTorch's huber keeps input's dtype)
+        raise RuntimeError(f"{op}: delta must be positive, got {delta}")
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote=False,
+                             kinds="fiub")   # (PyTorch's huber keeps input's dtype)
+    d = x - y
     a = ag.abs(d)
     loss = ag.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _reduce(loss, reduction)
+    return _weigh(op, loss, weight, input, reduction, by_weight=False)
 
 
 # ---- classification over class indices (fused) ------------------------------------------
@@ -248,21 +283,34 @@ class CrossEntropy(Op):
         return (probs * a_sum[:, None] - a) * scale
 
 
-def _class_axis(weight: np.ndarray, ndim: int) -> np.ndarray:
+def _class_axis(weight: Any, ndim: int) -> Any:
     """Per-class weights shaped (1, C, 1, ...) to broadcast over an (N, C, d...) input."""
     return weight.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _class_weight(op: str, weight: Any, input: Tensor) -> np.ndarray | None:
+def _class_weight(op: str, weight: Any, input: Tensor, index: bool) -> Any:
+    """The (C,) class weights checked against input.  For class-index targets an ndarray
+    of input's dtype: the fused ops give the weight no gradient, so, like PyTorch, they
+    refuse a weight tensor that requires one or has another dtype.  For probabilities a
+    Tensor, differentiable and promoting the loss's dtype as in PyTorch.  A weight that
+    is no Tensor takes input's dtype."""
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    w = weight if isinstance(weight, Tensor) else wrap(np.asarray(weight, input.dtype))
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     if w.ndim != 1 or w.shape[0] != n_classes:
         raise RuntimeError(f"{op}: weight tensor should be defined either for all "
                            f"{n_classes} classes or no classes but got weight tensor of "
-                           f"shape {w.shape} (input shape {tuple(input.shape)})")
-    return w.astype(input.dtype, copy=False)
+                           f"shape {tuple(w.shape)} (input shape {tuple(input.shape)})")
+    if not index:
+        return w
+    if w.dtype != input.dtype:
+        raise RuntimeError(f"{op}: weight dtype {w.dtype} differs from the input dtype "
+                           f"{input.dtype}")
+    if w.requires_grad and STATE.enabled:
+        raise RuntimeError(f"{op}: not differentiable with respect to the weight of "
+                           f"class-index targets; it cannot require grad (detach it)")
+    return w.data
 
 
 def _index_target(op: str, input: Tensor, target: Tensor, weight: np.ndarray | None,
@@ -286,16 +334,16 @@ def _index_target(op: str, input: Tensor, target: Tensor, weight: np.ndarray | N
 def _batched(op: str, input: Tensor, target: Tensor, prob: bool) -> tuple:
     """Inputs of shape (C,) become (1, C) (targets () or (C,) likewise); the flag says
     whether to squeeze the result back."""
-    if input.ndim == 0:
-        raise RuntimeError(f"{op}: input must have at least 1 dimension (classes), got a "
-                           f"0-d tensor")
+    if input.ndim == 0:   # PyTorch: RuntimeError from cross_entropy, ValueError from nll
+        raise ShapeError(f"{op}: input must have at least 1 dimension (classes), got a "
+                         f"0-d tensor")
     if input.ndim == 1:
         if prob:
             return input.unsqueeze(0), target.unsqueeze(0), True
-        if target.ndim != 0:
+        if target.shape not in ((), (1,)):
             raise ShapeError(f"{op}: for an input of shape {tuple(input.shape)} (one "
-                             f"sample), expected a 0-d class index, got target shape "
-                             f"{tuple(target.shape)}")
+                             f"sample), expected a 0-d class index (or shape (1,)), got "
+                             f"target shape {tuple(target.shape)}")
         return input.unsqueeze(0), target.reshape(1), True
     return input, target, False
 
@@ -319,15 +367,18 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
                            f"{label_smoothing}")
     target = target if isinstance(target, Tensor) else wrap(to_array(target))
-    w = _class_weight(op, weight, input)
     prob = target.dtype.kind == "f"
     if prob and target.shape != input.shape:
         raise RuntimeError(f"{op}: class-probability targets (float) must have the "
                            f"input's shape {tuple(input.shape)}, got {tuple(target.shape)}; "
                            f"class-index targets must be an integer (int64) tensor")
+    if prob and ignore_index != -100:
+        raise RuntimeError(f"{op}: ignore_index ({ignore_index}) is not supported for "
+                           f"class-probability (floating point) targets")
+    w = _class_weight(op, weight, input, not prob)
     x, t, squeeze = _batched(op, input, target, prob)
     if prob:
-        loss = _soft_cross_entropy(x, t.to(x.dtype), w, label_smoothing, reduction)
+        loss = _soft_cross_entropy(x, t, w, label_smoothing, reduction)
     else:
         tgt = _index_target(op, x, t, w, ignore_index)
         loss = apply(CrossEntropy, x, tgt=tgt, weight=w, eps=float(label_smoothing),
@@ -335,9 +386,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     return loss.reshape(()) if squeeze and reduction == "none" else loss
 
 
-def _soft_cross_entropy(x: Tensor, y: Tensor, w: np.ndarray | None, eps: float,
+def _soft_cross_entropy(x: Tensor, y: Tensor, w: Tensor | None, eps: float,
                         reduction: str) -> Tensor:
-    """-sum_c w_c y_c log softmax(x)_c per position; mean divides by the positions."""
+    """-sum_c w_c y_c log softmax(x)_c per position; mean divides by the positions.  A
+    wider float target or weight widens the loss (PyTorch's promotion)."""
     if eps:
         y = y * (1.0 - eps) + eps / x.shape[1]
     prod = log_softmax(x, 1) * y
@@ -378,7 +430,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any =
     _check_float(op, input)
     target = target if isinstance(target, Tensor) else wrap(to_array(target))
     x, t, squeeze = _batched(op, input, target, False)
-    tgt = _index_target(op, x, t, _class_weight(op, weight, input), ignore_index)
+    tgt = _index_target(op, x, t, _class_weight(op, weight, input, True), ignore_index)
     loss = apply(NLLLoss, x, tgt=tgt, reduction=reduction)
     return loss.reshape(()) if squeeze and reduction == "none" else loss
 
@@ -422,15 +474,29 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     gives a finite loss.  Prefer binary_cross_entropy_with_logits on raw scores."""
     op = "binary_cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    target = _pointwise_target(op, input, target, same_shape=True, promote=False)
-    x = input.data
-    if x.size and not ((x >= 0) & (x <= 1)).all():
-        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1 "
-                           f"(input shape {tuple(input.shape)})")
+    _, target = _pointwise_target(op, input, target, same_shape=True, promote=False)
+    for name, a in (("input", input.data), ("target", target.data)):
+        if a.size and not ((a >= 0) & (a <= 1)).all():
+            raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1 "
+                               f"(shape {tuple(a.shape)})")
     loss = apply(BinaryCrossEntropy, input, target)
     if weight is not None:
-        loss = loss * _as_tensor(weight, input)
+        loss = loss * _loss_weight(op, "weight", weight, loss)
     return _reduce(loss, reduction)
+
+
+def _loss_weight(op: str, name: str, weight: Any, loss: Tensor) -> Tensor:
+    """`weight` (or pos_weight) as a tensor of loss's dtype (PyTorch multiplies it into
+    the loss in place) that broadcasts to loss's shape without enlarging it."""
+    w = _as_tensor(weight, loss).to(loss.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, loss.shape) == loss.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{op}: {name} of shape {tuple(w.shape)} does not broadcast to "
+                         f"the input's shape {tuple(loss.shape)}")
+    return w
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
@@ -442,17 +508,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     pos_weight pw (broadcast over the last dim, e.g. (C,)) weighs the positive term."""
     op = "binary_cross_entropy_with_logits"
     reduction = _reduction(op, reduction, size_average, reduce)
-    target = _pointwise_target(op, input, target, same_shape=True)
+    x, target = _pointwise_target(op, input, target, same_shape=True)
     # One mask for every piecewise term, so the one-sided derivatives at x = 0 add up
     # to the true derivative (1 - y) - lw / 2.
-    pos = input.data >= 0
-    tail = ag.log1p(ag.exp(-ag.where(pos, input, -input)))
+    pos = x.data >= 0
+    tail = ag.log1p(ag.exp(-ag.where(pos, x, -x)))
     if pos_weight is None:
-        loss = ag.where(pos, (1.0 - target) * input, -target * input) + tail
+        loss = ag.where(pos, (1.0 - target) * x, -target * x) + tail
     else:
-        pw = _as_tensor(pos_weight, input)
-        loss = (ag.where(pos, (1.0 - target) * input, -pw * target * input)
+        pw = _loss_weight(op, "pos_weight", pos_weight, x)
+        loss = (ag.where(pos, (1.0 - target) * x, -pw * target * x)
                 + ((pw - 1.0) * target + 1.0) * tail)
     if weight is not None:
-        loss = loss * _as_tensor(weight, input)
+        loss = loss * _loss_weight(op, "weight", weight, loss)
     return _reduce(loss, reduction)
