@@ -90,17 +90,20 @@ class Geometry:
 
 
 def ntuple(value: Any, n: int, what: str, op: str) -> tuple:
-    """An int or a length-n sequence of ints as an n-tuple (PyTorch's _pair)."""
+    """An int, or a sequence of n ints (or of one, repeated), as an n-tuple: PyTorch's
+    int[n] arguments.  Non-integers raise TypeError (never truncated), another length
+    RuntimeError, as PyTorch's."""
     if isinstance(value, (int, np.integer)):
         return (int(value),) * n
-    try:
-        out = tuple(int(v) for v in value)
-    except TypeError:
-        raise TypeError(f"{op}: {what} must be an int or a tuple of {n} ints, "
-                        f"got {value!r}") from None
+    out = tuple(value) if isinstance(value, (tuple, list)) else None
+    if out is None or not all(isinstance(v, (int, np.integer)) for v in out):
+        raise TypeError(f"{op}: {what} must be an int or a tuple of {n} ints, got {value!r}")
+    if len(out) == 1:
+        out *= n
     if len(out) != n:
-        raise ValueError(f"{op}: {what} must be an int or a tuple of {n} ints, got {value!r}")
-    return out
+        raise RuntimeError(f"{op}: {what} must be an int or a tuple of {n} ints, "
+                           f"got {value!r}")
+    return tuple(int(v) for v in out)
 
 
 def lift(value: Any, fill: int, what: str, op: str = "conv1d") -> Any:
@@ -340,6 +343,37 @@ def _batched(op: str, input: Tensor, spatial: int) -> tuple:
     return input, False
 
 
+def _check_groups_type(op: str, groups: Any) -> None:
+    if not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{op}: groups must be an int, got {groups!r}")
+
+
+def _stride_dilation(op: str, stride: Any, dilation: Any) -> tuple:
+    """Checked (stride, dilation) pairs of a conv call."""
+    s = ntuple(stride, 2, "stride", op)
+    d = ntuple(dilation, 2, "dilation", op)
+    if min(s) < 1:
+        raise RuntimeError(f"{op}: non-positive stride is not supported (stride={stride})")
+    if min(d) < 1:
+        raise RuntimeError(f"{op}: dilation should be greater than zero (dilation={dilation})")
+    return s, d
+
+
+def _padding(op: str, padding: Any) -> tuple:
+    """A checked explicit (non-string) padding pair of a conv call."""
+    p = ntuple(padding, 2, "padding", op)
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported (padding={padding})")
+    return p
+
+
+def _check_nonempty(op: str, shape: tuple) -> None:
+    """PyTorch convolves an empty input only when its batch or channels are empty."""
+    if 0 in shape[2:] and shape[0] and shape[1]:
+        raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but "
+                           f"got input shape: {list(shape)}")
+
+
 def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding: Any,
                    dilation: Any, groups: int, spatial: int) -> Geometry:
     """Check a conv call's shapes (PyTorch's messages) and work out its geometry."""
@@ -348,7 +382,8 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
         raise RuntimeError(f"{op}: weight should have {spatial + 2} dimensions, got weight of "
                            f"size {list(w_shape)}")
     O, Cg, kh, kw = w_shape
-    if not isinstance(groups, (int, np.integer)) or groups < 1:
+    _check_groups_type(op, groups)
+    if groups < 1:
         raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
     if O % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
@@ -358,12 +393,7 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
         raise RuntimeError(f"{op}: Given groups={groups}, weight of size {list(w_shape)}, "
                            f"expected input{list(x_shape)} to have {Cg * groups} channels, but "
                            f"got {C} channels instead")
-    s = ntuple(stride, 2, "stride", op)
-    d = ntuple(dilation, 2, "dilation", op)
-    if min(s) < 1:
-        raise RuntimeError(f"{op}: non-positive stride is not supported (stride={stride})")
-    if min(d) < 1:
-        raise RuntimeError(f"{op}: dilation should be greater than zero (dilation={dilation})")
+    s, d = _stride_dilation(op, stride, dilation)
     if isinstance(padding, str):
         if padding == "valid":
             pad = ((0, 0), (0, 0))
@@ -377,9 +407,7 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
             raise RuntimeError(f"{op}: Invalid padding string: {padding!r}, should be one "
                                f"of 'valid' or 'same'")
     else:
-        p = ntuple(padding, 2, "padding", op)
-        if min(p) < 0:
-            raise RuntimeError(f"{op}: negative padding is not supported (padding={padding})")
+        p = _padding(op, padding)
         pad = ((p[0], p[0]), (p[1], p[1]))
     eff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
     hp, wp = H + sum(pad[0]), W + sum(pad[1])
@@ -389,6 +417,7 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
         raise RuntimeError(f"{op}: Calculated padded input size per channel: {dims[0]}. "
                            f"Kernel size: {dims[1]}. Kernel size can't be greater than actual "
                            f"input size")
+    _check_nonempty(op, x_shape)
     out_hw = (out_size(H, kh, s[0], d[0], *pad[0]), out_size(W, kw, s[1], d[1], *pad[1]))
     return Geometry((N, C, H, W), (kh, kw), s, d, pad, out_hw, int(groups))
 
@@ -456,14 +485,15 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         raise RuntimeError(f"{op}: Given transposed=1, weight of size {list(weight.shape)}, "
                            f"expected input{list(g.shape)} to have {Cin} channels, but got "
                            f"{g.shape[1]} channels instead")
-    if not isinstance(groups, (int, np.integer)) or groups < 1 or Cin % groups:
+    _check_groups_type(op, groups)
+    if groups < 1 or Cin % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size "
                            f"{list(weight.shape)} instead")
-    s = ntuple(stride, 2, "stride", op)
-    p = ntuple(padding, 2, "padding", op)
-    d = ntuple(dilation, 2, "dilation", op)
+    s, d = _stride_dilation(op, stride, dilation)
+    p = _padding(op, padding)
     op_ = ntuple(output_padding, 2, "output_padding", op)
+    _check_nonempty(op, g.shape)
     for i in range(2):
         if not 0 <= op_[i] < max(s[i], d[i]):
             raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
@@ -472,8 +502,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     hw = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k - 1) + op_[i] + 1
                for i, (n, k) in enumerate(zip(g.shape[2:], (kh, kw))))
     if min(hw) < 1:
-        raise RuntimeError(f"{op}: the output size {hw} computed for input {list(g.shape)} "
-                           f"is too small")
+        raise RuntimeError(f"{op}: Given input size per channel: ({g.shape[2]} x "
+                           f"{g.shape[3]}). Calculated output size per channel: ({hw[0]} x "
+                           f"{hw[1]}). Output size is too small")
     geo = Geometry((g.shape[0], Cg * groups) + hw, (kh, kw), s, d,
                    ((p[0], p[0]), (p[1], p[1])), tuple(g.shape[2:]), int(groups))
     out = apply(ConvTranspose2d, g, weight, geo=geo)

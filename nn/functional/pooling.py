@@ -35,12 +35,22 @@ from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, l
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
 
+def _pool_input(op: str, input: Tensor, spatial: int) -> tuple:
+    """`_batched`, refusing (as PyTorch) an input whose channels or spatial dims are empty:
+    only the batch may be."""
+    x, unbatched = _batched(op, input, spatial)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{op}: Expected {spatial + 1}D or {spatial + 2}D (batch mode) "
+                           f"tensor with optional 0 dim batch size for input, but got: "
+                           f"{list(input.shape)}")
+    return x, unbatched
+
+
 def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
                    dilation: Any, ceil_mode: bool, spatial: int = 2) -> Geometry:
     """PyTorch's pooling output size and checks (pooling_output_shape, pool2d_shape_check)."""
     k = ntuple(kernel_size, 2, "kernel_size", op)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
-        else ntuple(stride, 2, "stride", op)
+    s = k if _default_stride(stride) else ntuple(stride, 2, "stride", op)
     p = ntuple(padding, 2, "padding", op)
     d = ntuple(dilation, 2, "dilation", op)
     if min(k) <= 0:
@@ -67,6 +77,11 @@ def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, paddi
         raise RuntimeError(f"{op}: Given input size: ({size}). Calculated output size: "
                            f"({got}). Output size is too small")
     return Geometry(tuple(x_shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), tuple(out))
+
+
+def _default_stride(stride: Any) -> bool:
+    """Whether `stride` asks for the default (kernel_size): None or empty, as PyTorch."""
+    return stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
 
 
 def tiles(geo: Geometry) -> bool:
@@ -198,7 +213,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     kernel_size window (taps `dilation` apart, implicit -inf padding).  `stride`
     defaults to kernel_size.  With `return_indices`, also each maximum's flat position
     h*W + w in its input plane (int64), as PyTorch returns it."""
-    x, unbatched = _batched("max_pool2d", input, 2)
+    x, unbatched = _pool_input("max_pool2d", input, 2)
     geo = _pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation,
                          ceil_mode)
     out, win = apply(MaxPool2d, x, geo=geo)
@@ -215,10 +230,9 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
     """1-d max pooling over (N, C, L) or (C, L): max_pool2d with height-1 windows."""
-    x, unbatched = _batched("max_pool1d", input, 1)
+    x, unbatched = _pool_input("max_pool1d", input, 1)
     x2 = unsqueeze(x, 2)
-    s = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
-        else lift(stride, 1, "stride", "max_pool1d")
+    s = None if _default_stride(stride) else lift(stride, 1, "stride", "max_pool1d")
     geo = _pool_geometry("max_pool1d", x2.shape, lift(kernel_size, 1, "kernel_size",
                                                       "max_pool1d"),
                          s, lift(padding, 0, "padding", "max_pool1d"),
@@ -301,9 +315,12 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """2-d average pooling over (N, C, H, W) or (C, H, W): each window's sum divided by
     its size (zero padding counted when `count_include_pad`; `divisor_override`
     replaces the divisor).  `stride` defaults to kernel_size."""
-    x, unbatched = _batched("avg_pool2d", input, 2)
+    x, unbatched = _pool_input("avg_pool2d", input, 2)
     geo = _pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"avg_pool2d: divisor_override must be an int, got "
+                            f"{divisor_override!r}")
         if divisor_override == 0:
             raise RuntimeError("avg_pool2d: divisor must be not zero")
         scale = np.asarray(1.0 / divisor_override)
@@ -330,11 +347,15 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     keep the input's size): output cell (i, j) averages rows [floor(iH/Ho),
     ceil((i+1)H/Ho)) and the matching columns, as PyTorch.  Computed as P_h x P_w^T."""
     x, unbatched = _batched("adaptive_avg_pool2d", input, 2)
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
+    if isinstance(output_size, (int, np.integer)):
         output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or \
+            not all(o is None or isinstance(o, (int, np.integer)) for o in output_size):
+        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair of ints "
+                        f"or None, got {output_size!r}")
     if len(output_size) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
-                         f"{output_size!r}")
+        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
+                           f"{output_size!r}")
     H, W = x.shape[2:]
     Ho, Wo = (n if o is None else int(o) for o, n in zip(output_size, (H, W)))
     if Ho < 0 or Wo < 0 or (H == 0 or W == 0):
