@@ -4,8 +4,9 @@
 Parameter names, shapes, gate orders and default initialization are PyTorch's
 (``weight_ih_l{k}`` (G*H, in), ``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}``,
 ``bias_hh_l{k}``, suffix ``_reverse`` for the backward direction; gates i, f, g, o for
-LSTM and r, z, n for GRU; every parameter uniform in (-1/sqrt(H), 1/sqrt(H))), so a
-state_dict moves between the two and gives the same outputs.
+LSTM and r, z, n for GRU; ``weight_hr_l{k}`` (P, H) for an LSTM's ``proj_size`` P;
+every parameter uniform in (-1/sqrt(H), 1/sqrt(H))), so a state_dict moves between the
+two and gives the same outputs.
 
 How a layer runs, for each layer and direction:
 
@@ -27,6 +28,7 @@ PyTorch's packed sequences.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from typing import Any
 
@@ -56,17 +58,26 @@ def _reset_uniform(module: Module, hidden_size: int) -> None:
         init.uniform_(p, -stdv, stdv)
 
 
+def _check_int(name: str, what: str, v: Any, least: int = 1) -> None:
+    """PyTorch's exception types: TypeError for a non-int, ValueError below `least`."""
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise TypeError(f"{name}: {what} should be of type int, got {v!r} of type "
+                        f"{type(v).__name__}")
+    if v < least:
+        raise ValueError(f"{name}: {what} must be a {'positive' if least else 'non-negative'} "
+                         f"int, got {v}")
+
+
 def _check_sizes(name: str, input_size: int, hidden_size: int) -> None:
-    for what, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-            raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
+    _check_int(name, "input_size", input_size)
+    _check_int(name, "hidden_size", hidden_size)
 
 
-def _check_float(name: str, input: Any) -> None:
+def _check_tensor(name: str, input: Any) -> None:
+    # A non-float input is caught by check_dtypes against the (float) parameters, with
+    # PyTorch's exception type.
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}")
 
 
 def _lengths_mask(name: str, lengths: Any, T: int, B: int, batched: bool) -> np.ndarray | None:
@@ -92,13 +103,23 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         name = "RNN" if mode.startswith("RNN") else mode
+        for what, v in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name}: {what} should be of type bool, got {v!r} of type "
+                                f"{type(v).__name__}")
         _check_sizes(name, input_size, hidden_size)
-        if not isinstance(num_layers, (int, np.integer)) or num_layers <= 0:
-            raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+        _check_int(name, "num_layers", num_layers)
+        _check_int(name, "proj_size", proj_size, least=0)
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={hidden_size}")
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) \
                 or not 0 <= dropout <= 1:
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              "probability of an element being zeroed")
@@ -110,24 +131,36 @@ class RNNBase(Module):
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias = int(num_layers), bool(bias)
         self.batch_first, self.dropout = bool(batch_first), float(dropout)
-        self.bidirectional = bool(bidirectional)
+        self.bidirectional, self.proj_size = bool(bidirectional), int(proj_size)
         dtype = factory_dtype(name, device, dtype)
         gates = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
-        self._flat_weights_names: list = []
+        h_size = self.proj_size or self.hidden_size   # the width of h and of the output
+        # per layer and direction: names of (w_ih, w_hh, b_ih, b_hh, w_hr), None if absent
+        self._direction_weights: list = []
         for layer in range(num_layers):
-            layer_in = input_size if layer == 0 else hidden_size * dirs
+            layer_in = input_size if layer == 0 else h_size * dirs
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
                 shapes = {f"weight_ih{sfx}": (gates, layer_in),
-                          f"weight_hh{sfx}": (gates, hidden_size)}
+                          f"weight_hh{sfx}": (gates, h_size)}
                 if bias:
                     shapes.update({f"bias_ih{sfx}": (gates,), f"bias_hh{sfx}": (gates,)})
+                if proj_size:
+                    shapes[f"weight_hr{sfx}"] = (proj_size, hidden_size)
                 for pname, shape in shapes.items():
                     setattr(self, pname, Parameter(np.zeros(shape, dtype)))
-                self._flat_weights_names.append(tuple(shapes) if bias else
-                                                tuple(shapes) + (None, None))
+                names = list(shapes)
+                if not bias:
+                    names[2:2] = [None, None]
+                self._direction_weights.append(tuple(names) + (None,) * (5 - len(names)))
         self.reset_parameters()
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction, as lists in PyTorch's order
+        (weight_ih, weight_hh[, bias_ih, bias_hh][, weight_hr])."""
+        return [[getattr(self, n) for n in names if n] for names in self._direction_weights]
 
     @property
     def _name(self) -> str:
@@ -142,6 +175,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -157,7 +192,7 @@ class RNNBase(Module):
     # ---- input checks -------------------------------------------------------------
     def _time_major(self, input: Tensor) -> tuple:
         """(x as (T*B, in), T, B, batched) after checking the input's rank and size."""
-        _check_float(self._name, input)
+        _check_tensor(self._name, input)
         if input.ndim not in (2, 3):
             raise ValueError(f"{self._name}: Expected input to be 2D or 3D, got "
                              f"{input.ndim}D input instead (shape {tuple(input.shape)})")
@@ -176,16 +211,19 @@ class RNNBase(Module):
 
     def _states(self, hx: Any, B: int, batched: bool, x: Tensor) -> list:
         """Initial states per layer and direction (for input `x`): a list of tuples of
-        (B, H) tensors."""
+        (B, H) tensors ((B, proj_size) for the h of an LSTM with projections)."""
         n_state = 2 if self.mode == "LSTM" else 1
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)[:n_state]
         k = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
-            zero = wrap(np.zeros((B, self.hidden_size), x.dtype))
-            return [(zero,) * n_state] * k
+            return [tuple(wrap(np.zeros((B, w), x.dtype)) for w in sizes)] * k
         if self.mode == "LSTM":
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            if not isinstance(hx, (tuple, list)):
                 raise TypeError(f"LSTM: hx must be a tuple (h_0, c_0), got "
                                 f"{type(hx).__name__}")
+            if len(hx) != 2:   # PyTorch's type
+                raise RuntimeError(f"LSTM: hx must be a tuple of two tensors (h_0, c_0), "
+                                   f"got {len(hx)}")
             hs = tuple(hx)
         else:
             hs = (hx,)
@@ -198,17 +236,17 @@ class RNNBase(Module):
                 raise ShapeError(f"{self._name}: For {kind} input, hx should also be "
                                  f"{want_dim}-D but got {h.ndim}-D tensor (shape "
                                  f"{tuple(h.shape)})")
-        want = (k, B, self.hidden_size) if batched else (k, self.hidden_size)
-        for j, h in enumerate(hs):
+        for j, (h, w) in enumerate(zip(hs, sizes)):
+            want = (k, B, w) if batched else (k, w)
             if tuple(h.shape) != want:
                 which = f"hidden[{j}]" if n_state == 2 else "hidden"
                 raise ShapeError(f"{self._name}: Expected {which} size {want}, got "
                                  f"{list(h.shape)}")
         check_dtypes(self._name, x, dict(zip(("h_0", "c_0") if n_state == 2 else ("hx",), hs)))
         if not batched:
-            hs = tuple(reshape(h, k, 1, self.hidden_size) for h in hs)
+            hs = tuple(reshape(h, k, 1, w) for h, w in zip(hs, sizes))
         per = [split(h, 1, 0) for h in hs]   # one op per state tensor
-        return [tuple(reshape(p[i], B, self.hidden_size) for p in per) for i in range(k)]
+        return [tuple(reshape(p[i], B, w) for p, w in zip(per, sizes)) for i in range(k)]
 
     # ---- the computation ----------------------------------------------------------
     def forward(self, input: Tensor, hx: Any = None, *, lengths: Any = None) -> tuple:
@@ -219,7 +257,8 @@ class RNNBase(Module):
         ((..., H) unbatched), zeros when None; for LSTM a tuple (h_0, c_0).
         lengths: optional true length of each sequence, B ints (see the module
         docstring).  Returns ``output, h_n`` (``output, (h_n, c_n)`` for LSTM) with
-        output (T, B, num_directions * H) in the input's layout.
+        output (T, B, num_directions * H) in the input's layout.  An LSTM with
+        ``proj_size`` P > 0 has h_0, h_n and output of width P instead of H.
         """
         x, T, B, batched = self._time_major(input)
         check_dtypes(self._name, input, self._parameters, ValueError)   # (as PyTorch's RNNs)
@@ -240,25 +279,26 @@ class RNNBase(Module):
         if keep is not None:  # padded steps hold the carried state: zero them
             x = x * keep.reshape(T * B, 1).astype(x.dtype)
         if batched:
-            x = reshape(x, T, B, dirs * self.hidden_size)
+            x = reshape(x, T, B, dirs * (self.proj_size or self.hidden_size))
             if self.batch_first:
                 x = transpose(x, 0, 1)
         n_state = len(finals[0])
         h_n = [stack([f[j] for f in finals], 0) for j in range(n_state)]
         if not batched:
-            h_n = [reshape(h, len(finals), self.hidden_size) for h in h_n]
+            h_n = [reshape(h, len(finals), h.shape[-1]) for h in h_n]
         return (x, tuple(h_n)) if self.mode == "LSTM" else (x, h_n[0])
 
     def _direction(self, x: Tensor, T: int, B: int, k: int, state: tuple,
                    keep: np.ndarray | None, reverse: bool) -> tuple:
         """One layer in one direction: (outputs (T*B, H), final state tuple)."""
-        w_ih, w_hh, b_ih, b_hh = (getattr(self, n) if n else None
-                                  for n in self._flat_weights_names[k])
+        w_ih, w_hh, b_ih, b_hh, w_hr = (getattr(self, n) if n else None
+                                        for n in self._direction_weights[k])
         mode = self.mode
         # LSTM and RNN add both biases before the nonlinearity, so fold them in once;
         # GRU's b_hh sits inside the reset gate product and stays in the step.
         bias = b_ih if b_ih is None or mode == "GRU" else b_ih + b_hh
         w_t = w_hh.T
+        w_hr_t = None if w_hr is None else w_hr.T
         lstm = mode == "LSTM"
         gx = apply(RecurrentInput, x, w_ih, bias, w_t if lstm else None)
         # The pieces are known to fit: the unchecked forms skip per-tensor validation.
@@ -270,7 +310,8 @@ class RNNBase(Module):
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             if lstm:
                 hprev[t] = state[0]
-                new = apply(LSTMStep, xs[t], state[0], state[1], w_t, defer_w=True)[:2]
+                h, c = apply(LSTMStep, xs[t], state[0], state[1], w_t, defer_w=True)[:2]
+                new = (h if w_hr_t is None else h @ w_hr_t, c)
             elif mode == "GRU":
                 new = (apply(GRUStep, xs[t], state[0], w_t, b_hh),)
             else:
@@ -302,7 +343,7 @@ class RNN(RNNBase):
                              f"or 'relu'.")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -312,19 +353,19 @@ class LSTM(RNNBase):
         c_t = f c_{t-1} + i g,   h_t = o tanh(c_t)
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False)``; ``forward(input, hx=None, *, lengths=None)``
-    with hx = (h_0, c_0) returns ``output, (h_n, c_n)`` (see `RNNBase.forward`).
+    dropout=0.0, bidirectional=False, proj_size=0)``; ``forward(input, hx=None, *,
+    lengths=None)`` with hx = (h_0, c_0) returns ``output, (h_n, c_n)`` (see
+    `RNNBase.forward`).  ``proj_size`` P > 0 (P < H) projects each step's h to P
+    features, h_t = W_hr (o tanh(c_t)) with ``weight_hr_l{k}`` (P, H), as PyTorch's:
+    h_0, h_n and output have width P, c has width H, ``weight_hh_l{k}`` is (4H, P).
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0, device: Any = None,
                  dtype: Any = None) -> None:
-        if proj_size:
-            raise NotImplementedError("LSTM: proj_size (projected hidden states) is not "
-                                      "supported")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, device, dtype)
+                         dropout, bidirectional, proj_size, device, dtype)
 
 
 class GRU(RNNBase):
@@ -341,7 +382,7 @@ class GRU(RNNBase):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, device, dtype)
+                         dropout, bidirectional, device=device, dtype=dtype)
 
 
 # ---- cells ------------------------------------------------------------------------------
@@ -382,7 +423,7 @@ class RNNCellBase(Module):
     def _check(self, input: Tensor, hx: Any, n_state: int) -> tuple:
         """The state tensors (zeros when hx is None) after checking every shape."""
         name = type(self).__name__
-        _check_float(name, input)
+        _check_tensor(name, input)
         check_dtypes(name, input, self._parameters)
         if input.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D "
@@ -395,9 +436,12 @@ class RNNCellBase(Module):
         if hx is None:
             zero = wrap(np.zeros(want, input.dtype))
             return (zero,) * n_state
+        if n_state == 2 and not isinstance(hx, (tuple, list)):
+            raise TypeError(f"{name}: hx must be a tuple (h_0, c_0), got {type(hx).__name__}")
+        if n_state == 2 and len(hx) != 2:   # PyTorch's type
+            raise RuntimeError(f"{name}: hx must be a tuple of two tensors (h_0, c_0), got "
+                               f"{len(hx)}")
         hs = tuple(hx) if n_state == 2 else (hx,)
-        if n_state == 2 and (not isinstance(hx, (tuple, list)) or len(hs) != 2):
-            raise TypeError(f"{name}: hx must be a tuple (h_0, c_0)")
         for j, h in enumerate(hs):
             if not isinstance(h, Tensor):
                 raise TypeError(f"{name}: hx must hold Tensors, got {type(h).__name__}")

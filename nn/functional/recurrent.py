@@ -98,7 +98,8 @@ def defer_hidden_weight_grad(gates_x: Tensor, hprev: list) -> None:
 def _lstm_vjp(cat_, i, f, g, o, tc, c, h, w_t, gh, gc, gz, need: tuple) -> tuple:
     """Gradients of one LSTM step for inputs (gates_x, h, c, w_t).
 
-    With z = gates_x + h w_t split into (i, f, g, o) pre-activations,
+    With z = gates_x + h w_t split into (i, f, g, o) pre-activations (h may be narrower
+    than c: nn.LSTM's projected state),
     c' = f c + i g and h' = o tanh c' (gz: the gradient of the z output, if used):
         dc'   = gc + gh o (1 - tanh^2 c')
         dz    = [dc' g i(1-i),  dc' c f(1-f),  dc' i (1-g^2),  gh tanh(c') o(1-o)] + gz
@@ -113,7 +114,7 @@ def _lstm_vjp(cat_, i, f, g, o, tc, c, h, w_t, gh, gc, gz, need: tuple) -> tuple
     return (dz if need[0] else None,
             dz @ w_t.T if need[1] else None,
             gct * f if need[2] else None,
-            h.reshape(-1, H).T @ dz.reshape(-1, 4 * H) if need[3] else None)
+            h.reshape(-1, h.shape[-1]).T @ dz.reshape(-1, 4 * H) if need[3] else None)
 
 
 def _lstm_acts(z: Tensor, c: Tensor) -> tuple:
@@ -138,7 +139,7 @@ class LSTMStep(Op):
     @staticmethod
     def forward(ctx, gx, h, c, w_t, defer_w=False):
         ctx.defer_w = defer_w
-        H = h.shape[-1]
+        H = c.shape[-1]   # h is narrower under nn.LSTM's proj_size
         z = h @ w_t
         z += gx
         # One sigmoid pass over the whole contiguous block (strided slices are slower),
@@ -178,13 +179,17 @@ class LSTMStep(Op):
 
 
 def _check_step(op: str, gates: int, gates_x: Tensor, states: tuple, weight: Tensor) -> int:
-    H = states[0].shape[-1]
+    """H (the last state's width) after checking the shapes; the first state, h, may be
+    narrower (width P, LSTM with projection): weight_hh is then (gates*H, P)."""
+    H, P = states[-1].shape[-1], states[0].shape[-1]
     lead = gates_x.shape[:-1]
-    if gates_x.shape[-1] != gates * H or any(s.shape != lead + (H,) for s in states) \
-            or weight.shape != (gates * H, H):
+    if gates_x.shape[-1] != gates * H or states[0].shape != lead + (P,) \
+            or any(s.shape != lead + (H,) for s in states[1:]) or weight.shape != (gates * H, P):
         raise ShapeError(
             f"{op}: expected gates_x (..., {gates}*H), states (..., H) with the same leading "
-            f"shape and weight_hh ({gates}*H, H); got gates_x {tuple(gates_x.shape)}, states "
+            f"shape and weight_hh ({gates}*H, H)"
+            + (" (or h (..., P) and weight_hh (4*H, P))" if len(states) == 2 else "")
+            + f"; got gates_x {tuple(gates_x.shape)}, states "
             f"{[tuple(s.shape) for s in states]}, weight_hh {tuple(weight.shape)}")
     return H
 
@@ -194,7 +199,8 @@ def lstm_step(gates_x: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor) -> tuple
     """One LSTM time step from precomputed input gates; returns ``(h', c')``.
 
     `gates_x` is ``x @ weight_ih.T + bias_ih + bias_hh`` (shape (..., 4H), gate order
-    i, f, g, o), `h` and `c` are (..., H), `weight_hh` is (4H, H) (PyTorch's layout):
+    i, f, g, o), `h` and `c` are (..., H), `weight_hh` is (4H, H) (PyTorch's layout; a
+    projected `h` (..., P) goes with `weight_hh` (4H, P)):
         i, f, g, o = split(gates_x + h @ weight_hh.T);  c' = s(f) c + s(i) tanh(g);
         h' = s(o) tanh(c')
     """

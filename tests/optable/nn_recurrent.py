@@ -24,6 +24,18 @@ def _step_shapes(gates, n_states, bias=False):
     return draw
 
 
+def _lstm_projected_shapes():
+    """gates_x (*lead, 4H), h (*lead, P), c (*lead, H), weight_hh (4H, P) with P < H
+    (LSTM's proj_size)."""
+    @st.composite
+    def draw(d):
+        lead = tuple(d(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+        H = d(st.integers(2, 3))
+        P = d(st.integers(1, H - 1))
+        return [lead + (4 * H,), lead + (P,), lead + (H,), (4 * H, P)]
+    return draw
+
+
 def _sig(x):
     return 1 / (1 + np.exp(-x))
 
@@ -54,4 +66,6 @@ ROWS = [
     Row("lstm_step", lambda gx, h, c, w: F.lstm_step(gx, h, c, w)[1],
         lambda gx, h, c, w: np_lstm_step(gx, h, c, w)[1], arity=4,
         shapes=_step_shapes(4, 2), label="lstm_step_c_only"),
+    Row("lstm_step", F.lstm_step, np_lstm_step, arity=4, shapes=_lstm_projected_shapes(),
+        label="lstm_step_projected_h"),
 ]
