@@ -38,6 +38,11 @@ class Adagrad(Optimizer):
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       maximize=maximize))
+        # The constructor's groups only, like PyTorch: add_param_group's get their state
+        # at their first step, so it is absent from state_dict until then.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._new_state(p)
 
     def _check_options(self, options: dict[str, Any]) -> None:
         super()._check_options(options)
@@ -45,10 +50,6 @@ class Adagrad(Optimizer):
         _check_nonneg(self, options, "initial_accumulator_value",
                       "initial_accumulator_value value")
         _check_nonneg(self, options, "eps", "epsilon value")
-
-    def _init_state(self, group: dict[str, Any]) -> None:
-        for p in group["params"]:
-            self._new_state(p)
 
     def _new_state(self, p: Tensor) -> dict[str, Any]:
         state = self.state[p] = {

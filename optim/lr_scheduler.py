@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import types
 import warnings
 import weakref
@@ -55,6 +56,14 @@ def _track_step_calls(optimizer: Optimizer) -> None:
 
     wrapper._tracks_calls = True
     optimizer.step = wrapper
+
+
+def _check_positive_int(name: str, key: str, value: Any) -> None:
+    """TypeError unless `value` is an integer (NumPy's too), ValueError unless > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: {key} must be an int, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name}: {key} must be positive, got {value}")
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
@@ -122,7 +131,13 @@ class LRScheduler:
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):   # PyTorch: ValueError from zip(strict=True)
+            raise ValueError(f"{type(self).__name__}.step: computed {len(values)} learning "
+                             f"rates for {len(groups)} param groups; was a group added "
+                             f"after the scheduler was created? Create the scheduler "
+                             f"after add_param_group")
+        for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
@@ -184,8 +199,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        if not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        _check_positive_int("StepLR", "step_size", step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -283,9 +297,7 @@ class LinearLR(LRScheduler):
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR: end_factor expected to be between 0 and 1, got "
                              f"{end_factor}")
-        if not isinstance(total_iters, int) or total_iters <= 0:
-            raise ValueError(f"LinearLR: total_iters must be a positive int, got "
-                             f"{total_iters!r}")
+        _check_positive_int("LinearLR", "total_iters", total_iters)
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)

@@ -135,10 +135,6 @@ class Optimizer:
         group["params"] = params
         # "params" first, like PyTorch's groups.
         self.param_groups.append({"params": group.pop("params"), **group})
-        self._init_state(self.param_groups[-1])
-
-    def _init_state(self, group: dict[str, Any]) -> None:
-        """Hook for rules whose state exists before the first step (Adagrad)."""
 
     # ---- gradients and steps ----------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -162,7 +158,8 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        # An inf or NaN gradient makes NumPy warn mid-update; PyTorch's step is silent.
+        with no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
