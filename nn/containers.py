@@ -1,15 +1,95 @@
-"""Containers: Sequential, ModuleList, ModuleDict."""
+"""Containers: Sequential, ModuleList, ModuleDict, with PyTorch's list and dict methods."""
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Mapping
+from typing import Any, Iterator
 
 from .module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """What Sequential and ModuleList share: modules named "0", "1", ... addressed by
+    position (negative positions count from the end), renumbered after a deletion."""
+
+    def _key(self, idx: Any) -> str:
+        """The name of the module at position `idx`."""
+        n = len(self._modules)
+        i = operator.index(idx)   # TypeError for str/float, as a Python list
+        if not -n <= i < n:
+            raise IndexError(f"{type(self).__name__}: index {i} is out of range for "
+                             f"{n} modules")
+        return list(self._modules)[i % n]
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return self._from_items(list(self._modules.items())[idx])
+        return self._modules[self._key(idx)]
+
+    def __setitem__(self, idx: Any, module: Module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx: Any) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for k in keys:
+            del self._modules[k]
+        mods = list(self._modules.values())
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(mods))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __dir__(self) -> list:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def _from_items(self, items: list) -> _Indexed:
+        raise NotImplementedError
+
+    def append(self, module: Module) -> Any:
+        """Add a module at the end; returns self."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        """Append every module of an iterable; returns self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}.extend should be called with an "
+                            f"iterable, but got {type(modules).__name__}")
+        for m in list(modules):   # a list: extending by self must not loop forever
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert `module` before position `index` (-len <= index <= len)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.insert: {type(module).__name__} is not "
+                            f"a Module subclass")
+        n = len(self._modules)
+        i = operator.index(index)
+        if not -n <= i <= n:
+            raise IndexError(f"{type(self).__name__}.insert: index {i} is out of range for "
+                             f"{n} modules")
+        mods = list(self._modules.values())
+        mods.insert(i, module)
+        self._modules.clear()
+        self._modules.update((str(j), m) for j, m in enumerate(mods))
+
+    def pop(self, key: int | slice) -> Module:
+        """Remove the module (or the container of modules, for a slice) at `key` and
+        return it."""
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_Indexed):
     """Modules called in order, each on the previous one's output.  Built from modules
     (named "0", "1", ...), a list of them (Keras style), or an OrderedDict of names."""
 
@@ -29,60 +109,80 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, idx: Any) -> Any:
-        mods = list(self._modules.items())
-        if isinstance(idx, slice):
-            return Sequential(OrderedDict(mods[idx]))
-        return mods[idx][1]
+    def _from_items(self, items: list) -> Sequential:
+        return self.__class__(OrderedDict(items))
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        """Add a module at the end."""
-        self.add_module(str(len(self._modules)), module)
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert `module` before position `index` (-len <= index <= len); returns self."""
+        super().insert(index, module)
         return self
 
     def add(self, module: Module) -> Sequential:
         """Keras' name for append."""
         return self.append(module)
 
+    def __add__(self, other: Any) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential +: add operator supports only objects of "
+                             f"Sequential class, but {type(other).__name__} is given")
+        return Sequential(*self, *other)
 
-class ModuleList(Module):
+    def __iadd__(self, other: Any) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential +=: add operator supports only objects of "
+                             f"Sequential class, but {type(other).__name__} is given")
+        return self.extend(other)
+
+    def _repeats(self, other: Any) -> int:
+        if not isinstance(other, int) or isinstance(other, bool):
+            raise TypeError(f"unsupported operand type(s) for *: 'Sequential' and "
+                            f"'{type(other).__name__}'")
+        if other <= 0:
+            raise ValueError(f"Sequential *: non-positive multiplication factor {other}")
+        return other
+
+    def __mul__(self, other: Any) -> Sequential:
+        """The same modules (shared, not copied) repeated `other` times."""
+        return Sequential(*(list(self) * self._repeats(other)))
+
+    def __rmul__(self, other: Any) -> Sequential:
+        return self.__mul__(other)
+
+    def __imul__(self, other: Any) -> Sequential:
+        return self.extend(list(self) * (self._repeats(other) - 1))
+
+
+class ModuleList(_Indexed):
     """A list of modules whose parameters are registered (named "0", "1", ...)."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
-        for m in modules or ():
-            self.append(m)
+        if modules is not None:
+            self.extend(modules)
 
-    def __getitem__(self, idx: Any) -> Any:
-        mods = list(self._modules.values())
-        return ModuleList(mods[idx]) if isinstance(idx, slice) else mods[idx]
+    def _from_items(self, items: list) -> ModuleList:
+        return self.__class__([m for _, m in items])
 
-    def __setitem__(self, idx: int, module: Module) -> None:
-        key = list(self._modules)[idx]
-        self.add_module(key, module)
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList(list(self) + list(other))
 
-    def __len__(self) -> int:
-        return len(self._modules)
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
 
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        """Add a module at the end."""
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Add several modules at the end."""
-        for m in modules:
-            self.append(m)
-        return self
+    def __repr__(self) -> str:
+        """PyTorch's compressed form: runs of equal reprs shown once as ``(i-j): n x``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return f"{type(self).__name__}()"
+        runs: list = []   # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}")
+                 .replace("\n", "\n  ") for a, b, r in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
@@ -112,16 +212,43 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self) -> Any:
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def values(self) -> Any:
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def items(self) -> Any:
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
+    def pop(self, key: str) -> Module:
+        """Remove `key` and return its module."""
+        v = self[key]
+        del self[key]
+        return v
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
     def update(self, modules: Any) -> None:
-        """Add modules from a dict or (key, module) pairs."""
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self.add_module(k, m)
+        """Add (or replace) modules from a mapping or an iterable of (key, module)
+        pairs, keeping their order."""
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for k, m in modules.items():
+                self[k] = m
+            return
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(modules).__name__}")
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be "
+                                f"Iterable; is {type(pair).__name__}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length "
+                                 f"{len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]

@@ -71,29 +71,41 @@ class DataLoader:
     `seed` is given (so the sequence of epochs is reproducible) and otherwise from the
     generator seeded by ``autograd.manual_seed``.  drop_last: skip a final short batch.
     Batches are tuples of Tensors for a TensorDataset, a Tensor for a Tensor/ndarray
-    dataset; each batch holds its own copy of the data.
+    dataset; each batch holds its own copy of the data (rows of a tensor that requires
+    grad stay on its graph).  ``batch_size=None`` yields the samples themselves,
+    unbatched, as PyTorch does.
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
                  drop_last: bool = False, seed: int | None = None) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
+                                       or isinstance(batch_size, bool) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size should be a positive integer, got "
-                             f"{batch_size!r}")
-        self.dataset, self.batch_size = dataset, int(batch_size)
+                             f"{batch_size!r} (None disables batching)")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None disables batching and is mutually "
+                             "exclusive with drop_last")
+        self.dataset = dataset
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
-    def _array_backing(self) -> Sequence[np.ndarray] | None:
-        """The arrays to index in bulk (read per epoch), or None for a generic dataset."""
+    def _array_backing(self) -> Sequence[np.ndarray | Tensor] | None:
+        """What to index in bulk (read per epoch): ndarrays, or the Tensors that require
+        grad (so their batches stay on the graph); None for a generic dataset."""
         ds = self.dataset
         if isinstance(ds, TensorDataset):
-            return ds.arrays()
-        if isinstance(ds, (Tensor, np.ndarray)):
-            return (ds.data if isinstance(ds, Tensor) else ds,)
+            return tuple(t if t.requires_grad else t.data for t in ds.tensors)
+        if isinstance(ds, Tensor):
+            return (ds if ds.requires_grad else ds.data,)
+        if isinstance(ds, np.ndarray):
+            return (ds,)
         return None
 
     def __len__(self) -> int:
         n = len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self, n: int) -> np.ndarray | None:
@@ -104,6 +116,11 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = self._order(n)
+        if self.batch_size is None:
+            for i in range(n) if order is None else order:
+                sample = self.dataset[int(i)]
+                yield wrap(np.asarray(sample)) if isinstance(self.dataset, np.ndarray) else sample
+            return
         arrays = self._array_backing()
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
@@ -111,7 +128,10 @@ class DataLoader:
             idx = slice(start, end) if order is None else order[start:end]
             if arrays is not None:
                 # a slice is a view: copy it so the batch never aliases the dataset
-                batch = tuple(wrap(a[idx].copy() if order is None else a[idx]) for a in arrays)
+                batch = tuple(a[np.arange(start, end) if order is None else idx]
+                              if isinstance(a, Tensor)
+                              else wrap(a[idx].copy() if order is None else a[idx])
+                              for a in arrays)
                 yield batch if isinstance(self.dataset, TensorDataset) else batch[0]
             else:
                 rows = range(start, end) if order is None else order[start:end]

@@ -54,4 +54,7 @@ def load(path: str | os.PathLike) -> OrderedDict:
     except SafetensorError as e:
         raise ValueError(f"nn.load: {path!r} is not a valid safetensors file (truncated or "
                          f"corrupt?): {e}") from None
+    except TypeError as e:   # a dtype NumPy lacks, such as PyTorch's bfloat16
+        raise TypeError(f"nn.load: {path!r} holds a tensor whose dtype NumPy cannot "
+                        f"represent ({e}); convert it in PyTorch first, e.g. to float32") from None
     return OrderedDict((k, wrap(arrays[k])) for k in sorted(arrays))
