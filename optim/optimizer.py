@@ -30,9 +30,26 @@ from autograd import Tensor, bump_version, enable_grad, no_grad
 from autograd.dtypes import get_default_dtype
 from autograd.tensor import wrap
 
-__all__ = ["Optimizer", "flatten_state_dict", "unflatten_state_dict"]
+__all__ = ["Optimizer", "check_implementation", "flatten_state_dict", "unflatten_state_dict"]
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+_IMPLEMENTATIONS = ("foreach", "fused", "capturable", "differentiable")
+
+
+def check_implementation(opt: Any, options: dict[str, Any]) -> None:
+    """Accept PyTorch's implementation switches (``foreach``, ``fused``, ``capturable``)
+    so that code written for it ports unchanged: each picks how PyTorch computes the same
+    update (one fused NumPy pass per parameter here), so they are ignored.
+    ``differentiable=True`` (recording the step) is not supported."""
+    name = type(opt).__name__
+    for key, value in options.items():
+        if key not in _IMPLEMENTATIONS:
+            raise TypeError(f"{name}.__init__() got an unexpected keyword argument {key!r}")
+        if key == "differentiable" and value:
+            raise NotImplementedError(f"{name}: differentiable=True is not supported (the "
+                                      f"update is not recorded on the tape)")
 
 
 class Optimizer:

@@ -9,7 +9,7 @@ import numpy as np
 from autograd import Tensor
 from autograd.tensor import wrap
 
-from .optimizer import Optimizer, ParamsT, _check_nonneg
+from .optimizer import Optimizer, ParamsT, _check_nonneg, check_implementation
 
 __all__ = ["SGD"]
 
@@ -30,7 +30,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0,
                  dampening: float = 0, weight_decay: float = 0, nesterov: bool = False,
-                 *, maximize: bool = False) -> None:
+                 *, maximize: bool = False, **implementation: Any) -> None:
+        check_implementation(self, implementation)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))

@@ -211,3 +211,21 @@ def test_sgd_step_on_inf_and_nan_gradients_by_hand():
         warnings.simplefilter("error")
         opt.step()
     np.testing.assert_array_equal(p.data, [-np.inf, np.nan, 0.0])
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam,
+                                 optim.AdamW])
+def test_pytorch_implementation_switches_are_accepted_and_change_nothing(cls):
+    # torch code passes foreach=/fused=/capturable=; they only pick PyTorch's kernels.
+    a, b = (ag.tensor([1.0, -2.0], requires_grad=True) for _ in range(2))
+    plain = cls([a], lr=0.1)
+    switched = cls([b], lr=0.1, foreach=True, fused=True, capturable=False,
+                   differentiable=False)
+    for opt, p in ((plain, a), (switched, b)):
+        p.grad = ag.tensor([0.5, 0.25])
+        opt.step()
+    np.testing.assert_array_equal(a.data, b.data)
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        cls([b], lr=0.1, differentiable=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'fast'"):
+        cls([b], lr=0.1, fast=True)
