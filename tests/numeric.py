@@ -51,3 +51,13 @@ def numeric_grad(scalar: Callable, arrays: list, eps: float = 1e-6) -> list:
             flat[j] = (at(eps) - at(-eps)) / (2 * eps)
         grads.append(g)
     return grads
+
+
+def assert_grads_match_torch(pairs, model, torch_model, atol: float = 1e-12) -> None:
+    """Each (our tensor, PyTorch tensor) pair, and every parameter of `model` and its
+    same-named one in `torch_model`, carry the same .grad."""
+    for a, b in pairs:
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=atol)
+    theirs = dict(torch_model.named_parameters())
+    for n, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.data, theirs[n].grad.numpy(), atol=atol, err_msg=n)

@@ -8,6 +8,7 @@ import pytest
 
 import autograd as ag
 import nn
+from numeric import assert_grads_match_torch
 
 I, H, P, T, B = 3, 4, 2, 3, 2
 
@@ -132,11 +133,7 @@ def test_proj_size_matches_torch(kw):
         tloss = tloss + (to * torch.tensor(u)).sum()
     loss.backward()
     tloss.backward()
-    for a, b in [(x, tx)] + list(zip(hx, thx)):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-12)
-    tparams = dict(tm.named_parameters())
-    for n, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[n].grad.numpy(), atol=1e-12, err_msg=n)
+    assert_grads_match_torch([(x, tx)] + list(zip(hx, thx)), ours, tm)
 
 
 def test_proj_size_second_derivative_matches_torch():

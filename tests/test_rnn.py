@@ -11,6 +11,7 @@ import pytest
 
 import autograd as ag
 import nn
+from numeric import assert_grads_match_torch
 
 MODES = ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"]
 I, H, T, B = 2, 2, 3, 2
@@ -552,11 +553,7 @@ def test_torch_parity_cells(cell, batched, bias):
         tloss = tloss + to.sum() * (k + 1)
     loss.backward()
     tloss.backward()
-    for a, b in [(x, tx)] + list(zip(hx, thx)):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-12)
-    tparams = dict(tm.named_parameters())
-    for n, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[n].grad.numpy(), atol=1e-12, err_msg=n)
+    assert_grads_match_torch([(x, tx)] + list(zip(hx, thx)), ours, tm)
 
 
 def test_torch_state_dict_round_trip():
