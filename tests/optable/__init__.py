@@ -4,7 +4,8 @@ The generic tests in ``tests/test_ops_generic.py`` run every row: the forward in
 float32 against a NumPy reference, the gradient against central finite differences in
 float64, and the second derivative (double backward) against finite differences of the
 gradient, over Hypothesis-drawn shapes (broadcasting, 0-d and size-1 axes included).
-Adding an op means adding its row to the family module below; a meta-test fails when a
+Adding an op means adding its row to its family's module (named like the op
+module: ``arith.py`` for ``autograd/ops/arith.py``); a meta-test fails when a
 registered op has none.
 """
 from __future__ import annotations
@@ -89,20 +90,37 @@ def away_from(*points: float, gap: float = 0.05, lo: float = -2.0,
     return testing.away_from(*points, gap=gap, lo=lo, hi=hi)
 
 
-def rows() -> list:
-    """Every row of every family module."""
-    from . import core
-    out = list(core.ROWS)
-    for mod in _family_modules():
-        out.extend(mod.ROWS)
+# ---- domains and shapes several families use ------------------------------------
+POS = (0.1, 3.0)
+NONZERO = away_from(0.0)
+
+
+def dim_of(x: Any, d: int = -1) -> int | None:
+    """A valid dim for x (None for 0-d)."""
+    return d if x.ndim else None
+
+
+def nonempty(min_dims: int = 1) -> Callable[[], st.SearchStrategy]:
+    """A `shapes` callable: one input of at least `min_dims` dims, no zero-size axis."""
+    return lambda: hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=1,
+                                    max_side=4).map(lambda s: [s])
+
+
+def distinct(arrays: list) -> list:
+    """Values at least 0.1 apart (keeping their order), so no two elements are within a
+    finite-difference step of a tie."""
+    out = []
+    for a in arrays:
+        ranks = np.argsort(np.argsort(a.reshape(-1), kind="stable"), kind="stable")
+        out.append((ranks * 0.2 - 1.0 + 0.05 * np.tanh(a.reshape(-1))).reshape(a.shape))
     return out
 
 
-def _family_modules() -> list:
+def rows() -> list:
+    """Every row of every family module (one per op module: arith, elementwise, ..., nn_*)."""
     import importlib
     import pkgutil
-    mods = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name != "core":
-            mods.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return mods
+    out = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        out.extend(importlib.import_module(f"{__name__}.{info.name}").ROWS)
+    return out
