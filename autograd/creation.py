@@ -1,15 +1,17 @@
 """Tensor creation: zeros, ones, full, empty, arange, linspace, eye, rand, randn,
-randint and the *_like forms.  Float results use the default dtype (float32)."""
+randint, the *_like forms and the Tensor.new_* methods.  Float results use the default
+dtype (float32); the new_* methods keep the tensor's dtype."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from . import dtypes
 from .random import generator
-from .tensor import Tensor, wrap
+from .tensor import Tensor, tensor, wrap
 
 __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
            "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
@@ -19,7 +21,11 @@ __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand"
 def _shape(size: tuple) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):   # (NumPy raises ValueError, PyTorch RuntimeError)
+        raise RuntimeError(f"trying to create a tensor with negative dimension: "
+                           f"{list(shape)}")
+    return shape
 
 
 def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -149,3 +155,51 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None,
     """A tensor like `input` filled with `fill_value`."""
     return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype,
                 requires_grad=requires_grad)
+
+
+# ---- Tensor.new_*: a new tensor with self's dtype (unless dtype is given) ---------------
+
+def _new(fn: Any) -> Any:
+    def new(self: Tensor, *size: Any, dtype: Any = None,
+            requires_grad: bool = False) -> Tensor:
+        return fn(*size, dtype=self.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+    new.__name__ = "new_" + fn.__name__
+    new.__doc__ = (f"{fn.__name__} of `size` with this tensor's dtype unless `dtype` is "
+                   f"given (never connected to its graph).")
+    return new
+
+
+Tensor.new_zeros = _new(zeros)
+Tensor.new_ones = _new(ones)
+Tensor.new_empty = _new(empty)
+
+
+def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` (a sequence) filled with `fill_value`, with this tensor's dtype
+    unless `dtype` is given (a float value truncates into an integer dtype)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full: argument 'size' must be a tuple of ints, not "
+                        f"{type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """A new leaf holding a copy of `data`, with this tensor's dtype unless `dtype` is
+    given (float data truncates into an integer dtype)."""
+    if isinstance(data, Tensor):
+        warnings.warn("new_tensor: to copy construct from a tensor, use "
+                      "t.detach().clone() (or .requires_grad_(True) on that) rather than "
+                      "x.new_tensor(t)", UserWarning, stacklevel=2)
+        data = data.data
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+Tensor.new_full = new_full
+Tensor.new_tensor = new_tensor

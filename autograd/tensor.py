@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
+import numbers
 import weakref
 
 import numpy as np
@@ -156,7 +157,16 @@ class Tensor:
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or its length along `dim`."""
-        return self._data.shape if dim is None else self._data.shape[dim]
+        shape = self._data.shape
+        if dim is None:
+            return shape
+        n = len(shape)
+        if not -n <= dim < n:
+            raise IndexError(f"size: dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {dim})" if n else
+                             f"size: dimension specified as {dim} but tensor has no "
+                             f"dimensions")
+        return shape[dim]
 
     def dim(self) -> int:
         """Number of dimensions."""
@@ -193,6 +203,18 @@ class Tensor:
     def is_floating_point(self) -> bool:
         """True for floating dtypes."""
         return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """True if the data is C-contiguous (row-major without gaps; a transposed,
+        strided or expanded view is not)."""
+        return self._data.flags.c_contiguous
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor cast to `other`'s dtype (itself if it already has it)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: argument 'other' must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self.to(other.dtype)
 
     # ---- autograd attributes --------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -270,6 +292,14 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
+
+    def __contains__(self, element: Any) -> bool:
+        """``element in t``: whether some element of t equals `element` (a number, or a
+        tensor broadcasting with t), as in PyTorch."""
+        if not isinstance(element, (Tensor, numbers.Number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but "
+                               f"you passed in a {type(element)}.")
+        return bool((self == element).any())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:

@@ -1,5 +1,7 @@
-"""Arithmetic operators with NumPy broadcasting: + - * / ** and unary minus, plus the
-comparisons, logical and bitwise operators (never differentiated).
+"""Arithmetic operators with NumPy broadcasting: + - * / ** // % and unary minus/plus,
+div's rounding modes, remainder and fmod, addcmul and addcdiv, plus the comparisons,
+closeness tests (isclose, allclose, equal), logical and bitwise operators (never
+differentiated).
 
 Result dtypes follow PyTorch (`dtypes.result_type`, applied by `promote`): a float32
 tensor times an int64 tensor or a 0-d float64 tensor stays float32, an int tensor with
@@ -9,13 +11,13 @@ Gradients of broadcast operands are summed back to each operand's own shape
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..dtypes import get_default_dtype, result_type
-from ..graph import Op, apply, register
-from ..tensor import Tensor
+from ..graph import Op, ShapeError, apply, register
+from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, shape_of
 from .convert import to
 from .shape import sum_to
@@ -295,8 +297,12 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 @register("div", "__truediv__")
-def div(input: Any, other: Any) -> Tensor:
-    """Elementwise true division, broadcasting (integers give the default float dtype)."""
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """Elementwise division, broadcasting: true division (integers give the default float
+    dtype), or with `rounding_mode` "trunc" ("floor") the quotient rounded toward zero
+    (down) in the operands' dtype, whose gradient is 0 (`DivRounded`)."""
+    if rounding_mode is not None:
+        return _div_rounded(input, other, rounding_mode)
     input, other = _operands("div", input, other)
     return apply(Div, input, other)
 
@@ -326,11 +332,270 @@ Tensor.__rsub__ = _reflected(Sub, "sub")
 Tensor.__rmul__ = _reflected(Mul, "mul")
 Tensor.__rtruediv__ = _reflected(Div, "div")
 Tensor.__rpow__ = lambda self, other: pow(other, self)
-Tensor.__pos__ = lambda self: self
-Tensor.subtract = sub
-Tensor.multiply = mul
-Tensor.divide = div
-Tensor.true_divide = div
+subtract = register("subtract", name="subtract")(sub)
+multiply = register("multiply", name="multiply")(mul)
+divide = register("divide", name="divide")(div)
+true_divide = register("true_divide", name="true_divide")(div)
+negative = register("negative", name="negative")(neg)
+
+
+@register("positive", "__pos__")
+def positive(input: Tensor) -> Tensor:
+    """+input: input itself, as in PyTorch (refused for bool tensors)."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("positive: The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+# ---- rounding division: div's rounding modes, floor_divide, remainder, fmod -----------
+# Integer division by zero raises PyTorch's RuntimeError("ZeroDivisionError"); floating
+# division by zero gives inf/NaN silently, as does integer overflow (INT_MIN // -1).
+
+def _division_operands(op: str, kernel: str, a: Any, b: Any) -> list:
+    """(a, b) in PyTorch's result dtype; bool refused as PyTorch's `kernel` refuses it."""
+    ops, dtype = promote(a, b)
+    if dtype.kind == "b":
+        raise NotImplementedError(f"{op}: \"{kernel}_cpu\" not implemented for 'Bool'")
+    return ops
+
+
+def _divide(op: str, a: Any, b: Any, ints: Callable, floats: Callable) -> Any:
+    """`ints(a, b)` or `floats(a, b)` by the operands' dtype, NumPy's warnings off."""
+    with np.errstate(all="ignore"):
+        if np.result_type(a, b).kind in "iu":
+            if not np.all(b):
+                raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero, "
+                                   f"divisor shape {shape_of(b)})")
+            return ints(a, b)
+        return floats(a, b)
+
+
+def _int_trunc_div(a: Any, b: Any) -> Any:
+    return (a - np.fmod(a, b)) // b   # exact: a - fmod(a, b) is a multiple of b
+
+
+def _float_trunc_div(a: Any, b: Any) -> Any:
+    return np.trunc(a / b)
+
+
+def _float_remainder(a: Any, b: Any) -> Any:
+    # PyTorch's formula: fmod moved by b where the signs differ.  A zero result keeps
+    # a's sign (NumPy's remainder gives it b's).
+    m = np.fmod(a, b)
+    return np.where((m != 0) & ((m < 0) != (b < 0)), m + b, m)
+
+
+# (int kernel, float kernel) per rounding mode; NumPy's floating floor_divide is
+# PyTorch's formula, signed zeros and infinities included.
+_ROUNDED = {"trunc": (_int_trunc_div, _float_trunc_div),
+            "floor": (np.floor_divide, np.floor_divide)}
+
+
+class DivRounded(Op):
+    """a / b rounded toward zero ("trunc") or down ("floor"): piecewise constant, so
+    both gradients are 0 (zeros, as PyTorch's, so it stays connected to the graph)."""
+    name = "Div"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        return _divide("div", a, b, *_ROUNDED[mode])
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(wrap(np.zeros(s, g.dtype)) if need else None
+                     for s, need in zip(ctx.shapes, ctx.needs_input_grad))
+
+
+class FloorDivide(Op):
+    """a // b (Python's).  Not differentiable in PyTorch: the result requires grad when
+    an input does, and backward through it raises."""
+    name = "FloorDivide"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _divide("floor_divide", a, b, np.floor_divide, np.floor_divide)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("floor_divide: derivative for aten::floor_divide is not "
+                           "implemented (div(a, b, rounding_mode='floor') has gradient 0)")
+
+
+def _remainder_grads(ctx: Any, g: Tensor, mode: str) -> tuple:
+    """da = g,  db = -g q with q = a / b rounded by `mode` (its own gradient 0)."""
+    a, b = ctx.inputs
+    need_a, need_b = ctx.needs_input_grad
+    return (_summed(g, a) if need_a else None,
+            _summed(-g * apply(DivRounded, a, b, mode=mode), b) if need_b else None)
+
+
+class Remainder(Op):
+    """a - b floor(a / b): the sign of b (Python's %);  da = g,  db = -g floor(a / b)."""
+    name = "Remainder"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _divide("remainder", a, b, np.remainder, _float_remainder)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _remainder_grads(ctx, g, "floor")
+
+
+class Fmod(Op):
+    """a - b trunc(a / b): the sign of a (C's fmod);  da = g,  db = -g trunc(a / b)."""
+    name = "Fmod"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _divide("fmod", a, b, np.fmod, np.fmod)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _remainder_grads(ctx, g, "trunc")
+
+
+def _div_rounded(input: Any, other: Any, rounding_mode: str) -> Tensor:
+    if rounding_mode not in _ROUNDED:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                           f"'floor' but found {rounding_mode!r}")
+    input, other = _division_operands("div", f"div_{rounding_mode}", input, other)
+    return apply(DivRounded, input, other, mode=rounding_mode)
+
+
+@register("floor_divide", "__floordiv__")
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """input // other elementwise, rounded down (Python's //), broadcasting; integers
+    stay integers.  Backward through it raises, as in PyTorch."""
+    return apply(FloorDivide, *_division_operands("floor_divide", "div_floor", input, other))
+
+
+@register("remainder", "__mod__")
+def remainder(input: Any, other: Any) -> Tensor:
+    """Elementwise remainder with the sign of the divisor (Python's %), broadcasting."""
+    return apply(Remainder, *_division_operands("remainder", "remainder", input, other))
+
+
+@register("fmod")
+def fmod(input: Any, other: Any) -> Tensor:
+    """Elementwise remainder with the sign of the dividend (C's fmod), broadcasting."""
+    return apply(Fmod, *_division_operands("fmod", "fmod", input, other))
+
+
+Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+Tensor.__rmod__ = lambda self, other: remainder(other, self)
+
+
+# ---- fused multiply-add forms --------------------------------------------------------
+
+def _addc_operands(op: str, *operands: Any) -> tuple[list, np.dtype]:
+    """`promote` for addcmul/addcdiv, with the broadcast checked first so that an error
+    names the op and all three shapes."""
+    try:
+        np.broadcast_shapes(*(shape_of(x) for x in operands))
+    except ValueError as e:
+        raise ShapeError(f"{op}: {e}") from None
+    return promote(*operands)
+
+
+@register("addcmul")
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 * tensor2, broadcasting.  The result dtype is the
+    tensors' (value is cast to it, as in PyTorch: an integer result truncates it)."""
+    (input, tensor1, tensor2), dtype = _addc_operands("addcmul", input, tensor1, tensor2)
+    if dtype.kind == "b":
+        raise NotImplementedError("addcmul: \"addcmul_cpu_out\" not implemented for 'Bool'")
+    if dtype.kind in "iu":
+        value = int(value)
+    return add(input, mul(tensor1 if value == 1 else mul(tensor1, value), tensor2))
+
+
+@register("addcdiv")
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 / tensor2, broadcasting; refused when both tensor1 and
+    tensor2 are integer (PyTorch's former integer division)."""
+    if result_type(as_tensor_arg(tensor1), as_tensor_arg(tensor2)).kind in "biu":
+        raise RuntimeError("addcdiv: Integer division with addcdiv is no longer supported. "
+                           "Use (input + value * trunc(tensor1 / tensor2)).to(input.dtype) "
+                           "for the former behavior, or (input + value * tensor1 / "
+                           "tensor2) for true division.")
+    (input, tensor1, tensor2), _ = _addc_operands("addcdiv", input, tensor1, tensor2)
+    return add(input, div(tensor1 if value == 1 else mul(tensor1, value), tensor2))
+
+
+# ---- closeness (no gradient) ----------------------------------------------------------
+
+class IsClose(Op):
+    """|a - b| <= atol + |rtol b| elementwise, or a == b (NaNs equal with equal_nan):
+    PyTorch's formula in the operands' dtype, integer and bool errors in the default
+    float dtype."""
+    name = "IsClose"
+    differentiable = False
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, b, rtol, atol, equal_nan):
+        close = a == b
+        floating = a.dtype.kind in "fc"
+        if equal_nan and floating:
+            close = close | (np.isnan(a) & np.isnan(b))
+        if rtol == 0 and atol == 0:
+            return close
+        if not floating:
+            f = get_default_dtype()
+            if a.dtype.kind == "b":
+                a, b = a.astype(f), b.astype(f)
+            err, b = np.abs(a - b).astype(f), b.astype(f)
+        else:
+            with np.errstate(invalid="ignore"):   # inf - inf
+                err = np.abs(a - b)
+        return close | (np.isfinite(err) & (err <= atol + np.abs(rtol * b)))
+
+
+def _two_tensors(op: str, input: Any, other: Any) -> None:
+    for arg, x in (("input", input), ("other", other)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+
+
+def _closeness_args(op: str, input: Any, other: Any, rtol: float, atol: float) -> None:
+    """PyTorch's checks: two tensors of one dtype, non-negative tolerances."""
+    _two_tensors(op, input, other)
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"{op}: {input.dtype} did not match {other.dtype} (input and "
+                           f"other must have the same dtype)")
+    for arg, tol in (("rtol", rtol), ("atol", atol)):
+        if tol < 0:
+            raise RuntimeError(f"{op}: {arg} must be greater than or equal to zero, but "
+                               f"got {tol}")
+
+
+@register("isclose", "isclose")
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Elementwise |input - other| <= atol + rtol |other| (boolean, broadcasting)."""
+    _closeness_args("isclose", input, other, rtol, atol)
+    return apply(IsClose, input, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@register("allclose", "allclose")
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether isclose holds for every element (a Python bool)."""
+    _closeness_args("allclose", input, other, rtol, atol)
+    return bool(np.all(apply(IsClose, input, other, rtol=rtol, atol=atol,
+                             equal_nan=equal_nan)._data))
+
+
+@register("equal", "equal")
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether the two tensors have the same shape and elements (a Python bool; dtypes
+    may differ, NaN equals nothing)."""
+    _two_tensors("equal", input, other)
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
 
 
 # ---- comparisons, logical and bitwise operators (no gradient) -------------------------

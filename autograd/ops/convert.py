@@ -63,5 +63,12 @@ def clone(input: Tensor) -> Tensor:
     return apply(Clone, input)
 
 
-Tensor.contiguous = lambda self: self
+
+
+def _contiguous(self: Tensor) -> Tensor:
+    """`self` if its data is C-contiguous, else a contiguous copy (connected to the graph)."""
+    return self if self._data.flags.c_contiguous else clone(self)
+
+
+Tensor.contiguous = _contiguous
 Tensor.cpu = lambda self: self

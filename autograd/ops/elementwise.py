@@ -1,11 +1,14 @@
-"""Elementwise math: exp, log, trigonometric and activation functions, clamping,
-maximum/minimum and where.
+"""Elementwise math: exp, log, trigonometric, hyperbolic and activation functions,
+rounding, clamping, maximum/minimum (fmax/fmin), atan2, hypot, logaddexp, xlogy, lerp,
+nan_to_num, the isnan family and where.
 
 Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient where
 min <= x <= max, and maximum/minimum split it evenly between tied inputs (and give it
 to both where either is NaN).  Floating functions of integer or bool tensors compute in
 the default float dtype; clamp, maximum, minimum and where promote their operands as
-arithmetic does (`arith.promote`).
+arithmetic does (`arith.promote`); floor, ceil, round and trunc keep integer dtypes.
+Functions limited to a domain (log, sqrt, asin...) return inf/NaN outside it without
+NumPy's warnings, as PyTorch does.
 """
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import get_default_dtype
-from ..graph import Op, apply, register
+from ..graph import REGISTRY, Op, apply, register
 from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, shape_of
-from .arith import Mul, promote
+from .arith import Mul, mul, promote
 from .convert import to
 from .shape import sum_to
 
@@ -63,15 +66,25 @@ def _x(ctx: Any) -> Tensor:
     return ctx.inputs[0]
 
 
+def _quiet(f: Any) -> Any:
+    """`f` without NumPy's warnings for arguments outside its domain (log(0), sqrt(-1)):
+    PyTorch returns inf/NaN silently.  (np.errstate costs ~1.6 us, so only the
+    domain-limited functions pay it.)"""
+    def quiet(x: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return f(x)
+    return quiet
+
+
 exp = _unary("exp", np.exp, lambda ctx, g: g * ctx.output,
              "e^x;  d/dx = e^x.", save_output=True, methods=("exp",))
 expm1 = _unary("expm1", np.expm1, lambda ctx, g: g * (ctx.output + 1),
                "e^x - 1, accurate near 0;  d/dx = e^x.", save_output=True, methods=("expm1",))
-log = _unary("log", np.log, lambda ctx, g: g / _x(ctx),
+log = _unary("log", _quiet(np.log), lambda ctx, g: g / _x(ctx),
              "Natural logarithm;  d/dx = 1/x.", methods=("log",))
-log1p = _unary("log1p", np.log1p, lambda ctx, g: g / (_x(ctx) + 1),
+log1p = _unary("log1p", _quiet(np.log1p), lambda ctx, g: g / (_x(ctx) + 1),
                "log(1 + x), accurate near 0;  d/dx = 1/(1+x).", methods=("log1p",))
-sqrt = _unary("sqrt", np.sqrt, lambda ctx, g: g / (ctx.output * 2),
+sqrt = _unary("sqrt", _quiet(np.sqrt), lambda ctx, g: g / (ctx.output * 2),
               "Square root;  d/dx = 1/(2 sqrt x).", save_output=True, methods=("sqrt",))
 sin = _unary("sin", np.sin, lambda ctx, g: g * cos(_x(ctx)),
              "Sine;  d/dx = cos x.", methods=("sin",))
@@ -105,6 +118,151 @@ tanh = _unary("tanh", np.tanh, lambda ctx, g: apply(TanhBackward, g, ctx.output)
               "Hyperbolic tangent;  d/dx = 1 - tanh^2 x.", save_output=True, methods=("tanh",))
 arctan = _unary("arctan", np.arctan, lambda ctx, g: g / (_x(ctx) * _x(ctx) + 1),
                 "Inverse tangent;  d/dx = 1/(1+x^2).", methods=("arctan", "atan"))
+atan = register(name="atan")(arctan)
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+log2 = _unary("log2", _quiet(np.log2), lambda ctx, g: g / (_x(ctx) * _LN2),
+              "Base-2 logarithm;  d/dx = 1/(x ln 2).", methods=("log2",))
+log10 = _unary("log10", _quiet(np.log10), lambda ctx, g: g / (_x(ctx) * _LN10),
+               "Base-10 logarithm;  d/dx = 1/(x ln 10).", methods=("log10",))
+exp2 = _unary("exp2", np.exp2, lambda ctx, g: g * ctx.output * _LN2,
+              "2^x;  d/dx = 2^x ln 2.", save_output=True, methods=("exp2",))
+rsqrt = _unary("rsqrt", _quiet(lambda x: 1 / np.sqrt(x)),
+               lambda ctx, g: g * ctx.output * ctx.output * ctx.output * -0.5,
+               "1/sqrt(x);  d/dx = -y^3/2.", save_output=True, methods=("rsqrt",))
+reciprocal = _unary("reciprocal", _quiet(lambda x: 1 / x),
+                    lambda ctx, g: -(g * ctx.output * ctx.output),
+                    "1/x;  d/dx = -1/x^2.", save_output=True, methods=("reciprocal",))
+tan = _unary("tan", _quiet(np.tan), lambda ctx, g: g * (ctx.output * ctx.output + 1),
+             "Tangent;  d/dx = 1 + tan^2 x.", save_output=True, methods=("tan",))
+sinh = _unary("sinh", np.sinh, lambda ctx, g: g * cosh(_x(ctx)),
+              "Hyperbolic sine;  d/dx = cosh x.", methods=("sinh",))
+cosh = _unary("cosh", np.cosh, lambda ctx, g: g * sinh(_x(ctx)),
+              "Hyperbolic cosine;  d/dx = sinh x.", methods=("cosh",))
+asin = _unary("asin", _quiet(np.arcsin), lambda ctx, g: g * rsqrt(1 - _x(ctx) * _x(ctx)),
+              "Inverse sine;  d/dx = 1/sqrt(1-x^2).", methods=("asin", "arcsin"))
+acos = _unary("acos", _quiet(np.arccos), lambda ctx, g: -g * rsqrt(1 - _x(ctx) * _x(ctx)),
+              "Inverse cosine;  d/dx = -1/sqrt(1-x^2).", methods=("acos", "arccos"))
+asinh = _unary("asinh", np.arcsinh, lambda ctx, g: g * rsqrt(_x(ctx) * _x(ctx) + 1),
+               "Inverse hyperbolic sine;  d/dx = 1/sqrt(x^2+1).", methods=("asinh", "arcsinh"))
+acosh = _unary("acosh", _quiet(np.arccosh), lambda ctx, g: g * rsqrt(_x(ctx) * _x(ctx) - 1),
+               "Inverse hyperbolic cosine;  d/dx = 1/sqrt(x^2-1).",
+               methods=("acosh", "arccosh"))
+atanh = _unary("atanh", _quiet(np.arctanh), lambda ctx, g: g / (1 - _x(ctx) * _x(ctx)),
+               "Inverse hyperbolic tangent;  d/dx = 1/(1-x^2).", methods=("atanh", "arctanh"))
+arcsin = register(name="arcsin")(asin)
+arccos = register(name="arccos")(acos)
+arcsinh = register(name="arcsinh")(asinh)
+arccosh = register(name="arccosh")(acosh)
+arctanh = register(name="arctanh")(atanh)
+
+
+def _torch_dtype_name(dtype: np.dtype) -> str:
+    """PyTorch's name of a dtype in its "not implemented for 'Long'" errors."""
+    return _TORCH_NAMES.get(np.dtype(dtype), str(dtype))
+
+
+_TORCH_NAMES = {np.dtype(t): n for t, n in (
+    (np.bool_, "Bool"), (np.uint8, "Byte"), (np.int8, "Char"), (np.int16, "Short"),
+    (np.int32, "Int"), (np.int64, "Long"))}
+
+
+def _not_implemented(op: str, dtype: np.dtype) -> NotImplementedError:
+    return NotImplementedError(f"{op}: \"{op}\" not implemented for "
+                               f"'{_torch_dtype_name(dtype)}'")
+
+
+def _dtype_of(x: Any) -> np.dtype:
+    """The dtype of a tensor, array or number operand."""
+    x = as_tensor_arg(x)
+    return x._data.dtype if isinstance(x, Tensor) else np.result_type(x)
+
+
+class _Rounding(Op):
+    """Base of floor, ceil, round, trunc: integer inputs come back as they are (PyTorch
+    keeps their dtype; NumPy's ufuncs would make them float64).  Piecewise constant, so
+    the gradient is 0, as in PyTorch."""
+    save_inputs = False
+    ufunc: Any = None
+
+    @classmethod
+    def forward(cls, ctx, x, decimals=0):
+        if x.dtype.kind in "iu":
+            return x.copy()
+        if decimals:
+            return np.round(x, decimals)
+        return cls.ufunc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return wrap(np.zeros_like(g.data))
+
+
+def _rounding(name: str, ufunc: np.ufunc, doc: str) -> Any:
+    """A `_Rounding` op class and its public function (bool tensors refused)."""
+    cls = type(name.capitalize(), (_Rounding,), {
+        "name": name.capitalize(), "ufunc": staticmethod(ufunc), "__doc__": doc})
+
+    def fn(input: Tensor) -> Tensor:
+        if _dtype_of(input).kind == "b":
+            raise _not_implemented(name, np.bool_)
+        return apply(cls, input)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + " (integer tensors unchanged; gradient 0)"
+    return register(*((name, "fix") if name == "trunc" else (name,)))(fn)
+
+
+floor = _rounding("floor", np.floor, "The largest integer <= x, elementwise")
+ceil = _rounding("ceil", np.ceil, "The smallest integer >= x, elementwise")
+trunc = _rounding("trunc", np.trunc, "x rounded toward 0, elementwise")
+fix = register(name="fix")(trunc)
+_Round = type("Round", (_Rounding,), {"name": "Round", "ufunc": staticmethod(np.rint)})
+
+
+@register("round")
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """x rounded to `decimals` decimal places (negative: to tens, hundreds...), halves to
+    even; integer tensors unchanged (PyTorch refuses them with decimals); gradient 0."""
+    dtype = _dtype_of(input)
+    if dtype.kind == "b" or (decimals and dtype.kind in "iu"):
+        raise _not_implemented("round", dtype)
+    return apply(_Round, input, decimals=decimals)
+
+
+class Frac(Op):
+    """x - trunc(x), the fractional part with x's sign;  d/dx = 1."""
+    name = "Frac"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):   # frac(inf) = NaN, silently as in PyTorch
+            return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+@register("frac")
+def frac(input: Tensor) -> Tensor:
+    """The fractional part x - trunc(x) (floating tensors only);  d/dx = 1."""
+    dtype = _dtype_of(input)
+    if dtype.kind not in "fc":
+        raise _not_implemented("frac", dtype)
+    return apply(Frac, input)
+
+
+@register("square")
+def square(input: Tensor) -> Tensor:
+    """x * x (an integer stays integer, a bool becomes int64, as in PyTorch);
+    d/dx = 2x."""
+    if _dtype_of(input).kind == "b":
+        input = to(input, np.int64) if isinstance(input, Tensor) \
+            else np.asarray(input, dtype=np.int64)
+    return mul(input, input)
+
+
 # The masks below are constants of the backward (relu'' = abs'' = 0), so they are
 # computed on the arrays directly and multiplied in by one recorded op (bool or of g's
 # dtype, they need no promotion).  At x = NaN they follow PyTorch: relu passes g (its
@@ -189,6 +347,9 @@ class Sign(Op):
 def sign(input: Tensor) -> Tensor:
     """The sign of each element: -1, 0 or 1 (not differentiated)."""
     return apply(Sign, input)
+
+
+sgn = register("sgn", name="sgn")(sign)   # (PyTorch's sgn is sign for real tensors)
 
 
 class Softplus(Op):
@@ -299,18 +460,18 @@ class Minimum(Maximum):
     ufunc = staticmethod(np.minimum)
 
 
-@register("maximum")
-def maximum(input: Any, other: Any) -> Tensor:
-    """Elementwise maximum, broadcasting."""
-    (input, other), _ = promote(input, other)
-    return apply(Maximum, input, other)
+def _promoting(name: str, cls: type, doc: str) -> Any:
+    """The public function of the two-operand op `cls`, promoting as arithmetic does."""
+    def fn(input: Any, other: Any) -> Tensor:
+        (input, other), _ = promote(input, other)
+        return apply(cls, input, other)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return register(name)(fn)
 
 
-@register("minimum")
-def minimum(input: Any, other: Any) -> Tensor:
-    """Elementwise minimum, broadcasting."""
-    (input, other), _ = promote(input, other)
-    return apply(Minimum, input, other)
+maximum = _promoting("maximum", Maximum, "Elementwise maximum, broadcasting.")
+minimum = _promoting("minimum", Minimum, "Elementwise minimum, broadcasting.")
 
 
 class Where(Op):
@@ -334,9 +495,17 @@ class Where(Op):
                 sum_to(where(cond, zero, g), ctx.shapes[1]) if need_b else None)
 
 
+_NO_ARG = object()   # where(condition) alone
+
+
 @register("where")
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """Elements of `input` where `condition` holds, else of `other` (broadcasting)."""
+def where(condition: Any, input: Any = _NO_ARG, other: Any = _NO_ARG) -> Any:
+    """Elements of `input` where `condition` holds, else of `other` (broadcasting).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is _NO_ARG or other is _NO_ARG:
+        if input is not other:
+            raise TypeError("where: expected condition, input and other, or condition alone")
+        return REGISTRY["nonzero"](condition, as_tuple=True)   # (index.py imports this module)
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
@@ -344,3 +513,261 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
             or input._data.dtype is not other._data.dtype:
         (input, other), _ = promote(input, other)
     return apply(Where, cond, input, other)
+
+
+def _floating_pair(op: str, input: Any, other: Any, *, integers: bool) -> tuple:
+    """(input, other) of a binary floating function promoted as PyTorch does: with
+    `integers`, an integer or bool result computes in the default float dtype (atan2),
+    else it is refused (hypot, logaddexp)."""
+    (input, other), dtype = promote(input, other, floating=integers)
+    if dtype.kind not in "fc":
+        raise _not_implemented(op, dtype)
+    return input, other
+
+
+class Atan2(Op):
+    """The angle of the point (b, a): arctan(a/b) in the right quadrant;
+    d/da = b/(a^2+b^2),  d/db = -a/(a^2+b^2)."""
+    name = "Atan2"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        r = a * a + b * b
+        s = g / r
+        zero = r.data == 0
+        if np.any(zero):   # at the origin PyTorch gives 0 rather than NaN
+            s = where(zero, 0.0, s)
+        return (sum_to(s * b, shape_of(a)) if need_a else None,
+                sum_to(-(s * a), shape_of(b)) if need_b else None)
+
+
+@register("atan2", "atan2", "arctan2")
+def atan2(input: Any, other: Any) -> Tensor:
+    """Elementwise atan2(input, other), the angle of (other, input), broadcasting;
+    integer inputs compute in the default float dtype."""
+    return apply(Atan2, *_floating_pair("atan2", input, other, integers=True))
+
+
+arctan2 = register(name="arctan2")(atan2)
+
+
+class Hypot(Op):
+    """sqrt(a^2 + b^2) without overflow;  d/da = a/h,  d/db = b/h."""
+    name = "Hypot"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.hypot(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        s = g / ctx.output
+        return (sum_to(s * a, shape_of(a)) if need_a else None,
+                sum_to(s * b, shape_of(b)) if need_b else None)
+
+
+@register("hypot")
+def hypot(input: Any, other: Any) -> Tensor:
+    """Elementwise sqrt(input^2 + other^2), broadcasting (floating tensors only)."""
+    return apply(Hypot, *_floating_pair("hypot", input, other, integers=False))
+
+
+class Logaddexp(Op):
+    """log(e^a + e^b) without overflow;  d/da = sigmoid(a - b),  d/db = sigmoid(b - a)."""
+    name = "Logaddexp"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        with np.errstate(invalid="ignore"):   # logaddexp(inf, inf) = inf, silently
+            return np.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(g * sigmoid(a - b), shape_of(a)) if need_a else None,
+                sum_to(g * sigmoid(b - a), shape_of(b)) if need_b else None)
+
+
+@register("logaddexp")
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """Elementwise log(exp(input) + exp(other)), broadcasting (floating tensors only)."""
+    return apply(Logaddexp, *_floating_pair("logaddexp", input, other, integers=False))
+
+
+class Xlogy(Op):
+    """x log y, 0 where x = 0 and y is not NaN (PyTorch);  d/dx = log y (0 where x = 0
+    and y <= 0, as in PyTorch, rather than -inf or NaN),  d/dy = x/y."""
+    name = "Xlogy"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = x * np.log(y)
+        return np.where((x == 0) & (y == y), out.dtype.type(0), out)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.inputs
+        need_x, need_y = ctx.needs_input_grad
+        gx = gy = None
+        if need_x:
+            xd, yd = (v.data if isinstance(v, Tensor) else v for v in (x, y))
+            gx = sum_to(where((xd == 0) & (yd <= 0), 0.0, xlogy(g, y)), shape_of(x))
+        if need_y:
+            gy = sum_to(g * x / y, shape_of(y))
+        return gx, gy
+
+
+@register("xlogy")
+def xlogy(input: Any, other: Any) -> Tensor:
+    """Elementwise input * log(other), 0 where input is 0 (unless other is NaN),
+    broadcasting; integer inputs compute in the default float dtype."""
+    return apply(Xlogy, *_floating_pair("xlogy", input, other, integers=True))
+
+
+class Fmax(Op):
+    """Elementwise max(a, b) ignoring NaN (NaN only where both are).  The gradient goes
+    to a where a >= b or b is NaN, else to b (PyTorch: ties go to a)."""
+    name = "Fmax"
+    ufunc = staticmethod(np.fmax)
+    wins = staticmethod(np.greater_equal)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        return cls.ufunc(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ad, bd = (v.data if isinstance(v, Tensor) else v for v in (a, b))
+        to_a = cls.wins(ad, bd) | np.isnan(bd)
+        return (sum_to(where(to_a, g, 0.0), shape_of(a)) if need_a else None,
+                sum_to(where(to_a, 0.0, g), shape_of(b)) if need_b else None)
+
+
+class Fmin(Fmax):
+    """Elementwise min(a, b) ignoring NaN.  The gradient goes to a where a <= b or b is
+    NaN, else to b."""
+    name = "Fmin"
+    ufunc = staticmethod(np.fmin)
+    wins = staticmethod(np.less_equal)
+
+
+fmax = _promoting("fmax", Fmax, "Elementwise maximum that ignores NaN (NaN only where both "
+                                  "are), broadcasting.")
+fmin = _promoting("fmin", Fmin, "Elementwise minimum that ignores NaN (NaN only where both "
+                                  "are), broadcasting.")
+
+
+@register("lerp")
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """input + weight (end - input), with weight a number or a (broadcast) tensor.
+    PyTorch's form: end - (end - input)(1 - weight) where |weight| >= 1/2, so that
+    weight 1 gives `end` exactly.  input and end must share a floating dtype."""
+    a, b = _dtype_of(input), _dtype_of(end)
+    if a.kind not in "fc":
+        raise _not_implemented("lerp", a)
+    if a != b:
+        raise RuntimeError(f"lerp: expected dtype {a} for `end` but got dtype {b}")
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        return input + diff * weight if -0.5 < weight < 0.5 else end - diff * (1 - weight)
+    return where(np.abs(weight.data) < 0.5, input + diff * weight,
+                 end - diff * (1 - weight))
+
+
+@register("clamp_min")
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """max(input, min): clamp with a lower bound only."""
+    return clamp(input, min=min)
+
+
+@register("clamp_max")
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """min(input, max): clamp with an upper bound only."""
+    return clamp(input, max=max)
+
+
+class NanToNum(Op):
+    """NaN, +inf and -inf replaced by finite numbers;  d/dx = 1 where x is finite, else 0
+    (PyTorch)."""
+    name = "NanToNum"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save(np.isfinite(x))
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(Mul, g, ctx.extra[0])
+
+
+@register("nan_to_num")
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> `nan`, +inf -> `posinf`, -inf -> `neginf` (default: the dtype's largest
+    and lowest finite values); integer and bool tensors unchanged."""
+    return apply(NanToNum, input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _predicate(name: str, ufunc: np.ufunc, doc: str) -> Any:
+    """A no-gradient elementwise test with a bool result (isnan, isinf, isfinite)."""
+    cls = type(name.capitalize(), (Op,), {
+        "name": name.capitalize(), "differentiable": False, "save_inputs": False,
+        "forward": staticmethod(lambda ctx, x: ufunc(x)), "__doc__": doc})
+
+    def fn(input: Tensor) -> Tensor:
+        return apply(cls, input)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + " (bool result, no gradient)"
+    return register(name)(fn)
+
+
+isnan = _predicate("isnan", np.isnan, "Whether each element is NaN")
+isinf = _predicate("isinf", np.isinf, "Whether each element is +inf or -inf")
+isfinite = _predicate("isfinite", np.isfinite, "Whether each element is finite")
+
+
+class Logit(Op):
+    """log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps is given;
+    d/dx = 1/(x (1 - x)), and as in PyTorch 0 outside [eps, 1 - eps], or NaN outside
+    [0, 1] without eps."""
+    name = "Logit"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.eps = eps
+        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.inputs
+        d = g / (x * (1 - x))
+        eps, xd = ctx.eps, x.data
+        if eps is None:
+            return where((xd < 0) | (xd > 1), np.nan, d)
+        return where((xd < eps) | (xd > 1 - eps), 0.0, d)
+
+
+@register("logit")
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """The log-odds log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given;
+    integer inputs compute in the default float dtype."""
+    if not isinstance(input, Tensor) or input._data.dtype.kind not in "fc":
+        input = _as_floating(input)
+    return apply(Logit, input, eps=eps)

@@ -1,5 +1,6 @@
 """Indexing: ``t[...]`` (ints, slices, None, Ellipsis, integer arrays, boolean masks),
-index_put, gather, scatter_add, index_select, masked_fill.
+index_put, take, gather, take_along_dim, scatter, scatter_add, index_select, index_add,
+index_copy, index_fill, masked_fill, masked_select, masked_scatter, nonzero/argwhere.
 
 `getitem` and `index_put(accumulate=True)` are each other's adjoints: the gradient of
 a read scatter-adds into zeros (repeated indices accumulate), and the gradient of a
@@ -21,12 +22,17 @@ from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, norm_axis, shape_of, view_op
 from .convert import to
 from .elementwise import where
-from .shape import reshape, reshape_to, sum_to
+from .shape import broadcast_to, reshape, reshape_to, sum_to
 
 
 class IndexOutOfRange(IndexError, RuntimeError):
     """An index outside its dimension: PyTorch raises RuntimeError for gather,
     scatter_add and index_select, NumPy IndexError; this is both."""
+
+
+class IndexShapeError(ShapeError, IndexError):
+    """A source whose shape does not fit the indexed region: PyTorch raises IndexError
+    for some of index_copy's cases and RuntimeError for index_add's; this is both."""
 
 
 _SEQUENCE_ENTRY = (list, tuple, np.ndarray, Tensor, slice)
@@ -235,18 +241,24 @@ def _along(index: np.ndarray, dim: int) -> tuple:
     return tuple(index if d == dim else grids[d] for d in range(index.ndim))
 
 
-def _check_bounds(op: str, index: np.ndarray, dim: int, size: int) -> None:
-    """Every entry of `index` in [0, size): negative indices do not wrap, as in PyTorch."""
-    if index.size and (index.min() < 0 or index.max() >= size):
-        bad = index[(index < 0) | (index >= size)].flat[0]
+def _check_bounds(op: str, index: np.ndarray, dim: int, size: int,
+                  negative: bool = False) -> None:
+    """Every entry of `index` in [0, size), or in [-size, size) with `negative` (the ops
+    where PyTorch counts negative indices from the end)."""
+    lo = -size if negative else 0
+    if index.size and (index.min() < lo or index.max() >= size):
+        bad = index[(index < lo) | (index >= size)].flat[0]
         raise IndexOutOfRange(f"{op}: index {bad} is out of bounds for dimension {dim} "
                               f"with size {size}")
 
 
-def _check_dtype(op: str, index: np.ndarray) -> None:
-    if index.dtype not in (np.int32, np.int64):
-        raise RuntimeError(f"{op}: expected dtype int32 or int64 for index, got "
-                           f"{index.dtype}")
+def _check_dtype(op: str, index: np.ndarray, long_only: bool = False,
+                 error: type = RuntimeError) -> None:
+    """An int64 (or, unless `long_only`, int32) index; else `error`, the type PyTorch
+    raises for that op."""
+    if index.dtype != np.int64 and (long_only or index.dtype != np.int32):
+        raise error(f"{op}: expected dtype {'int64' if long_only else 'int32 or int64'} "
+                    f"for index, got {index.dtype}")
 
 
 def _check_gather(op: str, x_shape: tuple, index: np.ndarray, dim: int) -> None:
@@ -342,26 +354,254 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
     return getitem(input, (slice(None),) * d + (idx.reshape(-1),))
 
 
+def _mask(op: str, mask: Any) -> np.ndarray:
+    m = _index_array(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"{op}: only supports boolean masks, got mask with dtype "
+                           f"{m.dtype}")
+    return m
+
+
 @register("masked_fill")
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
     """`input` with `value` where `mask` is True (mask broadcasts to input); the result
     keeps input's dtype (the value is cast, as in PyTorch)."""
-    m = _index_array(mask)
-    if m.dtype != np.bool_:
-        raise RuntimeError(f"masked_fill: only supports boolean masks, got mask with dtype "
-                           f"{m.dtype}")
+    m = _mask("masked_fill", mask)
     if m.ndim > input.ndim or any(a not in (1, b) for a, b in
                                   zip(m.shape[::-1], input.shape[::-1])):
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
                          f"input's shape {tuple(input.shape)}")
+    return where(m, _fill_value("masked_fill", value, input.dtype), input)
+
+
+def _fill_value(op: str, value: Any, dtype: np.dtype) -> Any:
+    """A fill value (number or 0-d tensor) cast to the filled tensor's dtype, as PyTorch
+    does (a float into an integer tensor truncates); a tensor stays differentiable."""
     if isinstance(value, Tensor):
         if value.ndim:
-            raise ShapeError(f"masked_fill: only supports a 0-dimensional value tensor, "
-                             f"got shape {tuple(value.shape)}")
-        value = to(value, input.dtype)
-    elif isinstance(value, (int, float, bool, np.generic)):
-        value = np.array(value).astype(input.dtype)
+            raise ShapeError(f"{op}: only supports a 0-dimensional value tensor, got "
+                             f"shape {tuple(value.shape)}")
+        return to(value, dtype)
+    if isinstance(value, (int, float, bool, np.generic)):
+        return np.array(value).astype(dtype)
+    raise TypeError(f"{op}: value must be a number or a 0-d tensor, got "
+                    f"{type(value).__name__}")
+
+
+def _as_tensor(x: Any) -> Tensor:
+    """A source operand: a Tensor, or an array(-like) wrapped as a constant one."""
+    return x if isinstance(x, Tensor) else wrap(np.asarray(x))
+
+
+# ---- flat and along-a-dimension reads ---------------------------------------------
+
+@register("take")
+def take(input: Tensor, index: Any) -> Tensor:
+    """``input.flatten()[index]``, shaped like the int64 `index`; negative indices count
+    from the end.  The gradient scatter-adds into the flat input (repeats accumulate)."""
+    idx = _index_array(index)
+    _check_dtype("take", idx, long_only=True)
+    n = input.numel()
+    if idx.size and not n:
+        raise IndexError("take: tried to take from an empty tensor")
+    _check_bounds("take", idx, 0, n, negative=True)
+    return apply(GetItem, reshape(input, -1), index=(idx,), basic=False)
+
+
+@register("take_along_dim")
+def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tensor:
+    """The values at the int64 `indices` along `dim` (NumPy's take_along_axis), input and
+    indices broadcasting against each other in the other dims; negative indices count
+    from the end.  With dim=None both are read flattened (gather on the flat input)."""
+    idx = _index_array(indices)
+    _check_dtype("take_along_dim", idx, long_only=True)
+    if dim is None:
+        return gather(reshape(input, -1), 0, idx.reshape(-1))
+    if not input.ndim:
+        raise IndexError(f"take_along_dim: dimension specified as {dim} but the input is "
+                         f"0-d")
+    if idx.ndim != input.ndim:
+        raise ShapeError(f"take_along_dim: input {tuple(input.shape)} and indices "
+                         f"{idx.shape} should have the same number of dimensions")
+    d = norm_axis("take_along_dim", dim, input.ndim)
+    n = input.shape[d]
+    _check_bounds("take_along_dim", idx, d, n, negative=True)
+    try:
+        shape = list(np.broadcast_shapes(input.shape[:d] + (1,) + input.shape[d + 1:],
+                                         idx.shape[:d] + (1,) + idx.shape[d + 1:]))
+    except ValueError:
+        raise ShapeError(f"take_along_dim: input {tuple(input.shape)} and indices "
+                         f"{idx.shape} do not broadcast outside dimension {d}") from None
+    shape[d] = n
+    x = broadcast_to(input, shape)
+    shape[d] = idx.shape[d]
+    return gather(x, d, np.broadcast_to(idx + n * (idx < 0), shape))
+
+
+# ---- writes: scatter, index_add/copy/fill, masked_select/scatter -------------------
+
+@register("scatter")
+def scatter(input: Tensor, dim: int, index: Any, src: Any = None, *,
+            value: Any = None) -> Tensor:
+    """Out-of-place scatter_: ``out[index[i][j]][j] = src[i][j]`` (for dim 0), or `value`
+    (a number, which may also be passed as `src`).  Of repeated target positions one
+    value wins (PyTorch leaves which unspecified).  d/dsrc = g gathered at index;
+    d/dinput = g with the written positions zeroed."""
+    idx = _index_array(index)
+    d = norm_axis("scatter", dim, input.ndim)
+    _check_gather("scatter", input.shape, idx, d)
+    if (src is None) == (value is None):
+        raise TypeError("scatter: expected exactly one of src (a tensor) and value")
+    if value is None and not isinstance(src, (int, float, bool, np.generic)):
+        v = _as_tensor(src)
+        if v.dtype != input.dtype:
+            raise RuntimeError(f"scatter: expected self.dtype ({input.dtype}) to be equal "
+                               f"to src.dtype ({v.dtype})")
+        if max(v.ndim, 1) != max(idx.ndim, 1) or any(
+                i > s for i, s in zip(idx.shape, v.shape)):
+            raise ShapeError(f"scatter: index {idx.shape} must have as many dimensions "
+                             f"as src {tuple(v.shape)} and be no larger")
+        if v.shape != idx.shape:
+            v = v[tuple(slice(0, n) for n in idx.shape)]
     else:
-        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
-                        f"{type(value).__name__}")
-    return where(m, value, input)
+        v = _fill_value("scatter", src if value is None else value, input.dtype)
+    x = input
+    if not (input.ndim and idx.ndim):   # PyTorch reads a 0-d input or index as 1-d here
+        x, idx = reshape(input, -1), idx.reshape(-1)
+    out = apply(IndexPut, x, v, index=_along(idx, d), basic=False, accumulate=False)
+    return out if x is input else reshape(out, input.shape)
+
+
+def _index_along(op: str, input: Tensor, dim: Any, idx: np.ndarray,
+                 negative: bool = False) -> tuple:
+    """(dim as a non-negative int, the 0-d or 1-d index as 1-d) of index_add/copy/fill,
+    every entry checked against the size of that dimension."""
+    if idx.ndim > 1:
+        raise IndexShapeError(f"{op}: index must be 0-d or 1-d, got shape {idx.shape}")
+    d = norm_axis(op, dim, input.ndim)
+    _check_bounds(op, idx, d, input.shape[d] if input.ndim else 1, negative)
+    return d, idx.reshape(-1)
+
+
+def _check_source(op: str, input: Tensor, d: int, idx: np.ndarray, source: Tensor) -> None:
+    """`source` has input's dtype and shape but for len(idx) along `d`."""
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"{op}: self ({input.dtype}) and source ({source.dtype}) must "
+                           f"have the same dtype")
+    want = input.shape[:d] + (idx.size,) + input.shape[d + 1:] if input.ndim else ()
+    if source.shape != want:
+        raise IndexShapeError(f"{op}: source of shape {tuple(source.shape)} does not match "
+                              f"the {idx.size} indexed slices of input "
+                              f"{tuple(input.shape)} along dim {d}: expected {want}")
+
+
+def _put_along(input: Tensor, d: int, idx: np.ndarray, v: Any, accumulate: bool) -> Tensor:
+    """A copy of `input` with `v` written (or added) at `idx` along dim `d`."""
+    x = input if input.ndim else reshape(input, 1)
+    out = apply(IndexPut, x, v, index=(slice(None),) * d + (idx,), basic=False,
+                accumulate=accumulate)
+    return out if x is input else reshape(out, ())
+
+
+@register("index_add")
+def index_add(input: Tensor, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """Out-of-place index_add_: ``alpha * source``'s slices added to input's at `index`
+    along `dim` (repeated indices accumulate).  d/dinput = g, d/dsource = alpha g[index]."""
+    idx = _index_array(index)
+    _check_dtype("index_add", idx)
+    d, idx = _index_along("index_add", input, dim, idx)
+    source = _as_tensor(source)
+    _check_source("index_add", input, d, idx, source)
+    if alpha != 1:   # (cast to the dtype first, as PyTorch does: 1.5 is 1 for integers)
+        source = source * (alpha if input.dtype.kind in "fc"
+                           else np.array(alpha).astype(input.dtype).item())
+    return _put_along(input, d, idx, source, accumulate=True)
+
+
+@register("index_copy")
+def index_copy(input: Tensor, dim: int, index: Any, source: Any) -> Tensor:
+    """Out-of-place index_copy_: source's slices replace input's at the int64 `index`
+    along `dim`.  d/dsource = g[index]; d/dinput = g with those slices zeroed."""
+    idx = _index_array(index)
+    _check_dtype("index_copy", idx, long_only=True)
+    d, idx = _index_along("index_copy", input, dim, idx)
+    source = _as_tensor(source)
+    _check_source("index_copy", input, d, idx, source)
+    return _put_along(input, d, idx, source, accumulate=False)
+
+
+@register("index_fill")
+def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """Out-of-place index_fill_: `value` (a number or 0-d tensor, cast to input's dtype)
+    in the slices at the int64 `index` along `dim`; negative indices count from the end.
+    d/dinput = g with those slices zeroed; d/dvalue = the sum of g over them."""
+    idx = _index_array(index)
+    _check_dtype("index_fill", idx, long_only=True, error=IndexError)
+    d, idx = _index_along("index_fill", input, dim, idx, negative=True)
+    n = input.shape[d] if input.ndim else 1
+    # each slice once, so a value tensor's gradient counts it once
+    idx = np.unique(idx + n * (idx < 0))
+    return _put_along(input, d, idx, _fill_value("index_fill", value, input.dtype),
+                      accumulate=False)
+
+
+def _broadcast_masked(op: str, input: Tensor, mask: Any) -> tuple:
+    """(input, boolean mask), both broadcast to their common shape."""
+    m = _mask(op, mask)
+    try:
+        shape = np.broadcast_shapes(input.shape, m.shape)
+    except ValueError:
+        raise ShapeError(f"{op}: mask of shape {m.shape} does not broadcast with the "
+                         f"input's shape {tuple(input.shape)}") from None
+    return broadcast_to(input, shape), np.broadcast_to(m, shape)
+
+
+@register("masked_select")
+def masked_select(input: Tensor, mask: Any) -> Tensor:
+    """The elements of `input` where the boolean `mask` is True (the two broadcast), as a
+    1-D tensor in row-major order; the gradient scatters back into zeros."""
+    x, m = _broadcast_masked("masked_select", input, mask)
+    if not m.ndim:
+        x, m = reshape(x, 1), m.reshape(1)
+    return apply(GetItem, x, index=(m,), basic=False)
+
+
+@register("masked_scatter")
+def masked_scatter(input: Tensor, mask: Any, source: Any) -> Tensor:
+    """A copy of `input` (broadcast with `mask`) whose elements where `mask` is True are
+    the first elements of `source`, in row-major order.  d/dinput = g where mask is
+    False; d/dsource = g at the mask's positions, zero for source's unused tail."""
+    x, m = _broadcast_masked("masked_scatter", input, mask)
+    source = _as_tensor(source)
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self ({input.dtype}) and source "
+                           f"({source.dtype}) to have the same dtype")
+    n = int(np.count_nonzero(m))
+    if source.numel() < n:
+        raise RuntimeError(f"masked_scatter: source has {source.numel()} elements, fewer "
+                           f"than the {n} True entries of the mask")
+    if m.ndim:
+        return apply(IndexPut, x, reshape(source, -1)[:n], index=(m,), basic=False,
+                     accumulate=False)
+    out = apply(IndexPut, reshape(x, 1), reshape(source, -1)[:n], index=(m.reshape(1),),
+                basic=False, accumulate=False)
+    return reshape(out, ())
+
+
+# ---- positions (not differentiable) -------------------------------------------------
+
+@register("nonzero")
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
+    """The indices of the nonzero elements: an int64 (count, ndim) tensor, or with
+    `as_tuple` one 1-D int64 tensor per dimension (a 0-d input counts as 1-d there)."""
+    d = _index_array(input)
+    if as_tuple:
+        return tuple(wrap(i.astype(np.int64, copy=False))
+                     for i in np.nonzero(np.atleast_1d(d)))
+    return wrap(np.argwhere(d).astype(np.int64, copy=False))
+
+
+@register("argwhere")
+def argwhere(input: Tensor) -> Tensor:
+    """``nonzero(input)``: the (count, ndim) int64 indices of the nonzero elements."""
+    return nonzero(input)

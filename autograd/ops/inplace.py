@@ -1,5 +1,6 @@
-"""In-place ops: add_ sub_ mul_ div_ clamp_ zero_ fill_ copy_, ``t[idx] = v`` and the
-augmented assignments (+= -= *= /=).
+"""In-place ops: add_ sub_ mul_ div_ clamp_ zero_ fill_ copy_, ``t[idx] = v``, the
+augmented assignments (+= -= *= /= //= %= **=) and the ``name_`` form of other ops
+(exp_, remainder_, addcmul_, ...: `inplace_of`).
 
 Every in-place change bumps the tensor's version counter (shared with its views), so
 a node that saved the old value raises in backward instead of returning a wrong
@@ -18,8 +19,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..grad_mode import STATE
-from ..graph import (EPOCH, Op, ShapeError, apply, new_history, refresh_view, view_chain,
-                     view_through)
+from ..graph import (EPOCH, REGISTRY, Op, ShapeError, apply, new_history, refresh_view,
+                     view_chain, view_through)
 from ..tensor import Tensor, wrap
 from .arith import add, div, mul, sub
 from .elementwise import clamp, where
@@ -259,8 +260,10 @@ def mul_(self: Tensor, other: Any) -> Tensor:
                     lambda old: mul(old, other))
 
 
-def div_(self: Tensor, other: Any) -> Tensor:
-    """self /= other, in place."""
+def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """self /= other (rounded as `div`'s `rounding_mode` says), in place."""
+    if rounding_mode is not None:
+        return _computed_into(self, "div_", div, (other,), {"rounding_mode": rounding_mode})
     o = _value(other)
     return _inplace(self, "div_", (other,), lambda d: np.true_divide(d, o, out=d),
                     lambda old: div(old, other))
@@ -322,11 +325,53 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     _inplace(self, "setitem", (value,), fast, lambda old: index_put(old, index, value))
 
 
+def _computed_into(t: Tensor, op: str, fn: Callable[..., Tensor], args: tuple,
+                   kwargs: dict) -> Tensor:
+    """``fn(t, *args, **kwargs)`` stored into t: t keeps its shape, and the result must
+    cast to t's dtype without narrowing (an int tensor refuses exp_, as in PyTorch)."""
+    def fast(d: np.ndarray) -> None:
+        result = fn(wrap(d), *args, **kwargs)
+        if result.shape != d.shape:   # (copyto would broadcast (1, 3) into (3,))
+            raise ValueError(f"output with shape {d.shape} doesn't match the broadcast "
+                             f"shape {tuple(result.shape)}")
+        np.copyto(d, result._data, casting="same_kind")
+    return _inplace(t, op, args + tuple(kwargs.values()), fast,
+                    lambda old: fn(old, *args, **kwargs))
+
+
+def inplace_of(name: str, fn: Callable[..., Tensor] | None = None) -> Callable[..., Tensor]:
+    """Set on Tensor, and return, the in-place method ``name_`` of the out-of-place op
+    `name` (`fn`, by default the registered op of that name): ``t.name_(*args)`` stores
+    ``t.name(*args)`` into t and, when that is recorded, rebases t's history onto the
+    op (with the checks of `_inplace`)."""
+    op = name + "_"
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        # (looked up at call time: ops registered after this module, like erf, qualify)
+        return _computed_into(self, op, fn or REGISTRY[name], args, kwargs)
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = f"`{name}` computed into the tensor itself, in place."
+    setattr(Tensor, op, method)
+    return method
+
+
 for _fn in (add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_):
     setattr(Tensor, _fn.__name__, _fn)
+for _name in ("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "rsqrt",
+              "reciprocal", "square", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan",
+              "atan", "asin", "arcsin", "acos", "arccos", "asinh", "arcsinh", "acosh",
+              "arccosh", "atanh", "arctanh", "atan2", "arctan2", "hypot", "xlogy", "lerp",
+              "logit", "nan_to_num", "sigmoid", "relu", "abs", "neg", "negative", "sign",
+              "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "pow", "remainder",
+              "fmod", "floor_divide", "addcmul", "addcdiv", "clamp_min", "clamp_max", "erf"):
+    inplace_of(_name)
+Tensor.subtract_, Tensor.multiply_, Tensor.divide_, Tensor.true_divide_ = sub_, mul_, div_, div_
 Tensor.clip_ = clamp_
 Tensor.__setitem__ = setitem
 Tensor.__iadd__ = add_
 Tensor.__isub__ = sub_
 Tensor.__imul__ = mul_
 Tensor.__itruediv__ = div_
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_
+Tensor.__ipow__ = Tensor.pow_

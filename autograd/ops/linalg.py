@@ -1,15 +1,17 @@
 """Linear algebra: matmul (1-D, 2-D and broadcast-batched operands), its fixed-rank
-forms mm, bmm, mv and dot, and einsum."""
+forms mm, bmm, mv and dot, einsum, and the products outer, inner, kron and cross."""
 from __future__ import annotations
 
 import string
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from .shape import expand, reshape_to, sum_to, unsqueeze
+from .shape import expand, reshape, reshape_to, roll, sum_to, unsqueeze
+from ._util import norm_axis
 
 
 class Matmul(Op):
@@ -207,3 +209,91 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         operands = tuple(operands[0])
     ts = [o if isinstance(o, Tensor) else wrap(np.asarray(o)) for o in operands]
     return apply(Einsum, *ts, eq=equation)
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else wrap(np.asarray(x))
+
+
+def _same_dtype(op: str, a: Tensor, b: Tensor) -> None:
+    """inner and cross, like PyTorch's, do not promote."""
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: both inputs should have the same dtype, got {a.dtype} "
+                           f"and {b.dtype}")
+    if a.dtype == np.bool_:
+        raise NotImplementedError(f"{op}: not implemented for bool tensors")
+
+
+@register("outer")
+def outer(input: Tensor, vec2: Any) -> Tensor:
+    """The outer product of two vectors: out[i, j] = input[i] * vec2[j]."""
+    vec2 = _as_tensor(vec2)
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: expected 1-D argument {name}, but got {v.ndim}-D "
+                               f"(shape {tuple(v.shape)})")
+    return reshape(input, (input.shape[0], 1)) * vec2
+
+
+@register("inner")
+def inner(input: Tensor, other: Any) -> Tensor:
+    """Products summed over the last dim of both: shape input.shape[:-1] +
+    other.shape[:-1] (a 0-d operand multiplies)."""
+    other = _as_tensor(other)
+    if not input.ndim or not other.ndim:
+        return input * other
+    _same_dtype("inner", input, other)
+    k = input.shape[-1]
+    if other.shape[-1] != k:
+        raise ShapeError(f"inner: the last dimension must match on both input tensors but "
+                         f"got shapes {tuple(input.shape)} and {tuple(other.shape)}")
+    lead_a, lead_b = input.shape[:-1], other.shape[:-1]
+    a = reshape(input, (int(np.prod(lead_a)), k))
+    b = reshape(other, (int(np.prod(lead_b)), k))
+    return reshape_to(apply(Matmul, a, b, tb=True), lead_a + lead_b)
+
+
+@register("kron")
+def kron(input: Tensor, other: Any) -> Tensor:
+    """The Kronecker product: shapes padded with leading ones to the same length, then
+    out[i*m + j, ...] = input[i, ...] * other[j, ...] in every dim."""
+    other = _as_tensor(other)
+    nd = max(input.ndim, other.ndim)
+    sa = (1,) * (nd - input.ndim) + tuple(input.shape)
+    sb = (1,) * (nd - other.ndim) + tuple(other.shape)
+    # (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...) -> (a0 * b0, a1 * b1, ...)
+    a = reshape(input, tuple(x for n in sa for x in (n, 1)))
+    b = reshape(other, tuple(x for n in sb for x in (1, n)))
+    return reshape(a * b, tuple(m * n for m, n in zip(sa, sb)))
+
+
+@register("cross")
+def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:
+    """Cross products of the 3-vectors along `dim` (default: input's first dim of size
+    3); the other dims broadcast.  c_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1}."""
+    other = _as_tensor(other)
+    if input.ndim != other.ndim:
+        raise ShapeError(f"cross: inputs must have the same number of dimensions, got "
+                         f"shapes {tuple(input.shape)} and {tuple(other.shape)}")
+    if dim is None:
+        warnings.warn("cross: using cross without specifying dim is deprecated (as in "
+                      "PyTorch): pass dim explicitly; the default is the first dimension "
+                      "of size 3", UserWarning, stacklevel=2)
+        d = next((i for i, n in enumerate(input.shape) if n == 3), None)
+        if d is None:
+            raise ShapeError(f"cross: no dimension of size 3 in input (shape "
+                             f"{tuple(input.shape)})")
+    else:
+        d = norm_axis("cross", dim, input.ndim)
+    if not input.ndim or input.shape[d] != 3 or other.shape[d] != 3:
+        raise ShapeError(f"cross: inputs dimension {dim if dim is not None else d} must have "
+                         f"length 3, got shapes {tuple(input.shape)} and "
+                         f"{tuple(other.shape)}")
+    try:
+        np.broadcast_shapes(input.shape, other.shape)
+    except ValueError:
+        raise ShapeError(f"cross: shapes {tuple(input.shape)} and {tuple(other.shape)} "
+                         f"do not broadcast") from None
+    _same_dtype("cross", input, other)
+    return (roll(input, -1, d) * roll(other, -2, d)
+            - roll(input, -2, d) * roll(other, -1, d))

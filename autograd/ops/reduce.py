@@ -1,4 +1,6 @@
-"""Reductions: sum, mean, var, std, max, min, argmax, argmin, logsumexp, prod, cumsum.
+"""Reductions: sum, mean, var, std, max, min, argmax, argmin, logsumexp, prod, cumsum;
+any, all, count_nonzero, norm, nansum, nanmean, var_mean, std_mean, aminmax; sort,
+argsort, topk, median; cumprod, logcumsumexp, cummax, cummin.
 
 Each takes `dim` (an int or a tuple; `axis` is accepted) and `keepdim` (`keepdims`);
 as in PyTorch, `dim=()` reduces over everything and a 0-d input takes dim 0 or -1.
@@ -17,9 +19,10 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..grad_mode import STATE
 from ..graph import Op, apply, register
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap
 from ._util import norm_axes, norm_axis, pick
-from .elementwise import exp, where
+from .elementwise import abs, exp, log, where
+from .index import gather
 from .shape import expand_to, flip, reshape, reshape_to, sum_to
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
@@ -528,3 +531,457 @@ def cumsum(input: Tensor, dim: Any = None, *, axis: Any = None, dtype: Any = Non
     if x.ndim == 0:
         return _in_dtype(apply(Cumsum, reshape(x, 1), axis=0).reshape(()), dtype)
     return _in_dtype(apply(Cumsum, x, axis=ax), dtype)
+
+
+# ---- logical reductions and counts ---------------------------------------------------
+
+class AnyAll(Op):
+    """Whether any (or all) elements over `axes` are non-zero; not differentiable."""
+    name = "Any"
+    differentiable = False
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims, every):
+        out = (np.logical_and if every else np.logical_or).reduce(
+            np.asarray(x, bool), axis=axes, keepdims=keepdims)
+        # PyTorch keeps uint8 for uint8 inputs (its old boolean type), bool otherwise
+        return np.asarray(out, np.uint8) if x.dtype == np.uint8 else np.asarray(out)
+
+
+def _any_all(op: str, input: Tensor, dim: Any, keepdim: Any, axis: Any,
+             keepdims: Any) -> Tensor:
+    return apply(AnyAll, input, axes=_axes(op, input, dim, axis),
+                 keepdims=_keep(op, keepdim, keepdims), every=op == "all")
+
+
+@register("any")
+def any(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    """Whether any element over `dim` (all when None) is non-zero: bool (uint8 for uint8)."""
+    return _any_all("any", input, dim, keepdim, axis, keepdims)
+
+
+@register("all")
+def all(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    """Whether every element over `dim` (all when None) is non-zero: bool (uint8 for uint8)."""
+    return _any_all("all", input, dim, keepdim, axis, keepdims)
+
+
+class CountNonzero(Op):
+    """How many elements over `axes` are non-zero (int64); not differentiable."""
+    name = "CountNonzero"
+    differentiable = False
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        return np.asarray(np.count_nonzero(x, axis=axes), np.int64)
+
+
+@register("count_nonzero")
+def count_nonzero(input: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """The number of non-zero elements over `dim` (int or tuple; all when None), int64."""
+    return apply(CountNonzero, input, axes=_axes("count_nonzero", input, dim, axis))
+
+
+# ---- norms ----------------------------------------------------------------------------
+
+class Norm(Op):
+    """Vector p-norm (sum |x|^p)^(1/p) over `axes` for a finite p (p = 0 counts the
+    non-zeros).  d/dx = sign(x) |x|^(p-1) / norm^(p-1), with PyTorch's masks: 0 where
+    the norm is 0 (x / norm for p = 2, so the zero vector gets gradient 0), 0 at x = 0
+    for p < 1, and 0 everywhere for p = 0."""
+    name = "Norm"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdims):
+        ctx.in_shape, ctx.axes, ctx.p = x.shape, axes, p
+        ax = np.abs(x)
+        if p == 2:
+            return np.sqrt(np.add.reduce(ax * ax, axis=axes, keepdims=keepdims))
+        if p == 1:
+            return np.add.reduce(ax, axis=axes, keepdims=keepdims)
+        if p == 0:
+            return np.add.reduce(ax != 0, axis=axes, keepdims=keepdims, dtype=x.dtype)
+        with np.errstate(divide="ignore"):   # 0^p for p < 0: inf, as in PyTorch
+            return np.add.reduce(ax ** p, axis=axes, keepdims=keepdims) ** (1.0 / p)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.inputs
+        p = ctx.p
+        g = _spread(g, ctx)
+        if p == 0:
+            return g * 0.0
+        sign = wrap(np.sign(x.data))
+        if p == 1:
+            return g * sign
+        out = _spread(ctx.output, ctx)
+        zero_norm = out.data == 0
+        if p == 2:
+            if not zero_norm.any():
+                return g * x / out
+            return where(zero_norm, 0.0, g * x / where(zero_norm, 1.0, out))
+        xd = x.data
+        x_zero = xd == 0
+        scale = where(x_zero, 0.0, where(x_zero, 1.0, abs(x)) ** (p - 1) * sign)
+        return where(zero_norm, 0.0, g * scale * where(zero_norm, 1.0, out) ** (1 - p))
+
+
+@register("norm")
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: Any = None, *,
+         axis: Any = None, keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Vector p-norm over `dim` (all elements when None): p = 2 ('fro', the default),
+    1, inf (max |x|), -inf (min |x|), 0 (count of non-zeros), or any other float.  Its
+    gradient at the zero vector is 0, as in PyTorch."""
+    if dtype is not None:
+        input = _cast("norm", input, dtype)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"norm: expected a floating point or complex tensor as input, "
+                           f"got {input.dtype}")
+    if isinstance(p, str):
+        if p == "nuc":
+            raise NotImplementedError("norm: the nuclear norm (p='nuc') is not supported")
+        if p != "fro":
+            raise RuntimeError(f"norm: order {p!r} not supported")
+        p = 2
+    elif p is None:
+        p = 2
+    p = float(p)
+    axes = _axes("norm", input, dim, axis)
+    keep = _keep("norm", keepdim, keepdims)
+    if math.isinf(p):
+        if input._data.size == 0 and (axes is None or 0 in (input.shape[a] for a in axes)):
+            raise RuntimeError(f"norm: cannot compute the {p} norm over an empty dimension "
+                               f"(input shape {input.shape}): it has no identity")
+        return apply(Amax if p > 0 else Amin, abs(input), axes=axes, keepdims=keep)
+    return apply(Norm, input, p=p, axes=axes, keepdims=keep)
+
+
+# ---- reductions skipping NaN ----------------------------------------------------------
+
+@register("nansum")
+def nansum(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+           keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Sum over `dim` counting NaNs as 0 (which get gradient 0)."""
+    if input.dtype.kind in "fc":
+        nan = np.isnan(input.data)
+        if nan.any():
+            input = where(nan, 0.0, input)
+    return sum(input, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+@register("nanmean")
+def nanmean(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Mean over `dim` of the non-NaN elements (NaN for a slice of NaNs only)."""
+    if dtype is not None:
+        input = _cast("nanmean", input, dtype)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean: expected input to have floating point or complex "
+                           f"dtype, got {input.dtype}")
+    keep = _keep("nanmean", keepdim, keepdims)
+    axes = _axes("nanmean", input, dim, axis)
+    valid = ~np.isnan(input.data)
+    count = np.add.reduce(valid, axis=axes, keepdims=keep, dtype=input.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):   # 0/0: NaN, as in PyTorch
+        return nansum(input, axes, keep) / count
+
+
+@register("var_mean")
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
+             correction: Any = None, axis: Any = None, keepdims: Any = None,
+             ddof: Any = None) -> tuple:
+    """(var, mean) over `dim`, with var's arguments."""
+    args = _var_args("var_mean", input, dim, unbiased, keepdim, correction, axis,
+                     keepdims, ddof)
+    return apply(Var, input, **args), _mean_for(input, args)
+
+
+@register("std_mean")
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
+             correction: Any = None, axis: Any = None, keepdims: Any = None,
+             ddof: Any = None) -> tuple:
+    """(std, mean) over `dim`, with std's arguments."""
+    args = _var_args("std_mean", input, dim, unbiased, keepdim, correction, axis,
+                     keepdims, ddof)
+    return apply(Std, input, **args), _mean_for(input, args)
+
+
+def _mean_for(input: Tensor, args: dict) -> Tensor:
+    return apply(Mean, input, axes=args["axes"], keepdims=args["keepdims"])
+
+
+AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])
+
+
+@register("aminmax")
+def aminmax(input: Tensor, *, dim: Any = None, keepdim: Any = None, axis: Any = None,
+            keepdims: Any = None) -> AminmaxResult:
+    """(min, max) over one `dim` (all when None), gradients split among ties."""
+    d = pick("aminmax", dim, axis)
+    if d is not None:
+        d = norm_axis("aminmax", d, input.ndim)
+    axes = None if d is None or not input.ndim else (d,)
+    if input._data.size == 0 and (axes is None or input.shape[d] == 0):
+        raise RuntimeError(f"aminmax(): cannot compute aminmax over an empty dimension "
+                           f"(input shape {input.shape}) as the operation has no identity.")
+    keep = _keep("aminmax", keepdim, keepdims)
+    return AminmaxResult(apply(Amin, input, axes=axes, keepdims=keep),
+                         apply(Amax, input, axes=axes, keepdims=keep))
+
+
+# ---- sorting and selection: indices from NumPy, values gathered (their gradient is
+# scattered back to the selected elements, at any order) ------------------------------
+
+def _sort_axis(op: str, input: Tensor, dim: Any, axis: Any = None) -> int:
+    d = pick(op, dim, axis, -1)
+    return norm_axis(op, d, input.ndim)
+
+
+def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable sorting indices along `axis` (NaN counts as the largest, as in PyTorch);
+    descending keeps equal elements in their order too."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    return n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
+def _indices(input: Tensor, axis: int, descending: bool) -> np.ndarray:
+    """`_order` of input's data (index 0 for a 0-d input)."""
+    if not input.ndim:
+        return np.zeros((), np.int64)
+    return _order(input._data, axis, descending)
+
+
+@register("sort")
+def sort(input: Tensor, dim: Any = None, descending: bool = False, stable: bool = False,
+         *, axis: Any = None) -> MaxResult:
+    """(values, indices) sorted along `dim` (last by default); NaNs sort as the
+    largest.  Always stable.  The gradient goes back to each value's element."""
+    ax = _sort_axis("sort", input, dim, axis)
+    idx = _indices(input, ax, descending)
+    return MaxResult(gather(input, ax, idx), wrap(idx))
+
+
+@register("argsort")
+def argsort(input: Tensor, dim: Any = None, descending: bool = False, stable: bool = False,
+            *, axis: Any = None) -> Tensor:
+    """The indices that sort `input` along `dim` (last by default); int64."""
+    ax = _sort_axis("argsort", input, dim, axis)
+    return wrap(_indices(input, ax, descending))
+
+
+@register("topk")
+def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: bool = True,
+         *, axis: Any = None) -> MaxResult:
+    """The `k` largest (smallest) elements along `dim` (last by default), as (values,
+    indices), in order (also when sorted=False).  The gradient goes to the chosen ones."""
+    ax = _sort_axis("topk", input, dim, axis)
+    n = input.shape[ax] if input.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: selected index k out of range (k={k}, dimension {ax} "
+                           f"of size {n}, input shape {input.shape})")
+    idx = _indices(input, ax, largest)
+    if input.ndim:
+        idx = idx[(slice(None),) * ax + (slice(0, k),)]
+    return MaxResult(gather(input, ax, idx), wrap(idx))
+
+
+class MedianAll(Amax):
+    """The lower median of all elements (NaN if any is NaN); the gradient is split
+    evenly among the elements equal to it, as PyTorch's median() does."""
+    name = "Median"
+
+    @staticmethod
+    def ufunc(x: np.ndarray, axis: None, keepdims: bool) -> np.ndarray:
+        flat = np.sort(x, axis=None)   # (NaNs last: any NaN makes the last one NaN)
+        n = flat.size
+        if n == 0:
+            value = np.nan
+        else:
+            value = flat[-1] if flat.dtype.kind in "fc" and np.isnan(flat[-1]) \
+                else flat[(n - 1) // 2]
+        return np.full((1,) * x.ndim, value, x.dtype)
+
+
+@register("median")
+def median(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+           keepdims: Any = None) -> Any:
+    """The lower median of all elements; with `dim`, (values, indices) along it.
+    A slice holding NaN has median NaN (at its first NaN)."""
+    d = pick("median", dim, axis)
+    keep = _keep("median", keepdim, keepdims)
+    if d is None:
+        return apply(MedianAll, input, axes=None, keepdims=False, nan_ties=True)
+    ax = norm_axis("median", d, input.ndim)
+    if input.ndim and input.shape[ax] == 0:
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size "
+                         f"(input shape {input.shape}).")
+    if not input.ndim:
+        idx = np.zeros((), np.int64)
+        return MaxResult(gather(input, 0, idx), wrap(idx))
+    x = input._data
+    n = x.shape[ax]
+    pos = np.argsort(x, axis=ax, kind="stable")
+    idx = np.take(pos, [(n - 1) // 2], axis=ax)
+    if x.dtype.kind in "fc":
+        nan = np.isnan(x)
+        has_nan = nan.any(axis=ax, keepdims=True)
+        if has_nan.any():
+            idx = np.where(has_nan, np.argmax(nan, axis=ax, keepdims=True), idx)
+    values = gather(input, ax, idx)
+    if not keep:
+        values, idx = reshape(values, _reduced_shape(x.shape, (ax,))), idx.squeeze(ax)
+    return MaxResult(values, wrap(idx))
+
+
+# ---- cumulative products, log-sum-exps and extrema -------------------------------------
+
+def _scan_axis(op: str, input: Tensor, dim: Any, axis: Any) -> int:
+    d = pick(op, dim, axis)
+    if d is None:
+        raise TypeError(f"{op}: missing required argument 'dim'")
+    return norm_axis(op, d, input.ndim)
+
+
+def _rcumsum(x: Tensor, axis: int) -> Tensor:
+    """Reversed running sum: sum_{j >= i} x_j along `axis`."""
+    return flip(cumsum(flip(x, axis), axis), axis)
+
+
+class Cumprod(Op):
+    """Running product along `axis`;  d out_j / d x_i = prod_{k <= j, k != i} x_k
+    for j >= i (see `_cumprod_grad`: right with zeros too, at any order)."""
+    name = "Cumprod"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumprod(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.inputs
+        return _cumprod_grad(g, x, ctx.output, ctx.axis)
+
+
+def _cumprod_grad(g: Tensor, x: Tensor, out: Tensor, ax: int) -> Tensor:
+    """sum_{j >= i} g_j prod_{k <= j, k != i} x_k: the reversed cumsum of g out over x
+    without zeros.  With zeros, z the first of a slice: before z the same (out is 0 from
+    z on); at z the reversed cumsum of g cumprod(y), y being x with x_z = 1; after z,
+    x_z times y's own gradient, 0 in value but with the right derivative in x_z (so it
+    is built, recursively over the zeros, only when recording for higher orders)."""
+    zero = x.data == 0
+    if not zero.any():
+        return _rcumsum(g * out, ax) / x
+    zeros_so_far = np.cumsum(zero, axis=ax)
+    before = zeros_so_far == 0
+    first = zero & (zeros_so_far == 1)
+    y = where(first, 1.0, x)
+    y_out = cumprod(y, ax)
+    at_z = _rcumsum(g * y_out, ax)
+    if STATE.enabled:
+        x_z = sum(where(first, x, 0.0), ax, keepdim=True)
+        after = where(first, at_z, x_z * _cumprod_grad(g, y, y_out, ax))
+    else:
+        after = where(first, at_z, 0.0)
+    return where(before, _rcumsum(g * out, ax) / where(before, x, 1.0), after)
+
+
+@register("cumprod")
+def cumprod(input: Tensor, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """Cumulative product along `dim`; integers and bools as int64.  Its gradient is
+    right with zeros in the input too."""
+    ax = _scan_axis("cumprod", input, dim, axis)
+    x = _accumulating("cumprod", input, dtype)
+    if x.ndim == 0:
+        return _in_dtype(apply(Cumprod, reshape(x, 1), axis=0).reshape(()), dtype)
+    return _in_dtype(apply(Cumprod, x, axis=ax), dtype)
+
+
+class Logcumsumexp(Op):
+    """out_j = log sum_{k <= j} exp(x_k), without overflow.  d/dx_i =
+    sum_{j >= i} g_j exp(x_i - out_j), summed in the log domain (the positive and the
+    negative part of g apart, as PyTorch does), so that it does not overflow either."""
+    name = "Logcumsumexp"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.logaddexp.accumulate(x, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.inputs
+        ax, out = ctx.axis, ctx.output
+        # a prefix of -inf (out = -inf) adds no terms; leaving it out also keeps NaN
+        # (-inf - -inf) out of the double backward, where -inf inputs do occur
+        empty = out.data == -math.inf
+        if empty.any():
+            out = where(empty, 0.0, out)
+        gd = g.data
+
+        def part(mask: np.ndarray, gp: Tensor) -> Tensor | None:
+            """sum_{j >= i} gp_j exp(x_i - out_j) over the j in `mask` (gp > 0 there)."""
+            mask = mask & ~empty
+            if not mask.any():
+                return None
+            terms = where(mask, log(where(mask, gp, 1.0)) - out, -math.inf)
+            return exp(x + flip(logcumsumexp(flip(terms, ax), ax), ax))
+        positive, negative = part(gd > 0, g), part(gd < 0, -g)
+        if negative is None:
+            return g * 0.0 if positive is None else positive
+        return -negative if positive is None else positive - negative
+
+
+@register("logcumsumexp")
+def logcumsumexp(input: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """log(cumsum(exp(input))) along `dim`, computed stably; floating inputs only."""
+    ax = _scan_axis("logcumsumexp", input, dim, axis)
+    if input.dtype.kind not in "fc":
+        raise NotImplementedError(f"logcumsumexp: not implemented for dtype {input.dtype}")
+    if input.ndim == 0:
+        return apply(Logcumsumexp, reshape(input, 1), axis=0).reshape(())
+    return apply(Logcumsumexp, input, axis=ax)
+
+
+def _cum_extreme(op: str, input: Tensor, dim: Any, axis: Any) -> MaxResult:
+    """Running max (min) and the index of the last element equal to it (of the last
+    NaN once there is one), as PyTorch's cummax (cummin)."""
+    ax = _scan_axis(op, input, dim, axis)
+    x = input._data
+    if not input.ndim:
+        idx = np.zeros((), np.int64)
+        return MaxResult(gather(input, 0, idx), wrap(idx))
+    out = (np.maximum if op == "cummax" else np.minimum).accumulate(x, axis=ax)
+    # the last record (an element equal to the running extreme) so far: its value is
+    # the running extreme's, since the extreme only changes at records
+    hit = x == out
+    if x.dtype.kind in "fc":
+        hit |= np.isnan(x)
+    shape = [1] * x.ndim
+    shape[ax] = x.shape[ax]
+    pos = np.where(hit, np.arange(x.shape[ax]).reshape(shape), 0)
+    idx = np.maximum.accumulate(pos, axis=ax).astype(np.int64, copy=False)
+    return MaxResult(gather(input, ax, idx), wrap(idx))
+
+
+@register("cummax")
+def cummax(input: Tensor, dim: Any = None, *, axis: Any = None) -> MaxResult:
+    """(values, indices) of the running maximum along `dim`; the gradient goes to the
+    element each value is (the last of equal ones)."""
+    return _cum_extreme("cummax", input, dim, axis)
+
+
+@register("cummin")
+def cummin(input: Tensor, dim: Any = None, *, axis: Any = None) -> MaxResult:
+    """(values, indices) of the running minimum along `dim`; the gradient goes to the
+    element each value is (the last of equal ones)."""
+    return _cum_extreme("cummin", input, dim, axis)

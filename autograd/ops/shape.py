@@ -13,6 +13,7 @@ import numpy as np
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
 from ._util import norm_axes, norm_axis, pick, view_op
+from .convert import clone
 
 
 def _sizes(op: str, args: tuple) -> tuple:
@@ -572,3 +573,348 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     if reps and min(reps) < 0:
         raise ShapeError(f"repeat: repeats must be non-negative, got {list(reps)}")
     return apply(Repeat, input, reps=reps)
+
+
+@register("tile")
+def tile(input: Tensor, *dims: Any) -> Tensor:
+    """`repeat` with NumPy's rule for short `dims`: ones are prepended to it (tile((2,))
+    of a matrix repeats its columns)."""
+    reps = _sizes("tile", dims)
+    return repeat(input, (1,) * (input.ndim - len(reps)) + reps)
+
+
+class Roll(Op):
+    """Shift elements cyclically along `axes` (None: the flattened tensor);  backward
+    rolls the gradient back."""
+    name = "Roll"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, shifts, axes):
+        ctx.shifts, ctx.axes = shifts, axes
+        return np.roll(x, shifts, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(Roll, g, shifts=tuple(-s for s in ctx.shifts), axes=ctx.axes)
+
+
+def _ints(op: str, what: str, x: Any) -> tuple:
+    """An int or a sequence of ints as a tuple (floats raise TypeError, as in PyTorch)."""
+    xs = (x,) if hasattr(x, "__index__") else tuple(x)
+    if any(isinstance(v, bool) or not hasattr(v, "__index__") for v in xs):
+        raise TypeError(f"{op}: argument '{what}' must be an int or a tuple of ints, "
+                        f"got {x!r}")
+    return tuple(int(v) for v in xs)
+
+
+@register("roll")
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Roll by `shifts` along `dims` (ints or equal-length tuples); with dims=None the
+    flattened tensor rolls and the shape is restored."""
+    shifts = _ints("roll", "shifts", shifts)
+    axes = None if dims is None else _ints("roll", "dims", dims)
+    if not shifts:
+        raise RuntimeError("roll: `shifts` required")
+    if len(shifts) != (1 if axes is None else len(axes)):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims: {0 if axes is None else len(axes)}")
+    if axes is not None:
+        if not input.ndim:
+            raise IndexError(f"roll: dimension specified as {axes[0]} but the tensor has "
+                             f"no dimensions")
+        axes = tuple(norm_axis("roll", d, input.ndim) for d in axes)
+    return apply(Roll, input, shifts=shifts, axes=axes)
+
+
+class Tril(Op):
+    """Zero the elements above diagonal `diagonal` of the last two dims;  the map is its
+    own adjoint, so backward applies it to the gradient."""
+    name = "Tril"
+    save_inputs = False
+    keep = staticmethod(np.tril)
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.k = diagonal
+        return ctx.keep(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(type(ctx), g, diagonal=ctx.k)
+
+
+class Triu(Tril):
+    """Zero the elements below diagonal `diagonal` of the last two dims."""
+    name = "Triu"
+    keep = staticmethod(np.triu)
+
+
+def _triangle(op: str, cls: type, input: Tensor, diagonal: int) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape "
+                           f"{tuple(input.shape)}")
+    return apply(cls, input, diagonal=int(diagonal))
+
+
+@register("tril")
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of each matrix (last two dims), diagonal `diagonal` included
+    (> 0 above the main one, < 0 below)."""
+    return _triangle("tril", Tril, input, diagonal)
+
+
+@register("triu")
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of each matrix (last two dims), diagonal `diagonal` included."""
+    return _triangle("triu", Triu, input, diagonal)
+
+
+# ---- diagonals ----------------------------------------------------------------------
+
+def _diagonal_view(x: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndarray:
+    """np.diagonal, writeable when `x` is (PyTorch's diagonal is a writeable view)."""
+    d = np.diagonal(x, offset, axis1, axis2)
+    if x.flags.writeable:
+        d.flags.writeable = True
+    return d
+
+
+class Diagonal(Op):
+    """The diagonal `offset` of dims (axis1, axis2), appended as the last dim (a view);
+    backward writes the gradient onto that diagonal of zeros."""
+    name = "Diagonal"
+    view = True
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, offset, axis1, axis2):
+        ctx.in_shape, ctx.where = x.shape, (offset, axis1, axis2)
+        return _diagonal_view(x, offset, axis1, axis2)
+
+    @staticmethod
+    def backward(ctx, g):
+        offset, axis1, axis2 = ctx.where
+        return apply(DiagonalScatter, g, shape=ctx.in_shape, offset=offset, axis1=axis1,
+                     axis2=axis2)
+
+
+class DiagonalScatter(Op):
+    """Zeros of `shape` with g on the diagonal `offset` of dims (axis1, axis2): the
+    adjoint of `Diagonal`, which is its gradient in turn (also diag of a vector)."""
+    name = "DiagonalScatter"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, shape, offset, axis1, axis2):
+        ctx.where = (offset, axis1, axis2)
+        out = np.zeros(shape, dtype=g.dtype)
+        _diagonal_view(out, offset, axis1, axis2)[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        offset, axis1, axis2 = ctx.where
+        return apply(Diagonal, gg, offset=offset, axis1=axis1, axis2=axis2)
+
+
+@register("diagonal")
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal `offset` (> 0 above the main one) of the matrices in dims (dim1,
+    dim2): a view with those dims removed and the diagonal as the last dim."""
+    nd = input.ndim
+    if nd < 2:
+        raise IndexError(f"diagonal: dimension out of range (a tensor of shape "
+                         f"{tuple(input.shape)} has no dims {dim1} and {dim2})")
+    a, b = norm_axis("diagonal", dim1, nd), norm_axis("diagonal", dim2, nd)
+    if a == b:
+        raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, "
+                           f"{dim2}")
+    return view_op(Diagonal, input, offset=int(offset), axis1=a, axis2=b)
+
+
+@register("diag")
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-D input: the square matrix with it on diagonal `diagonal`; a 2-D input: a
+    copy of its diagonal `diagonal`."""
+    k = int(diagonal)
+    if input.ndim == 1:
+        n = input.shape[0] + abs(k)
+        return apply(DiagonalScatter, input, shape=(n, n), offset=k, axis1=0, axis2=1)
+    if input.ndim == 2:
+        return clone(apply(Diagonal, input, offset=k, axis1=0, axis2=1))
+    raise RuntimeError(f"diag: supports 1D or 2D tensors, got {input.ndim}D (shape "
+                       f"{tuple(input.shape)})")
+
+
+@register("trace")
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (integer inputs give int64, as sum does)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim} "
+                           f"(shape {tuple(input.shape)})")
+    if input.dtype == np.bool_:
+        raise NotImplementedError("trace: not implemented for bool tensors")
+    return apply(Diagonal, input, offset=0, axis1=0, axis2=1).sum()
+
+
+# ---- narrowing, interleaved repeats --------------------------------------------------
+
+@register("narrow")
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """The view of `length` elements from `start` (negative counts from the end; a 0-d
+    tensor is accepted) along `dim`."""
+    if not input.ndim:
+        raise RuntimeError("narrow: cannot be applied to a 0-dim tensor")
+    d = norm_axis("narrow", dim, input.ndim)
+    n, start, length = input.shape[d], int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, "
+                         f"{n}], but got {start})")
+    start %= n or 1
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    if start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({n}) of dim {d}")
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+class RepeatInterleave(Op):
+    """Repeat each slice along `axis` `reps` times (an int or one count per slice);
+    backward sums each run of copies (`SegmentSum`)."""
+    name = "RepeatInterleave"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, reps, axis):
+        ctx.reps, ctx.axis, ctx.n = reps, axis, x.shape[axis]
+        return np.repeat(x, reps, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        reps, a = ctx.reps, ctx.axis
+        if type(reps) is int:   # equal runs: a reshape and a sum
+            shape = g.shape[:a] + (ctx.n, reps) + g.shape[a + 1:]
+            return reshape_to(g, shape).sum(a + 1)
+        return apply(SegmentSum, g, reps=reps, axis=a)
+
+
+class SegmentSum(Op):
+    """Sums of consecutive runs of `reps` elements along `axis` (0 for an empty run):
+    the adjoint of repeat_interleave, which is its gradient."""
+    name = "SegmentSum"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, reps, axis):
+        ctx.reps, ctx.axis = reps, axis
+        shape = list(g.shape)
+        shape[axis] = len(reps)
+        out = np.zeros(shape, dtype=g.dtype)
+        full = reps > 0
+        if full.any():   # reduceat's runs end at the next start: give it non-empty runs only
+            starts = (np.cumsum(reps) - reps)[full]
+            out[(slice(None),) * axis + (full,)] = np.add.reduceat(g, starts, axis)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(RepeatInterleave, gg, reps=ctx.reps, axis=ctx.axis)
+
+
+@register("repeat_interleave")
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each element (dim=None: of the flattened tensor) or each slice along `dim`
+    `repeats` times: an int, or a 0-d/1-d integer tensor with one count per slice.
+    repeat_interleave(counts) alone gives each index i counts[i] times."""
+    if repeats is None:   # the index form: input holds the counts
+        counts = _counts(input, None)
+        return wrap(np.repeat(np.arange(input.numel()), counts))
+    if dim is None:
+        input, d = reshape(input, -1), 0
+    else:
+        d = norm_axis("repeat_interleave", dim, input.ndim)
+        if not input.ndim:
+            input = reshape(input, 1)
+    n = input.shape[d]
+    reps = _counts(repeats, n)
+    total = n * reps if type(reps) is int else int(reps.sum())
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"repeat_interleave: invalid output_size, expected {total} but "
+                           f"got {output_size}")
+    return apply(RepeatInterleave, input, reps=reps, axis=d)
+
+
+def _counts(repeats: Any, n: int | None) -> Any:
+    """Repeat counts: an int for an int or a one-element input, else an int64 array of
+    length `n` (None: any length); checked as PyTorch does."""
+    r = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if r.dtype.kind not in "iu":
+        raise NotImplementedError(f"repeat_interleave: repeats must be integers, got "
+                                  f"dtype {r.dtype}")
+    if r.ndim > 1:
+        raise RuntimeError(f"repeat_interleave: repeats must be a 0-dim or 1-dim tensor, "
+                           f"got shape {r.shape}")
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    if r.size == 1:
+        return int(r.reshape(()))
+    if n is not None and r.size != n:
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
+                           f"along dim, but got repeats.size(0) = {r.size} and "
+                           f"input.size(dim) = {n}")
+    return r.astype(np.int64).reshape(-1)
+
+
+# ---- aliases and small compositions -----------------------------------------------------
+
+swapaxes = register(name="swapaxes")(transpose)
+swapdims = register("swapdims", name="swapdims")(transpose)
+moveaxis = register("moveaxis", name="moveaxis")(movedim)
+
+
+@register("ravel")
+def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-D tensor (a view when the strides allow, else a copy)."""
+    return reshape(input, -1)
+
+
+@register("t")
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix; 0-d and 1-d tensors are returned as they are."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got "
+                           f"{input.ndim}D (shape {tuple(input.shape)}); use transpose() "
+                           f"or mT")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+Tensor.view_as = lambda self, other: view(self, tuple(other.shape))
+Tensor.reshape_as = lambda self, other: reshape(self, tuple(other.shape))
+
+
+@register("rot90")
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotate by 90 degrees `k` times in the plane `dims`, from the first towards the
+    second (a copy)."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
+                           f"{len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = "
+                           f"{input.ndim}")
+    a, b = (norm_axis("rot90", d, input.ndim) for d in dims)
+    if a == b:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
+                           f"{dims[0]} and dim1 = {dims[1]}")
+    k = int(k) % 4
+    if k == 1:
+        return transpose(flip(input, b), a, b)
+    if k == 2:
+        return flip(input, (a, b))
+    if k == 3:
+        return transpose(flip(input, a), a, b)
+    return clone(input)

@@ -3,10 +3,14 @@ maximum/minimum, where."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
 import autograd as ag
 
 from . import Row, away_from, POS, NONZERO
+
+OFF_INTEGERS = away_from(-2.0, -1.0, 0.0, 1.0, 2.0, lo=-2.5, hi=2.5)
+UNIT = (-0.9, 0.9)   # inside asin's, acos's and atanh's (-1, 1)
 
 
 def _exact_ties(arrays):
@@ -60,4 +64,60 @@ ROWS = [
     Row("where", lambda a, b: ag.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b),
         arity=2, domain=NONZERO),
     Row("sign", ag.sign, np.sign, grad=False),
+    Row("sgn", ag.sgn, np.sign, grad=False),
+    # piecewise constant (gradient 0) away from their jumps
+    Row("floor", ag.floor, np.floor, domain=OFF_INTEGERS),
+    Row("ceil", ag.ceil, np.ceil, domain=OFF_INTEGERS),
+    Row("trunc", ag.trunc, np.trunc, domain=OFF_INTEGERS),
+    Row("fix", ag.fix, np.trunc, domain=OFF_INTEGERS),
+    Row("round", ag.round, np.round, domain=away_from(-1.5, -0.5, 0.5, 1.5)),
+    Row("round", lambda x: ag.round(x, decimals=1), lambda x: np.round(x, 1),
+        domain=st.integers(-19, 19).map(lambda k: k / 10 + 0.02), label="round_decimals"),
+    Row("frac", ag.frac, lambda x: x - np.trunc(x), domain=OFF_INTEGERS),
+    Row("log2", ag.log2, np.log2, domain=POS),
+    Row("log10", ag.log10, np.log10, domain=POS),
+    Row("exp2", ag.exp2, np.exp2),
+    Row("rsqrt", ag.rsqrt, lambda x: 1 / np.sqrt(x), domain=POS),
+    Row("reciprocal", ag.reciprocal, lambda x: 1 / x, domain=away_from(0.0, gap=0.3)),
+    Row("square", ag.square, np.square),
+    Row("tan", ag.tan, np.tan, domain=(-1.2, 1.2)),
+    Row("sinh", ag.sinh, np.sinh),
+    Row("cosh", ag.cosh, np.cosh),
+    Row("asin", ag.asin, np.arcsin, domain=UNIT),
+    Row("arcsin", ag.arcsin, np.arcsin, domain=UNIT),
+    Row("acos", ag.acos, np.arccos, domain=UNIT),
+    Row("arccos", ag.arccos, np.arccos, domain=UNIT),
+    Row("atan", ag.atan, np.arctan),
+    Row("asinh", ag.asinh, np.arcsinh),
+    Row("arcsinh", ag.arcsinh, np.arcsinh),
+    Row("acosh", ag.acosh, np.arccosh, domain=(1.1, 3.0)),
+    Row("arccosh", ag.arccosh, np.arccosh, domain=(1.1, 3.0)),
+    Row("atanh", ag.atanh, np.arctanh, domain=UNIT),
+    Row("arctanh", ag.arctanh, np.arctanh, domain=UNIT),
+    Row("logit", ag.logit, lambda x: np.log(x / (1 - x)), domain=(0.05, 0.95)),
+    Row("logit", lambda x: ag.logit(x, eps=0.2),
+        lambda x: np.log(np.clip(x, 0.2, 0.8) / (1 - np.clip(x, 0.2, 0.8))),
+        domain=away_from(0.2, 0.8, lo=0.05, hi=0.95), label="logit_eps"),
+    Row("nan_to_num", ag.nan_to_num, np.nan_to_num),
+    Row("isnan", ag.isnan, np.isnan, grad=False),
+    Row("isinf", ag.isinf, np.isinf, grad=False),
+    Row("isfinite", ag.isfinite, np.isfinite, grad=False),
+    Row("clamp_min", lambda x: ag.clamp_min(x, 0.3), lambda x: np.maximum(x, 0.3),
+        domain=away_from(0.3)),
+    Row("clamp_max", lambda x: ag.clamp_max(x, 0.3), lambda x: np.minimum(x, 0.3),
+        domain=away_from(0.3)),
+    # atan2 and hypot: a away from 0 keeps off the origin and atan2's branch cut
+    Row("atan2", ag.atan2, np.arctan2, arity=2, domain=[NONZERO, (-2, 2)]),
+    Row("arctan2", ag.arctan2, np.arctan2, arity=2, domain=[NONZERO, (-2, 2)]),
+    Row("hypot", ag.hypot, np.hypot, arity=2, domain=[NONZERO, (-2, 2)]),
+    Row("logaddexp", ag.logaddexp, np.logaddexp, arity=2),
+    Row("xlogy", ag.xlogy, lambda x, y: x * np.log(y), arity=2, domain=[(-2, 2), POS]),
+    # fmax/fmin give a tie's gradient to the first input: no ties
+    Row("fmax", ag.fmax, np.fmax, arity=2, domain=[NONZERO, (-0.01, 0.01)]),
+    Row("fmin", ag.fmin, np.fmin, arity=2, domain=[NONZERO, (-0.01, 0.01)]),
+    Row("lerp", lambda a, b: ag.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a), arity=2),
+    Row("lerp", lambda a, b: ag.lerp(a, b, 0.7), lambda a, b: b - (b - a) * 0.3, arity=2,
+        label="lerp_weight_above_half"),
+    Row("lerp", ag.lerp, lambda a, b, w: a + w * (b - a), arity=3,
+        domain=[(-2, 2), (-2, 2), (-0.5, 1.5)], label="lerp_tensor_weight"),
 ]

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
+from autograd import testing
 
 from . import Row
 
@@ -33,6 +34,15 @@ def _matmul_shapes():
     return draw()
 
 
+def _inner_shapes():
+    @st.composite
+    def draw(d):
+        k = d(_n)
+        return [d(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)) + (k,),
+                d(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)) + (k,)]
+    return draw()
+
+
 ROWS = [
     Row("matmul", lambda a, b: a @ b, np.matmul, arity=2, shapes=_matmul_shapes, atol=1e-4),
     Row("mm", lambda a, b: a.mm(b), np.matmul, arity=2, atol=1e-4, shapes=lambda: st.tuples(
@@ -57,4 +67,11 @@ ROWS = [
     Row("einsum", lambda a: ag.einsum("bii->bi", a), lambda a: np.einsum("bii->bi", a),
         shapes=lambda: st.tuples(_n, _n).map(lambda t: [(t[0], t[1], t[1])]),
         label="einsum_diagonal"),
+    Row("outer", lambda a, b: ag.outer(a, b), np.outer, arity=2,
+        shapes=lambda: st.tuples(_n, _n).map(lambda t: [(t[0],), (t[1],)])),
+    Row("inner", lambda a, b: a.inner(b), np.inner, arity=2, atol=1e-4, shapes=_inner_shapes),
+    Row("kron", lambda a, b: ag.kron(a, b), np.kron, arity=2),
+    Row("cross", lambda a, b: ag.cross(a, b, dim=-1), lambda a, b: np.cross(a, b, axis=-1),
+        arity=2, shapes=lambda: testing.broadcastable_shapes(2, max_dims=2, max_side=3).map(
+            lambda ss: [(1,) * (max(map(len, ss)) - len(s)) + s + (3,) for s in ss])),
 ]

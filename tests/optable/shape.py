@@ -8,7 +8,12 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 
-from . import Row, nonempty
+from . import Row, dim_of, nonempty
+
+
+def _of_rank(n):
+    """A `shapes` callable: one input of exactly n dims (sides 1..4)."""
+    return lambda: hnp.array_shapes(min_dims=n, max_dims=n, max_side=4).map(lambda s: [s])
 
 
 def _cat_shapes(count):
@@ -67,6 +72,41 @@ ROWS = [
         shapes=nonempty(), label="pad_replicate"),
     Row("flip", lambda x: x.flip(-1 if x.ndim else None), lambda x: np.flip(x, -1 if x.ndim else None)),
     Row("repeat", lambda x: x.repeat(2, *([1] * x.ndim)), lambda x: np.tile(x, (2,) + (1,) * x.ndim)),
+    Row("tile", lambda x: x.tile((2,)), lambda x: np.tile(x, (2,))),
+    Row("roll", lambda x: x.roll(2, dim_of(x)), lambda x: np.roll(x, 2, dim_of(x))),
+    Row("roll", lambda x: ag.roll(x, -1), lambda x: np.roll(x, -1), label="roll_flattened"),
+    Row("roll", lambda x: x.roll((1, -1), (0, -1)), lambda x: np.roll(x, (1, -1), (0, -1)),
+        shapes=nonempty(), label="roll_two_dims"),
+    Row("tril", lambda x: x.tril(), np.tril, shapes=nonempty(2)),
+    Row("triu", lambda x: ag.triu(x, -1), lambda x: np.triu(x, -1), shapes=nonempty(2)),
+    Row("diag", lambda x: ag.diag(x, 1), lambda x: np.diag(x, 1), shapes=_of_rank(1)),
+    Row("diag", lambda x: x.diag(-1), lambda x: np.diag(x, -1), shapes=_of_rank(2),
+        label="diag_of_matrix"),
+    Row("diagonal", lambda x: x.diagonal(), np.diagonal, shapes=nonempty(2)),
+    Row("diagonal", lambda x: ag.diagonal(x, 1, -1, 0) * 2,
+        lambda x: np.diagonal(x, 1, -1, 0) * 2, shapes=_of_rank(3), label="diagonal_offset"),
+    Row("trace", lambda x: x.trace(), np.trace, shapes=_of_rank(2)),
+    Row("narrow", lambda x: x.narrow(-1, -1, 1), lambda x: x[..., -1:], shapes=nonempty()),
+    Row("repeat_interleave", lambda x: x.repeat_interleave(2), lambda x: np.repeat(x, 2)),
+    Row("repeat_interleave", lambda x: x.repeat_interleave(3, -1), lambda x: np.repeat(x, 3, -1),
+        shapes=nonempty(), label="repeat_interleave_dim"),
+    Row("repeat_interleave",
+        lambda x: x.repeat_interleave(ag.tensor(np.arange(x.shape[0]) % 3), 0),
+        lambda x: np.repeat(x, np.arange(x.shape[0]) % 3, 0), shapes=nonempty(),
+        label="repeat_interleave_counts"),
+    Row("swapaxes", lambda x: ag.swapaxes(x, 0, -1), lambda x: np.swapaxes(x, 0, -1),
+        shapes=nonempty()),
+    Row("swapdims", lambda x: x.swapdims(-1, 0), lambda x: np.swapaxes(x, 0, -1),
+        shapes=nonempty()),
+    Row("moveaxis", lambda x: x.moveaxis(-1, 0), lambda x: np.moveaxis(x, -1, 0),
+        shapes=nonempty()),
+    Row("ravel", lambda x: x.transpose(0, -1).ravel() if x.ndim else x.ravel(),
+        lambda x: np.swapaxes(x, 0, -1).ravel() if x.ndim else x.ravel()),
+    Row("t", lambda x: x.t(), lambda x: x.T, shapes=lambda: hnp.array_shapes(
+        min_dims=0, max_dims=2, max_side=4).map(lambda s: [s])),
+    Row("rot90", lambda x: x.rot90(), np.rot90, shapes=nonempty(2)),
+    Row("rot90", lambda x: ag.rot90(x, -1, (-1, 0)), lambda x: np.rot90(x, -1, (-1, 0)),
+        shapes=nonempty(2), label="rot90_clockwise"),
 ]
 
 
