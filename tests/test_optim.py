@@ -80,7 +80,7 @@ PROBLEMS = {"quadratic": Quadratic(), "mlp": MLP()}
 def reference_step(name: str, o: dict, params: list, grads: list, states: list, t: int) -> list:
     """One step of the documented algorithm for every parameter (t counts from 1)."""
     new = []
-    for p, g, st in zip(params, grads, states):
+    for p, g, state in zip(params, grads, states):
         if o.get("maximize"):
             g = -g
         lr, wd = o.get("lr"), o.get("weight_decay", 0)
@@ -89,28 +89,28 @@ def reference_step(name: str, o: dict, params: list, grads: list, states: list, 
                 g = g + wd * p
             mom = o.get("momentum", 0)
             if mom:
-                st["b"] = g.copy() if t == 1 else mom * st["b"] + (1 - o.get("dampening", 0)) * g
-                g = g + mom * st["b"] if o.get("nesterov") else st["b"]
+                state["b"] = g.copy() if t == 1 else mom * state["b"] + (1 - o.get("dampening", 0)) * g
+                g = g + mom * state["b"] if o.get("nesterov") else state["b"]
             p = p - lr * g
         elif name == "Adagrad":
             if wd:
                 g = g + wd * p
             clr = lr / (1 + (t - 1) * o.get("lr_decay", 0))
-            st.setdefault("sum", np.full_like(p, o.get("initial_accumulator_value", 0)))
-            st["sum"] = st["sum"] + g * g
-            p = p - clr * g / (np.sqrt(st["sum"]) + o.get("eps", 1e-10))
+            state.setdefault("sum", np.full_like(p, o.get("initial_accumulator_value", 0)))
+            state["sum"] = state["sum"] + g * g
+            p = p - clr * g / (np.sqrt(state["sum"]) + o.get("eps", 1e-10))
         elif name == "RMSprop":
             if wd:
                 g = g + wd * p
             alpha, mom, eps = o.get("alpha", 0.99), o.get("momentum", 0), o.get("eps", 1e-8)
-            st["v"] = alpha * st.get("v", 0) + (1 - alpha) * g * g
-            v = st["v"]
+            state["v"] = alpha * state.get("v", 0) + (1 - alpha) * g * g
+            v = state["v"]
             if o.get("centered"):
-                st["a"] = alpha * st.get("a", 0) + (1 - alpha) * g
-                v = v - st["a"] ** 2
+                state["a"] = alpha * state.get("a", 0) + (1 - alpha) * g
+                v = v - state["a"] ** 2
             if mom > 0:
-                st["b"] = mom * st.get("b", 0) + g / (np.sqrt(v) + eps)
-                p = p - lr * st["b"]
+                state["b"] = mom * state.get("b", 0) + g / (np.sqrt(v) + eps)
+                p = p - lr * state["b"]
             else:
                 p = p - lr * g / (np.sqrt(v) + eps)
         elif name in ("Adam", "AdamW"):
@@ -120,13 +120,13 @@ def reference_step(name: str, o: dict, params: list, grads: list, states: list, 
             elif wd:
                 g = g + wd * p
             b1, b2 = o.get("betas", (0.9, 0.999))
-            st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
-            st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
-            v = st["v"]
+            state["m"] = b1 * state.get("m", 0) + (1 - b1) * g
+            state["v"] = b2 * state.get("v", 0) + (1 - b2) * g * g
+            v = state["v"]
             if o.get("amsgrad"):
-                st["vmax"] = np.maximum(st.get("vmax", 0), v)
-                v = st["vmax"]
-            m_hat, v_hat = st["m"] / (1 - b1 ** t), v / (1 - b2 ** t)
+                state["vmax"] = np.maximum(state.get("vmax", 0), v)
+                v = state["vmax"]
+            m_hat, v_hat = state["m"] / (1 - b1 ** t), v / (1 - b2 ** t)
             p = p - lr * m_hat / (np.sqrt(v_hat) + o.get("eps", 1e-8))
         new.append(p)
     return new
@@ -434,9 +434,9 @@ def test_state_dict_layout_matches_pytorch():
             topt.step()
         ours, theirs = opt.state_dict(), topt.state_dict()
         assert ours["state"].keys() == theirs["state"].keys(), name
-        for i, st in ours["state"].items():
-            assert st.keys() == theirs["state"][i].keys(), (name, i)
-            for key, v in st.items():
+        for i, state in ours["state"].items():
+            assert state.keys() == theirs["state"][i].keys(), (name, i)
+            for key, v in state.items():
                 np.testing.assert_allclose(v.data, theirs["state"][i][key].numpy(),
                                            rtol=RTOL, atol=1e-12, err_msg=f"{name} {key}")
         for g, tg in zip(ours["param_groups"], theirs["param_groups"]):

@@ -2,7 +2,6 @@
 nn.load (second audit pass): expected values are worked out by hand, and compared with
 PyTorch where it is installed."""
 import math
-from collections import OrderedDict
 
 import numpy as np
 import pytest
