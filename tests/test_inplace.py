@@ -424,3 +424,44 @@ def test_backward_and_grad_called_on_a_stale_view_use_its_new_history():
     np.testing.assert_array_equal(a.grad.data, [3.0, 0.0])
     (g,) = ag.grad(v, a, ag.ones(1, dtype=ag.float64))
     np.testing.assert_array_equal(g.data, [3.0, 0.0])
+
+
+def test_masked_fill_and_scatter_in_place_rebase_history():
+    x = rg([1.0, 2.0, 3.0], ag.float64)
+    y = x * 2
+    assert y.masked_fill_(T([True, False, False]), 0.5) is y
+    y.scatter_(0, T([2]), T([9.0], dtype=ag.float64)).index_add_(0, T([1]), y[:1])
+    assert y.tolist() == [0.5, 4.5, 9.0]
+    y.sum().backward()   # y0 and y2 were overwritten by constants: only x1 (times 2) left
+    assert grads(x) == [[0.0, 2.0, 0.0]]
+
+
+INDEX_INPLACE = {   # name: its arguments, built with `T` (our tensor or torch's)
+    "masked_fill": lambda T, x: (T(x > 0.3), 0.5),
+    "masked_scatter": lambda T, x: (T(x > 0.3), T(np.arange(12.0).reshape(3, 4))),
+    "index_add": lambda T, x: (0, T(np.array([2, 0])), T(np.ones((2, 4)))),
+    "index_copy": lambda T, x: (0, T(np.array([2, 0])), T(np.ones((2, 4)))),
+    "index_fill": lambda T, x: (1, T(np.array([2, 0])), -1.0),
+    "index_put": lambda T, x: ((T(np.array([2, 0])),), T(np.ones(4)), True),
+    "scatter": lambda T, x: (1, T(np.array([[0, 1], [2, 3], [1, 0]])), T(np.full((3, 2), 7.0))),
+    "scatter_add": lambda T, x: (1, T(np.array([[0, 0], [2, 3], [1, 0]])),
+                                 T(np.full((3, 2), 7.0))),
+    "tril": lambda T, x: (0,), "triu": lambda T, x: (1,),
+    "cumsum": lambda T, x: (1,), "cumprod": lambda T, x: (0,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_INPLACE))
+def test_indexing_and_scan_in_place_forms_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(0).standard_normal((3, 4))
+    w = np.arange(12.0).reshape(3, 4)
+    got = []
+    for lib, grad in ((ag, ag.grad), (torch, torch.autograd.grad)):
+        leaf = lib.tensor(x0, requires_grad=True)
+        y = leaf * 1.5
+        assert getattr(y, name + "_")(*INDEX_INPLACE[name](lib.tensor, x0)) is y
+        (g,) = grad((y * lib.tensor(w)).sum(), leaf)
+        got.append([np.asarray(t.detach().numpy() if lib is torch else t.data) for t in (y, g)])
+    for ours, theirs in zip(*got):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

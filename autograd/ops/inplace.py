@@ -363,7 +363,9 @@ for _name in ("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "
               "arccosh", "atanh", "arctanh", "atan2", "arctan2", "hypot", "xlogy", "lerp",
               "logit", "nan_to_num", "sigmoid", "relu", "abs", "neg", "negative", "sign",
               "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "pow", "remainder",
-              "fmod", "floor_divide", "addcmul", "addcdiv", "clamp_min", "clamp_max", "erf"):
+              "fmod", "floor_divide", "addcmul", "addcdiv", "clamp_min", "clamp_max", "erf",
+              "masked_fill", "masked_scatter", "index_put", "index_add", "index_copy",
+              "index_fill", "scatter", "scatter_add", "tril", "triu", "cumsum", "cumprod"):
     inplace_of(_name)
 Tensor.subtract_, Tensor.multiply_, Tensor.divide_, Tensor.true_divide_ = sub_, mul_, div_, div_
 Tensor.clip_ = clamp_
