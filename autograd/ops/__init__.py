@@ -1,4 +1,4 @@
 """The built-in ops, one module per family.  Importing this package registers them all
 (public functions in `graph.REGISTRY`, methods and operators on `Tensor`)."""
 from . import arith, convert, elementwise, index, inplace, interop, linalg, reduce, shape  # noqa: F401
-from . import special  # noqa: F401  (erf)
+from . import softmax, special  # noqa: F401  (softmax family, erf)

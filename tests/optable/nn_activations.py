@@ -22,15 +22,6 @@ def _same_dtype(f):
     return lambda x: np.asarray(f(x.astype(np.float64))).astype(x.dtype)
 
 
-def _np_log_softmax(x, axis):
-    z = x - x.max(axis, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis, keepdims=True))
-
-
-def _last(x):
-    return -1 if x.ndim else 0
-
-
 def _prelu_shapes():
     """x (N, C, *) with a weight of C slopes, or a single slope for any x."""
     return hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(
@@ -60,16 +51,6 @@ ROWS = [
     Row("F.silu", F.silu, lambda x: x / (1 + np.exp(-x)), domain=(-6.0, 6.0)),
     Row("F.sigmoid", F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), domain=(-6.0, 6.0)),
     Row("F.tanh", F.tanh, np.tanh),
-    Row("softmax", lambda x: F.softmax(x, _last(x)),
-        lambda x: np.exp(_np_log_softmax(x, _last(x) if x.ndim else None)),
-        domain=(-5.0, 5.0)),
-    Row("softmax", lambda x: x.softmax(0), lambda x: np.exp(_np_log_softmax(x, 0)) if x.ndim
-        else np.ones_like(x), domain=(-5.0, 5.0), label="softmax_method_dim0"),
-    Row("log_softmax", lambda x: F.log_softmax(x, _last(x)),
-        lambda x: _np_log_softmax(x, _last(x) if x.ndim else None), domain=(-5.0, 5.0)),
-    Row("log_softmax", lambda x: x.log_softmax(dim=0),
-        lambda x: _np_log_softmax(x, 0) if x.ndim else np.zeros_like(x), domain=(-5.0, 5.0),
-        label="log_softmax_method_dim0"),
     Row("F.softsign", F.softsign, lambda x: x / (1 + np.abs(x)), domain=NONZERO),
     Row("F.softplus", lambda x: F.softplus(x, beta=2.0, threshold=5.0),
         lambda x: np.where(2 * x > 5, x, np.log1p(np.exp(2 * x)) / 2).astype(x.dtype),
