@@ -75,7 +75,10 @@ class Node:
     def needs_input_grad(self) -> tuple:
         """Per input: whether it needs a gradient (derived from the edges when asked,
         which keeps recording, the hot path, one tuple lighter)."""
-        return tuple([e is not None for e in self.next])
+        edges = self.next
+        if len(edges) == 2:   # (binary ops, the common case: no comprehension)
+            return edges[0] is not None, edges[1] is not None
+        return tuple([e is not None for e in edges])
 
     # ---- saved buffers -------------------------------------------------------------
     @property

@@ -154,8 +154,9 @@ class Mul(Op):
     def backward(ctx, g):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
-        return (_summed(g * b, a) if need_a else None,
-                _summed(g * a, b) if need_b else None)
+        # (apply, not `*`: the operands already have the result's dtype)
+        return (_summed(apply(Mul, g, b), a) if need_a else None,
+                _summed(apply(Mul, g, a), b) if need_b else None)
 
 
 class Div(Op):

@@ -285,9 +285,9 @@ abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, _real_sign(_x(ctx)._dat
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"),
              floating=False)
 relu = _unary("relu", lambda x: np.maximum(x, 0),
-              lambda ctx, g: apply(Mul, g, _relu_mask(_x(ctx)._data)),
+              lambda ctx, g: apply(Mul, g, _relu_mask(ctx.output._data)),
               "max(x, 0);  d/dx = 1 for x > 0 (and NaN) else 0.", methods=("relu",),
-              floating=False)
+              floating=False, save_output=True)
 
 
 def _exp_max(dtype: Any) -> np.floating:
