@@ -410,6 +410,16 @@ def test_modified_saved_tensor_raises_naming_the_op():
     y.backward()  # exp's saved output is not h, so this one is fine
 
 
+def test_relu_saves_its_output_as_pytorch_does():
+    """relu's backward reads its output (so the pre-activation is freed after the
+    forward): changing that output in place must raise, as in PyTorch."""
+    x = leaf(3)
+    r = ag.relu(x * 1)
+    r.add_(1)
+    with pytest.raises(RuntimeError, match="ReluBackward"):
+        r.sum().backward()
+
+
 def test_version_counter_is_shared_with_views():
     x = leaf(2, 3)
     base = x * 1
