@@ -231,6 +231,19 @@ def test_output_shapes_and_layouts():
     np.testing.assert_array_equal(y.data[-1], h.data[0])
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_cell_states_are_contiguous_so_view_works(bias):
+    """The states a step returns are C-contiguous, so that view() works as in PyTorch
+    (its recurrent product is computed transposed, as OpenBLAS runs that faster)."""
+    ag.manual_seed(9)
+    x, h0 = ag.randn(4, 3), ag.randn(4, 5)
+    h, c = nn.LSTMCell(3, 5, bias=bias)(x, (h0, ag.randn(4, 5)))
+    g = nn.GRUCell(3, 5, bias=bias)(x, h0)
+    for t in (h, c, g):
+        assert t.data.flags.c_contiguous
+        assert t.view(20).shape == (20,)
+
+
 def test_state_dict_names_shapes_and_init():
     ag.manual_seed(9)
     m = nn.GRU(3, 16, num_layers=2, bidirectional=True)
