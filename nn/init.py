@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd import Tensor, no_grad
 from autograd.ops.inplace import bump_version
-from autograd.random import generator
+from autograd.random import resolve
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
@@ -42,12 +42,7 @@ def _rng(tensor: Tensor, name: str, gen: np.random.Generator | None) -> np.rando
     if tensor.dtype.kind != "f":
         raise NotImplementedError(f"nn.init.{name}: random fills need a floating tensor, "
                                   f"got dtype {tensor.dtype}")
-    if gen is None:
-        return generator()
-    if not isinstance(gen, np.random.Generator):
-        raise TypeError(f"nn.init.{name}: generator must be a numpy.random.Generator, got "
-                        f"{type(gen).__name__}")
-    return gen
+    return resolve(gen, f"nn.init.{name}")
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:

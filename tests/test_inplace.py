@@ -465,3 +465,70 @@ def test_indexing_and_scan_in_place_forms_match_pytorch(name):
         got.append([np.asarray(t.detach().numpy() if lib is torch else t.data) for t in (y, g)])
     for ours, theirs in zip(*got):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+# ---- random fills: uniform_ normal_ bernoulli_ ----------------------------------------
+
+def test_random_fills_draw_from_the_seeded_or_given_generator():
+    ag.manual_seed(3)
+    u = ag.empty(4, 5).uniform_(-2, 3)
+    n = ag.empty(4, 5, dtype=ag.float64).normal_(1.5, 0.5)
+    b = ag.zeros(4, 5, dtype=ag.int64).bernoulli_(0.3)
+    rng = np.random.default_rng(3)   # what manual_seed(3) makes: the same stream
+    np.testing.assert_array_equal(u.data, rng.uniform(-2, 3, (4, 5)).astype(np.float32))
+    np.testing.assert_array_equal(n.data, rng.normal(1.5, 0.5, (4, 5)))
+    np.testing.assert_array_equal(b.data, rng.random((4, 5)) < 0.3)
+    assert u.dtype == np.float32 and n.dtype == np.float64 and b.dtype == np.int64
+    mine = ag.empty(3).uniform_(generator=np.random.default_rng(7))
+    np.testing.assert_array_equal(mine.data, np.random.default_rng(7).uniform(0, 1, 3)
+                                  .astype(np.float32))
+
+
+def test_random_fills_follow_their_distributions():
+    ag.manual_seed(0)
+    u = ag.empty(100_000, dtype=ag.float64).uniform_(-1, 3)
+    assert u.data.min() >= -1 and u.data.max() < 3 and abs(u.data.mean() - 1) < 0.02
+    n = ag.empty(100_000, dtype=ag.float64).normal_(5, 2)
+    assert abs(n.data.mean() - 5) < 0.03 and abs(n.data.std() - 2) < 0.03
+    p = ag.tensor([0.0, 0.25, 1.0], dtype=ag.float64)
+    b = ag.empty(40_000, 3, dtype=ag.float64).bernoulli_(p)
+    assert set(np.unique(b.data)) <= {0.0, 1.0}
+    np.testing.assert_allclose(b.data.mean(0), [0, 0.25, 1], atol=0.01)
+
+
+def test_random_fills_are_in_place_ops():
+    """Same tensor returned and version bumped; a leaf that requires grad refuses outside
+    no_grad; in a graph the old values get a zero gradient (as in PyTorch) and a node
+    that saved the tensor refuses to backward."""
+    for fill in (lambda t: t.uniform_(), lambda t: t.normal_(), lambda t: t.bernoulli_()):
+        w = rg([1.0, 2.0, 3.0])
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            fill(w)
+        with ag.no_grad():
+            assert fill(w) is w and w._version == 1
+        x = rg([1.0, 2.0, 3.0])
+        y = x * 2
+        assert fill(y) is y
+        y.sum().backward()
+        assert x.grad.data.tolist() == [0.0, 0.0, 0.0]
+        s = x * 1
+        z = (s * s).sum()
+        fill(s)
+        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+            z.backward()
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: ag.zeros(3, dtype=ag.int64).uniform_(), NotImplementedError, "uniform_.*int64"),
+    (lambda: ag.zeros(3, dtype=ag.int64).normal_(), NotImplementedError, "normal_.*int64"),
+    (lambda: ag.zeros(3).uniform_(2, 1), RuntimeError, "from=2 > to=1"),
+    (lambda: ag.zeros(3).normal_(0, -1), RuntimeError, "std >= 0.0"),
+    (lambda: ag.zeros(3).bernoulli_(1.5), RuntimeError, r"p to be in \[0, 1\]"),
+    (lambda: ag.zeros(3).bernoulli_(float("nan")), RuntimeError, r"p to be in \[0, 1\]"),
+    (lambda: ag.zeros(3).bernoulli_(ag.tensor([0.5, 0.5])), ValueError,
+     r"bernoulli_.*\(2,\).*\(3,\)"),
+    (lambda: ag.zeros(3).normal_(generator=7), TypeError, "normal_: generator"),
+])
+def test_random_fills_bad_input(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()

@@ -1,6 +1,7 @@
-"""In-place ops: add_ sub_ mul_ div_ clamp_ zero_ fill_ copy_, ``t[idx] = v``, the
-augmented assignments (+= -= *= /= //= %= **=) and the ``name_`` form of other ops
-(exp_, remainder_, addcmul_, ...: `inplace_of`).
+"""In-place ops: add_ sub_ mul_ div_ clamp_ zero_ fill_ copy_, the random fills
+uniform_ normal_ bernoulli_, ``t[idx] = v``, the augmented assignments (+= -= *= /=
+//= %= **=) and the ``name_`` form of other ops (exp_, remainder_, addcmul_, ...:
+`inplace_of`).
 
 Every in-place change bumps the tensor's version counter (shared with its views), so
 a node that saved the old value raises in backward instead of returning a wrong
@@ -21,6 +22,7 @@ import numpy as np
 from ..grad_mode import STATE
 from ..graph import (EPOCH, REGISTRY, Op, ShapeError, apply, new_history, refresh_view,
                      view_chain, view_through)
+from ..random import resolve
 from ..tensor import Tensor, wrap
 from .arith import add, div, mul, sub
 from .elementwise import clamp, where
@@ -316,6 +318,59 @@ def copy_(self: Tensor, src: Any) -> Tensor:
                     lambda old: apply(Copy, old, src))
 
 
+# ---- random fills: new values independent of the old ones (whose gradient is zero) ----
+
+def _random_fill(t: Tensor, op: str, values: np.ndarray) -> Tensor:
+    """Store `values` (an array of t's shape) into t in place, recorded as `Copy`."""
+    return _inplace(t, op, (), lambda d: np.copyto(d, values, casting="unsafe"),
+                    lambda old: apply(Copy, old, values))
+
+
+def _floating(t: Tensor, op: str) -> None:
+    if t.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for dtype {t.dtype} (it fills "
+                                  f"floating tensors)")
+
+
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
+             generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with values drawn from U(from_, to), in place (from the generator seeded by
+    ``manual_seed`` unless one is given)."""
+    _floating(self, "uniform_")
+    if from_ > to:
+        raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={from_} > "
+                           f"to={to}")
+    rng = resolve(generator, "uniform_")
+    return _random_fill(self, "uniform_", rng.uniform(from_, to, self.shape))
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with values drawn from N(mean, std^2), in place."""
+    _floating(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    rng = resolve(generator, "normal_")
+    return _random_fill(self, "normal_", rng.normal(mean, std, self.shape))
+
+
+def bernoulli_(self: Tensor, p: Any = 0.5, *,
+               generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with 1 (probability `p`, a number or a tensor broadcasting to self's shape)
+    or 0, in place; any dtype.  A tensor `p` is a constant here (PyTorch gives it a zero
+    gradient)."""
+    p = np.asarray(_value(p), dtype=np.float64)
+    if not np.all((p >= 0) & (p <= 1)):   # (NaN fails too)
+        raise RuntimeError(f"bernoulli_: expects p to be in [0, 1], but got p={p}")
+    try:
+        p = np.broadcast_to(p, self.shape)
+    except ValueError:
+        raise ShapeError(f"bernoulli_: p of shape {np.shape(p)} does not broadcast to the "
+                         f"tensor's shape {tuple(self.shape)}") from None
+    rng = resolve(generator, "bernoulli_")
+    return _random_fill(self, "bernoulli_", rng.random(self.shape) < p)
+
+
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``self[index] = value``, recorded when grad is needed."""
     idx, _ = normalize_index(index, self.shape)
@@ -355,7 +410,8 @@ def inplace_of(name: str, fn: Callable[..., Tensor] | None = None) -> Callable[.
     return method
 
 
-for _fn in (add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_):
+for _fn in (add_, sub_, mul_, div_, clamp_, fill_, zero_, copy_, uniform_, normal_,
+            bernoulli_):
     setattr(Tensor, _fn.__name__, _fn)
 for _name in ("exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "rsqrt",
               "reciprocal", "square", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan",
