@@ -20,6 +20,7 @@ from ..dtypes import get_default_dtype
 from ..grad_mode import STATE
 from ..graph import Op, apply, register
 from ..tensor import Tensor, wrap
+from .arith import Div
 from ._util import norm_axes, norm_axis, pick
 from .elementwise import abs, exp, log, where
 from .index import gather
@@ -139,7 +140,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _spread(g / ctx.count, ctx)
+        return _spread(apply(Div, g, ctx.count), ctx)
 
 
 @register("mean")
@@ -425,8 +426,8 @@ class LogsumexpBackward(Op):
     @staticmethod
     def forward(ctx, g, x, out, kept):
         ctx.kept = kept
-        y = np.subtract(x, np.reshape(out, kept))
-        g = np.reshape(g, kept)
+        y = np.subtract(x, out.reshape(kept))   # (NumPy scalars have .reshape too)
+        g = g.reshape(kept)
         if type(y) is not np.ndarray or y.dtype != np.result_type(y, g):
             return np.exp(y) * g   # 0-d, or a wider g: no reuse
         np.exp(y, out=y)
