@@ -15,7 +15,7 @@ from nn import functional as F
 from autograd.graph import apply
 from nn.functional.pooling import MaxPool2d, MaxPoolGather, _pool_geometry
 from numeric import numeric_grad
-from optable.nn_conv import np_avg_pool2d, np_max_pool2d
+from optable.nn_conv import _windows, np_avg_pool2d, np_max_pool2d
 
 
 @st.composite
@@ -25,7 +25,7 @@ def pool_cases(draw, kind):
     k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     d = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if kind == "max" else (1, 1)
-    p = tuple(draw(st.integers(0, (dd * (kk - 1) + 1) // 2)) for kk, dd in zip(k, d))
+    p = tuple(draw(st.integers(0, kk // 2)) for kk in k)
     side = [dd * (kk - 1) + 1 + draw(st.integers(0, 3)) for kk, dd in zip(k, d)]
     shape = draw(st.sampled_from([(1, 2), (2, 1), (2,)])) + tuple(side)
     seed = draw(st.integers(0, 2 ** 16))
@@ -73,6 +73,63 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
 def test_max_pool_propagates_nan_like_pytorch():
     x = ag.tensor(np.array([[[[1.0, np.nan], [3.0, 0.0]]]]))
     assert np.isnan(F.max_pool2d(x, 2).item())
+
+
+def _torch_rule_winners(x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Each window's winning flat index h*W + w by PyTorch's rule, window by window:
+    among the taps inside the input, in row-major order, the first that is greater than
+    the maximum so far (which starts at -inf) or is NaN."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
+        (v, v) if isinstance(v, int) else v for v in (kernel_size, stride, padding, dilation))
+    H, W = x.shape[-2:]
+    rows = _windows(H, kh, sh, ph, dh, ceil_mode)
+    cols = _windows(W, kw, sw, pw, dw, ceil_mode)
+    idx = np.empty(x.shape[:-2] + (len(rows), len(cols)), np.int64)
+    for lead in np.ndindex(*x.shape[:-2]):
+        for i, r in enumerate(rows):
+            for j, c in enumerate(cols):
+                taps = [(r + a * dh) * W + c + b * dw for a in range(kh) for b in range(kw)
+                        if 0 <= r + a * dh < H and 0 <= c + b * dw < W]
+                best, win = -np.inf, taps[0]
+                for t in taps:
+                    v = x[lead].flat[t]
+                    if v > best or np.isnan(v):
+                        best, win = v, t
+                idx[lead + (i, j)] = win
+    return idx
+
+
+@st.composite
+def nan_inf_pool_cases(draw):
+    """max_pool2d inputs of NaN, -inf, inf and tied values with padding, where the
+    running-maximum rule must neither stop at a NaN nor let the padding win; no window
+    lies wholly in the padding (PyTorch's index is undefined there)."""
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    kw = dict(kernel_size=k, stride=(draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+              padding=tuple(draw(st.integers(0, kk // 2)) for kk in k),
+              dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+              ceil_mode=draw(st.booleans()))
+    side = [dd * (kk - 1) + 1 + draw(st.integers(0, 3)) for kk, dd in zip(k, kw["dilation"])]
+    values = st.sampled_from([np.nan, -np.inf, np.inf, 0.0, 1.0, -1.0])
+    x = np.array(draw(st.lists(values, min_size=2 * side[0] * side[1],
+                               max_size=2 * side[0] * side[1]))).reshape([1, 2] + side)
+    return x, kw
+
+
+@settings(max_examples=60)
+@given(nan_inf_pool_cases())
+def test_max_pool_winner_is_pytorchs_with_nan_inf_and_padding(case):
+    x, kw = case
+    want = _torch_rule_winners(x, **kw)
+    t = ag.tensor(x, requires_grad=True)
+    y, idx = F.max_pool2d(t, return_indices=True, **kw)
+    np.testing.assert_array_equal(idx.data, want, err_msg=str(kw))
+    np.testing.assert_array_equal(y.data, np.take_along_axis(
+        x.reshape(2, -1), want.reshape(2, -1), 1).reshape(want.shape))
+    y.backward(ag.ones(y.shape, dtype=y.dtype))
+    grad = np.zeros(x.size)
+    np.add.at(grad, (want + np.arange(2).reshape(1, 2, 1, 1) * x[0, 0].size).ravel(), 1)
+    np.testing.assert_array_equal(t.grad.data, grad.reshape(x.shape), err_msg=str(kw))
 
 
 def test_max_pool_double_backward_is_a_gather():
@@ -135,7 +192,11 @@ def test_pooling_keeps_float32():
 
 @pytest.mark.parametrize("call, match", [
     (lambda: F.max_pool2d(ag.randn(1, 2, 4, 4), 2, padding=2),
-     r"max_pool2d: pad should be at most half of effective kernel size"),
+     r"max_pool2d: pad should be at most half of kernel size"),
+    (lambda: F.max_pool2d(ag.randn(1, 1, 9, 9), 3, padding=2, dilation=2),
+     r"max_pool2d: pad should be at most half of kernel size"),   # (not of the dilated span)
+    (lambda: F.max_pool1d(ag.randn(1, 9, 9), 2, padding=2, dilation=3),
+     r"max_pool1d: pad should be at most half of kernel size"),
     (lambda: F.max_pool2d(ag.randn(1, 2, 4, 4), 5),
      r"max_pool2d: Given input size: \(2x4x4\)\. Calculated output size: \(2x0x0\)\. Output "
      r"size is too small"),
@@ -218,6 +279,18 @@ def test_adaptive_avg_pool2d_matches_pytorch(size, shape):
     x = np.random.default_rng(7).standard_normal(shape)
     _parity(torch, F.adaptive_avg_pool2d, torch.nn.functional.adaptive_avg_pool2d, x,
             dict(output_size=size))
+
+
+@pytest.mark.parametrize("x, kw", [
+    (np.array([[[1.0, np.nan, 3.0, np.nan, 2.0]]]), dict(kernel_size=5)),
+    (np.array([[[[np.nan, 5.0], [np.nan, 2.0]]]]), dict(kernel_size=2, stride=2, padding=1)),
+    (np.full((1, 1, 2, 2), -np.inf), dict(kernel_size=2, stride=2, padding=1))], ids=str)
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")   # (-inf * u).sum()
+def test_nan_and_minus_inf_winners_match_pytorch(x, kw):
+    torch = pytest.importorskip("torch")
+    ours, theirs = (F.max_pool1d, torch.nn.functional.max_pool1d) if x.ndim == 3 else \
+        (F.max_pool2d, torch.nn.functional.max_pool2d)
+    _parity(torch, ours, theirs, x, dict(kw, return_indices=True), True)
 
 
 def test_nan_matches_pytorch():

@@ -4,8 +4,9 @@ Window arithmetic is conv's (`conv.Geometry`): each kernel tap (p, q) reads one 
 slice of the padded input covering every window at once, so a pooling call is a few
 whole-array NumPy operations per tap, never a loop over windows.
 
-Max pooling records, per window, which tap won (the first maximum in row-major window
-order, PyTorch's rule for ties); its gradient goes there and nowhere else.  Three ops
+Max pooling records, per window, which tap won (PyTorch's rule: the first maximum in
+row-major window order, or the last NaN; never the padding); its gradient goes there and
+nowhere else.  Three ops
 form a family closed under differentiation:
 
 * ``MaxPool2d(x)``             y = max over each window (and the winning taps)
@@ -60,10 +61,9 @@ def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, paddi
     if min(d) <= 0:
         raise RuntimeError(f"{op}: dilation should be greater than zero, but got {dilation}")
     for i in range(2):
-        if p[i] < 0 or p[i] > (d[i] * (k[i] - 1) + 1) // 2:
-            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
-                               f"but got pad={padding}, kernel_size={kernel_size} and "
-                               f"dilation={dilation}")
+        if p[i] < 0 or p[i] > k[i] // 2:   # (PyTorch's rule: the kernel, not its dilated span)
+            raise RuntimeError(f"{op}: pad should be at most half of kernel size, but got "
+                               f"pad={padding}, kernel_size={kernel_size}")
     out = []
     for n, ki, si, pi, di in zip(x_shape[2:], k, s, p, d):
         o = (n + 2 * pi - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)) // si + 1
@@ -130,6 +130,12 @@ class MaxPool2d(Op):
             # The winner is the last tap that beat the running max, and taps come in
             # increasing k: win = max(win, k * better), cheaper than any masked write.
             np.maximum(win, np.multiply(better, step.dtype.type(k), out=step), out=win)
+        # That rule's winner can be wrong only in a window holding a NaN (a NaN wins),
+        # or whose maximum is the padding's value (the padding must not win): rare, so
+        # checked on the small output and then redone by PyTorch's rule.
+        if (x.dtype.kind == "f" and np.isnan(out).any()) or (
+                xp is not x and np.equal(out, _lowest(x.dtype)).any()):
+            _winners_exact(xp, geo, out, win)
         ctx.geo = geo
         ctx.save(win)
         return out, win
@@ -137,6 +143,33 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, g, _g_win=None):
         return apply(MaxPoolScatter, g, ctx.extra[0], geo=ctx.geo)
+
+
+def _winners_exact(xp: np.ndarray, geo: Geometry, out: np.ndarray, win: np.ndarray) -> None:
+    """Max pooling by PyTorch's rule, into `out` and `win`: a window's maximum starts at
+    the lowest value and its winner at its first tap inside the input; taps inside the
+    input then win in row-major order when greater than the maximum, or NaN (so the
+    last NaN wins).  A window wholly in the padding keeps the lowest value."""
+    (H, W), (pt, _), (pl, _) = geo.in_shape[2:], geo.pad[0], geo.pad[1]
+    (sh, sw), (dh, dw), (Ho, Wo) = geo.stride, geo.dilation, geo.out_hw
+    kw = geo.kernel[1]
+    inside = {}
+    for k, _, _ in geo.taps():
+        r, c = np.arange(Ho) * sh + (k // kw) * dh, np.arange(Wo) * sw + (k % kw) * dw
+        inside[k] = np.logical_and.outer((r >= pt) & (r < pt + H), (c >= pl) & (c < pl + W))
+    win.fill(0)
+    for k in reversed(inside):
+        np.copyto(win, k, where=inside[k])
+    out.fill(_lowest(out.dtype))
+    better = np.empty(out.shape, np.bool_)
+    for k, rows, cols in geo.taps():
+        v = xp[:, :, rows, cols]
+        np.greater(v, out, out=better)
+        if v.dtype.kind == "f":
+            better |= np.isnan(v)
+        better &= inside[k]
+        np.copyto(out, v, where=better)
+        np.copyto(win, k, where=better)
 
 
 class MaxPoolScatter(Op):
