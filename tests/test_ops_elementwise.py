@@ -118,6 +118,23 @@ def test_pow_exponent_zero_keeps_the_mixed_second_derivative():
     assert gb.data[0] == 0.5
 
 
+def test_pow_tensor_exponent_zero_at_nan_base_has_zero_gradient():
+    # d/dx x^0 is 0 even at a NaN base (PyTorch's convention), as the number exponent 0
+    # already gives; b x^(b-1) alone would be 0 * nan there.
+    nan = float("nan")
+    x = f64([nan, 2.0, 0.0])
+    (x ** f64([0.0, 0.0, 0.0], requires_grad=False)).sum().backward()
+    y = f64([nan, 2.0, 0.0])
+    (y ** 0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, y.grad.data)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([nan, 2.0, 0.0, nan], dtype=torch.float64, requires_grad=True)
+    (tx ** torch.tensor([0.0, 0.0, 0.0, 1.0], dtype=torch.float64)).sum().backward()
+    x = f64([nan, 2.0, 0.0, nan])
+    (x ** f64([0.0, 0.0, 0.0, 1.0], requires_grad=False)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
 def test_integer_pow_follows_torch():
     with pytest.raises(RuntimeError, match="negative integer powers"):
         ag.tensor([1, 2, 3]) ** -1
@@ -262,6 +279,49 @@ def test_where_of_two_numbers_gives_the_default_float():
     assert ag.where(c, ag.tensor([1, 2]), 0.5).dtype == ag.float32
 
 
+def test_where_method_puts_the_tensor_in_the_chosen_slot():
+    # x.where(cond, y) is where(cond, x, y) (PyTorch), not where(x, cond, y)
+    xd, yd = np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])
+    x, y = f64(xd), f64(yd)
+    out = x.where(x > 1.5, y)
+    np.testing.assert_array_equal(out.data, np.where(xd > 1.5, xd, yd))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, xd > 1.5)
+    np.testing.assert_array_equal(y.grad.data, xd <= 1.5)
+    np.testing.assert_array_equal(x.where(x > 1.5, 0.0).data, np.where(xd > 1.5, xd, 0.0))
+
+
+def test_where_refuses_a_condition_that_is_not_bool():
+    a, b = ag.ones(2), ag.zeros(2)
+    for cond in (ag.tensor([1.0, 0.0]), ag.tensor([1, 0]), np.array([1, 0])):
+        with pytest.raises(RuntimeError, match="where.*boolean.*(float32|int64)"):
+            ag.where(cond, a, b)
+    with pytest.raises(RuntimeError, match="where.*boolean"):
+        a.where(ag.tensor([1.0, 0.0]), b)
+    # uint8, PyTorch's old boolean type, still selects, with a deprecation warning
+    with pytest.warns(UserWarning, match="uint8"):
+        out = ag.where(ag.tensor([1, 0], dtype=ag.uint8), a, b)
+    np.testing.assert_array_equal(out.data, np.where([True, False], 1.0, 0.0))
+
+
+def test_where_condition_dtypes_match_torch():
+    torch = pytest.importorskip("torch")
+    for dtype in ("bool", "uint8", "int64", "float32"):
+        cond = np.array([1, 0, 1]).astype(dtype)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = torch.where(torch.tensor(cond), torch.ones(3), torch.zeros(3)).numpy()
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                ag.where(ag.tensor(cond), ag.ones(3), ag.zeros(3))
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = ag.where(ag.tensor(cond), ag.ones(3), ag.zeros(3))
+        np.testing.assert_array_equal(got.data, want)
+
+
 def test_promotion_matches_torch():
     torch = pytest.importorskip("torch")
     kinds = [np.bool_, np.uint8, np.int32, np.int64, np.float16, np.float32, np.float64]
@@ -390,3 +450,22 @@ def test_comparisons_compare_in_the_promoted_dtype():
     assert (tenth == ag.tensor(0.1, dtype=ag.float64)).tolist() == [True]
     assert (tenth == ag.tensor([0.1], dtype=ag.float64)).tolist() == [False]
     assert (big == 16777216.0).tolist() == [True]   # a Python float: the default float
+
+
+def test_operands_that_are_no_numbers_raise_type_error_or_compare_unequal():
+    x = ag.zeros(2)
+    for other in ("a", b"a", None, object()):
+        # == and != fall back to identity, as in PyTorch (and as for any Python object)
+        assert (x == other) is False and (x != other) is True
+        for op in (lambda: x + other, lambda: other + x, lambda: x * other,
+                   lambda: x < other, lambda: ag.maximum(x, other), lambda: ag.eq(x, other)):
+            with pytest.raises(TypeError):
+                op()
+    with pytest.raises(TypeError, match="add.*str"):
+        ag.add(x, "a")
+    torch = pytest.importorskip("torch")
+    t = torch.zeros(2)
+    for other in ("a", None):
+        assert (t == other) is (x == other) and (t != other) is (x != other)
+        with pytest.raises(TypeError):
+            t + other

@@ -73,17 +73,22 @@ def _dim_index(op: str, d: Any, expected: str) -> int:
     raise TypeError(f"{op}: argument 'dim' must be {expected}, not {type(d).__name__}")
 
 
-def as_tensor_arg(x: Any) -> Any:
+def as_tensor_arg(x: Any, op: str = "operand") -> Any:
     """Tensors, Python scalars and arrays pass through; NumPy scalars become Python
     scalars (so, as in PyTorch, ``float32 tensor * np.float64(2)`` stays float32);
-    anything else becomes an ndarray."""
+    anything else becomes an ndarray, which must hold numbers (else TypeError naming
+    `op`)."""
     if type(x) in _AS_IS:           # the hot case, one lookup
         return x
     if isinstance(x, np.generic):   # before the float check: np.float64 is a float
         return x.item()
     if isinstance(x, (Tensor, int, float, bool, np.ndarray)):
         return x
-    return np.asarray(x)
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biufc":   # a string, an object, None in a list, ...
+        raise TypeError(f"{op}: unsupported operand type {type(x).__name__!r} (expected "
+                        f"a Tensor, a number or an array of numbers)")
+    return arr
 
 
 _AS_IS = frozenset((Tensor, float, int, bool, np.ndarray))

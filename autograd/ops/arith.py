@@ -11,6 +11,7 @@ Gradients of broadcast operands are summed back to each operand's own shape
 """
 from __future__ import annotations
 
+from numbers import Number
 from typing import Any, Callable
 
 import numpy as np
@@ -23,14 +24,14 @@ from .convert import to
 from .shape import sum_to
 
 
-def promote(*operands: Any, floating: bool = False) -> tuple[list, np.dtype]:
+def promote(*operands: Any, floating: bool = False, op: str = "operand") -> tuple[list, np.dtype]:
     """`operands` of an elementwise op (None kept), NumPy ones converted as
     `as_tensor_arg` does, tensors and arrays cast to PyTorch's result dtype (with
     `floating`, an integer or bool result becomes the default float dtype, as for true
     division); and that dtype.  Python numbers stay as they are: NumPy combines them
     without widening the result.  Casting a tensor that requires grad is recorded, so
-    its gradient comes back in its own dtype."""
-    ops = [None if x is None else as_tensor_arg(x) for x in operands]
+    its gradient comes back in its own dtype.  `op` names the op in errors."""
+    ops = [None if x is None else as_tensor_arg(x, op) for x in operands]
     dtype = result_type(*ops)
     if floating and dtype.kind in "biu":
         dtype = get_default_dtype()
@@ -67,7 +68,7 @@ def _operands(op: str, a: Any, b: Any) -> tuple:
     if op == "sub" and any(type(x) is bool or getattr(x, "dtype", None) == np.bool_
                            for x in (a, b)):
         raise _bool_sub_error()
-    (a, b), dtype = promote(a, b, floating=op == "div")
+    (a, b), dtype = promote(a, b, floating=op == "div", op=op)
     if op == "pow":
         if dtype.kind == "b":
             raise NotImplementedError("pow: \"pow\" not implemented for 'Bool'")
@@ -199,11 +200,13 @@ class Pow(Op):
             if isinstance(b, (int, float)):
                 ga = g * 0.0 if b == 0 else g * b * a ** (b - 1)
             else:
-                # b a^(b-1) is 0 * inf = nan at a = b = 0, where PyTorch's slope is 0.
-                # (PyTorch zeroes it wherever b = 0, which also zeroes d/db of it there,
-                # a wrong second derivative; only the NaN points are masked here.)
+                # b a^(b-1) is 0 * inf or 0 * nan = nan at b = 0 for a = 0 or NaN, where
+                # PyTorch's slope is 0.  (PyTorch zeroes it wherever b = 0, which also
+                # zeroes d/db of it there, a wrong second derivative; only the NaN
+                # points are masked here.)
                 ga = g * b * a ** (b - 1)
-                nan_at = ((a.data if isinstance(a, Tensor) else a) == 0) & \
+                a_data = a.data if isinstance(a, Tensor) else a
+                nan_at = ((a_data == 0) | np.isnan(a_data)) & \
                     ((b.data if isinstance(b, Tensor) else b) == 0)
                 if nan_at.any():
                     ga = where(nan_at, 0.0, ga)
@@ -354,7 +357,7 @@ def positive(input: Tensor) -> Tensor:
 
 def _division_operands(op: str, kernel: str, a: Any, b: Any) -> list:
     """(a, b) in PyTorch's result dtype; bool refused as PyTorch's `kernel` refuses it."""
-    ops, dtype = promote(a, b)
+    ops, dtype = promote(a, b, op=op)
     if dtype.kind == "b":
         raise NotImplementedError(f"{op}: \"{kernel}_cpu\" not implemented for 'Bool'")
     return ops
@@ -499,7 +502,7 @@ def _addc_operands(op: str, *operands: Any) -> tuple[list, np.dtype]:
         np.broadcast_shapes(*(shape_of(x) for x in operands))
     except ValueError as e:
         raise ShapeError(f"{op}: {e}") from None
-    return promote(*operands)
+    return promote(*operands, op=op)
 
 
 @register("addcmul")
@@ -607,11 +610,29 @@ def _comparison(name: str, ufunc: np.ufunc, dunder: str | None, doc: str) -> Any
         "forward": staticmethod(lambda ctx, a, b: ufunc(a, b)), "__doc__": doc})
 
     def fn(input: Any, other: Any) -> Tensor:
+        if input is None or other is None:   # (NumPy would compare with an object)
+            raise TypeError(f"{name}: expected a Tensor or a number, got None")
         # compared in PyTorch's promoted dtype (int64 vs float32 compares in float32)
         return apply(cls, *_operands(name, input, other))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc + " (elementwise, boolean result, no gradient)"
+    if dunder in ("__eq__", "__ne__"):
+        setattr(Tensor, dunder, _equality(fn))
+        dunder = None
     return register(name, *([dunder] if dunder else []))(fn)
+
+
+_COMPARABLE = (Tensor, Number, np.generic, np.ndarray, list, tuple)
+
+
+def _equality(fn: Callable) -> Callable:
+    """``t == other`` / ``t != other``: for an operand that is no number, tensor or array
+    (None, a string), NotImplemented, so that Python compares identities (False for ==),
+    as PyTorch does."""
+    def method(self: Tensor, other: Any) -> Any:
+        return fn(self, other) if isinstance(other, _COMPARABLE) else NotImplemented
+    method.__name__ = method.__qualname__ = f"__{fn.__name__}__"
+    return method
 
 
 eq = _comparison("eq", np.equal, "__eq__", "input == other")
@@ -655,7 +676,7 @@ def _bitwise(name: str, ufunc: np.ufunc, dunder: str, doc: str) -> Any:
         "__doc__": doc})
 
     def fn(input: Any, other: Any) -> Tensor:
-        (input, other), dtype = promote(input, other)
+        (input, other), dtype = promote(input, other, op=name)
         if dtype.kind not in "biu":
             raise _not_integral(name, dtype)
         return apply(cls, input, other)

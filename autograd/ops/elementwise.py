@@ -12,6 +12,7 @@ NumPy's warnings, as PyTorch does.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -414,10 +415,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Clamp every element to [min, max] (either bound may be None; numbers or tensors,
     which broadcast).  The result dtype is PyTorch's: clamp(int tensor, 0.5) is float."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min or max must not be None")
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if not isinstance(input, Tensor) or input._data.dtype.kind not in "fc" \
             or type(min) not in _BOUNDS or type(max) not in _BOUNDS:
-        (input, min, max), _ = promote(input, min, max)
+        (input, min, max), _ = promote(input, min, max, op="clamp")
     return apply(Clamp, input, min, max)
 
 
@@ -463,7 +464,7 @@ class Minimum(Maximum):
 def _promoting(name: str, cls: type, doc: str) -> Any:
     """The public function of the two-operand op `cls`, promoting as arithmetic does."""
     def fn(input: Any, other: Any) -> Tensor:
-        (input, other), _ = promote(input, other)
+        (input, other), _ = promote(input, other, op=name)
         return apply(cls, input, other)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -498,28 +499,43 @@ class Where(Op):
 _NO_ARG = object()   # where(condition) alone
 
 
-@register("where")
+@register()
 def where(condition: Any, input: Any = _NO_ARG, other: Any = _NO_ARG) -> Any:
-    """Elements of `input` where `condition` holds, else of `other` (broadcasting).
-    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    """Elements of `input` where the bool `condition` holds, else of `other`
+    (broadcasting).  ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
     if input is _NO_ARG or other is _NO_ARG:
         if input is not other:
             raise TypeError("where: expected condition, input and other, or condition alone")
         return REGISTRY["nonzero"](condition, as_tuple=True)   # (index.py imports this module)
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
+        # PyTorch refuses every other dtype, and still takes uint8 with a warning.
+        if cond.dtype != np.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got "
+                               f"a tensor with dtype {cond.dtype}")
+        warnings.warn("where received a uint8 condition tensor. This behavior is "
+                      "deprecated; use a boolean condition instead.", UserWarning,
+                      stacklevel=2)
         cond = cond.astype(bool)
     if not isinstance(input, Tensor) or not isinstance(other, Tensor) \
             or input._data.dtype is not other._data.dtype:
-        (input, other), _ = promote(input, other)
+        (input, other), _ = promote(input, other, op="where")
     return apply(Where, cond, input, other)
+
+
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """``x.where(condition, y)`` is ``where(condition, x, y)``, as in PyTorch."""
+    return where(condition, self, other)
+
+
+Tensor.where = _where_method
 
 
 def _floating_pair(op: str, input: Any, other: Any, *, integers: bool) -> tuple:
     """(input, other) of a binary floating function promoted as PyTorch does: with
     `integers`, an integer or bool result computes in the default float dtype (atan2),
     else it is refused (hypot, logaddexp)."""
-    (input, other), dtype = promote(input, other, floating=integers)
+    (input, other), dtype = promote(input, other, floating=integers, op=op)
     if dtype.kind not in "fc":
         raise _not_implemented(op, dtype)
     return input, other
