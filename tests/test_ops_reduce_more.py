@@ -30,6 +30,27 @@ def test_any_all_give_bool_and_keep_uint8():
     assert ag.all(ag.zeros((0, 3)), 1).shape == (0,)
 
 
+def test_any_all_over_no_dims_reduce_nothing():
+    # dim=() keeps every element (PyTorch), unlike sum and amax, where () means all dims
+    xd = np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0]])
+    x = ag.tensor(xd)
+    for op in (ag.any, ag.all):
+        for keep in (False, True):
+            out = op(x, dim=(), keepdim=keep)
+            assert out.dtype == np.bool_
+            np.testing.assert_array_equal(out.data, xd != 0)
+        np.testing.assert_array_equal(op(x, axis=[]).data, xd != 0)
+    u = ag.tensor(np.array([3, 0], np.uint8)).all(dim=())
+    assert u.dtype == np.uint8 and u.tolist() == [1, 0]
+    assert ag.sum(x, dim=()).shape == ()   # (unchanged: all dims)
+    torch = pytest.importorskip("torch")
+    for name in ("any", "all"):
+        for keep in (False, True):
+            want = getattr(torch.tensor(xd), name)(dim=(), keepdim=keep)
+            np.testing.assert_array_equal(getattr(x, name)(dim=(), keepdim=keep).data,
+                                          want.numpy())
+
+
 def test_count_nonzero():
     x = ag.tensor([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0]])
     assert ag.count_nonzero(x).dtype == np.int64 and ag.count_nonzero(x).item() == 3

@@ -552,7 +552,9 @@ class AnyAll(Op):
 
 def _any_all(op: str, input: Tensor, dim: Any, keepdim: Any, axis: Any,
              keepdims: Any) -> Tensor:
-    return apply(AnyAll, input, axes=_axes(op, input, dim, axis),
+    # dim=() reduces nothing here, as in PyTorch (where sum and amax reduce everything)
+    empty = norm_axes(op, pick(op, dim, axis), input._data.ndim) == ()
+    return apply(AnyAll, input, axes=() if empty else _axes(op, input, dim, axis),
                  keepdims=_keep(op, keepdim, keepdims), every=op == "all")
 
 
