@@ -73,6 +73,40 @@ def test_copy_and_fill_cast_like_pytorch():
     assert t.data.tolist() == [3, 3]
 
 
+@pytest.mark.parametrize("change", [
+    lambda b, a: b[1:].copy_(a), lambda b, a: b[:2].copy_(a),
+    lambda b, a: b.__setitem__(0, a[1]), lambda b, a: b.__setitem__(slice(1, 3), a),
+    lambda b, a: b[:2].__iadd__(a), lambda b, a: b.__setitem__(slice(1, 3), a + 1)])
+def test_gradient_through_an_in_place_cast_has_the_source_dtype(change):
+    # float64 values written into a float32 tensor: ag.grad (which, unlike .grad, does
+    # not cast to the leaf's dtype) gives the source's dtype, with backward's values
+    a = rg([1.5, 2.5], ag.float64)
+    b = ag.ones(3, dtype=ag.float32)
+    change(b, a)
+    (g,) = ag.grad((b * b).sum(), a)
+    assert g.dtype == ag.float64
+    b = ag.ones(3, dtype=ag.float32)
+    change(b, a)
+    (b * b).sum().backward()
+    np.testing.assert_array_equal(g.data, a.grad.data)
+
+
+def test_gradient_through_an_in_place_cast_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib, grad in ((ag, ag.grad), (torch, torch.autograd.grad)):
+        a = lib.tensor([1.5, 2.5], dtype=lib.float64, requires_grad=True)
+        outs = []
+        for change in (lambda b: b.copy_(a), lambda b: b.__setitem__(0, a[0]),
+                       lambda b: b.__iadd__(a), lambda b: b.__imul__(a)):
+            b = lib.ones(2, dtype=lib.float32)
+            change(b)
+            (g,) = grad((b * b).sum(), a)
+            outs.append((str(g.dtype).replace("torch.", ""), g.tolist()))
+        if lib is ag:
+            ours = outs
+    assert ours == outs
+
+
 def test_copy_source_gradient_second_order():
     def f(a, b):
         x = a * a

@@ -111,6 +111,32 @@ def test_nested_list_index_is_a_tuple_like_torch():
     np.testing.assert_array_equal(x[[1, 0]].data, [[3, 4, 5], [0, 1, 2]])   # plain: rows
 
 
+def test_uint8_index_is_a_mask_with_a_warning_like_torch():
+    x = arange(2, 3, requires_grad=True)
+    m = np.array([1, 0], dtype=np.uint8)
+    for index in (ag.tensor(m), m):
+        with pytest.warns(UserWarning, match="uint8"):
+            y = x[index]
+        np.testing.assert_array_equal(y.data, x.data[m.astype(bool)])
+    with pytest.warns(UserWarning, match="uint8"):
+        x[ag.tensor(m)].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.repeat(m.astype(bool), 3).reshape(2, 3))
+    z = ag.zeros(2, 3)
+    with pytest.warns(UserWarning, match="uint8"):
+        z[ag.tensor([0, 1], dtype=ag.uint8)] = 7.0
+    np.testing.assert_array_equal(z.data, [[0, 0, 0], [7, 7, 7]])
+    # a uint8 0-d tensor too is a mask (x[True] adds a dim), and int lists stay indices
+    with pytest.warns(UserWarning):
+        assert x[ag.tensor(1, dtype=ag.uint8)].shape == (1, 2, 3)
+    np.testing.assert_array_equal(x[[1, 0]].data, x.data[[1, 0]])
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning):
+        want = torch.arange(4)[torch.tensor([1, 0, 1, 1], dtype=torch.uint8)]
+    with pytest.warns(UserWarning):
+        got = ag.arange(4)[ag.tensor([1, 0, 1, 1], dtype=ag.uint8)]
+    np.testing.assert_array_equal(got.data, want.numpy())
+
+
 def test_empty_list_index_selects_nothing():
     y = arange(2, 3)[[]]
     assert y.shape == (0, 3) and y.dtype == F64

@@ -67,7 +67,8 @@ def normalize_index(idx: Any, shape: tuple | None = None) -> tuple:
         elif i is Ellipsis:
             ellipsis = True
         else:
-            if t is not np.ndarray or not i.ndim or i.dtype.kind not in "iub":
+            if t is not np.ndarray or not i.ndim or i.dtype.kind not in "iub" \
+                    or i.dtype == np.uint8:
                 i = _advanced_entry(i)
             if type(i) is int:
                 ints = True
@@ -98,6 +99,12 @@ def _advanced_entry(i: Any) -> Any:
         return int(i)
     if isinstance(i, (list, tuple, np.ndarray)):
         a = np.asarray(i)
+        if a.dtype == np.uint8 and isinstance(i, np.ndarray):
+            # PyTorch's old boolean type: still a mask there (a list of ints never is)
+            warnings.warn("getitem: indexing with dtype uint8 is deprecated, please use "
+                          "dtype bool instead (a uint8 index is a mask)", UserWarning,
+                          stacklevel=4)
+            return a.astype(bool)
         if a.dtype.kind in "iu":
             return int(a) if a.ndim == 0 else a
         if a.dtype.kind == "b":
@@ -205,6 +212,7 @@ class IndexPut(Op):
     @staticmethod
     def forward(ctx, x, v, index, basic, accumulate):
         ctx.index, ctx.basic, ctx.accumulate, ctx.v_shape = index, basic, accumulate, shape_of(v)
+        ctx.v_dtype = getattr(v, "dtype", None)
         out = np.array(x)   # (a copy that is an array even for a NumPy scalar x)
         if accumulate:
             _add_at(out, index, basic, v)
@@ -224,6 +232,7 @@ class IndexPut(Op):
             # v may have more (leading size-1) dims than the region it was written to
             v_shape = ctx.v_shape
             gv = reshape_to(sum_to(gv, v_shape[max(len(v_shape) - gv.ndim, 0):]), v_shape)
+            gv = to(gv, ctx.v_dtype)   # (x's dtype, which v was cast to)
         return gx, gv
 
 

@@ -25,6 +25,7 @@ from ..graph import (EPOCH, REGISTRY, Op, ShapeError, apply, new_history, refres
 from ..random import resolve
 from ..tensor import Tensor, wrap
 from .arith import add, div, mul, sub
+from .convert import to
 from .elementwise import clamp, where
 from .index import index_put, normalize_index
 from .shape import sum_to
@@ -106,6 +107,10 @@ def _recorded(t: Tensor, op: str, slow: Callable[[Tensor], Tensor], chain: Any) 
         np.copyto(t.data, result.data)
     except TypeError as e:
         raise _error(op, t, e) from None
+    if result._data.dtype != t._data.dtype and result.grad_fn is not None:
+        # (float32 ``+=`` float64): t's gradient must reach the op cast back to the
+        # op's own dtype, so its other operands get theirs in their dtypes
+        result = to(result, t._data.dtype)
     had_vc = t._vc is not None
     bump_version(t)
     vc = t._vc
@@ -223,7 +228,7 @@ class Copy(Op):
 
     @staticmethod
     def forward(ctx, x, src):
-        ctx.src_shape = np.shape(src)
+        ctx.src_shape, ctx.src_dtype = np.shape(src), getattr(src, "dtype", None)
         out = np.empty(np.shape(x), dtype=x.dtype)
         np.copyto(out, src, casting="unsafe")
         return out
@@ -232,7 +237,7 @@ class Copy(Op):
     def backward(ctx, g):
         need_x, need_src = ctx.needs_input_grad
         return (_zeros_like(g) if need_x else None,
-                sum_to(g, ctx.src_shape) if need_src else None)
+                to(sum_to(g, ctx.src_shape), ctx.src_dtype) if need_src else None)
 
 
 def _value(x: Any) -> Any:
