@@ -130,6 +130,34 @@ def test_cross_without_dim_warns_and_takes_the_first_dim_of_size_3():
     np.testing.assert_allclose(out.data, np.cross(a, b, axis=0))
 
 
+def test_cat_and_stack_promote_like_pytorch():
+    # NumPy would give float64 for int64 with float32, and float64 for int64 with float16
+    pairs = [(np.int64, np.float32, np.float32), (np.int64, np.float16, np.float16),
+             (np.uint8, np.int32, np.int32), (np.bool_, np.uint8, np.uint8),
+             (np.float32, np.float64, np.float64), (np.int32, np.bool_, np.int32)]
+    for a, b, want in pairs:
+        x, y = ag.tensor(np.ones(2, a)), ag.tensor(np.zeros(1, b))
+        assert ag.cat([x, y]).dtype == want, (a, b)
+        assert ag.stack([x[:1], y]).dtype == want, (a, b)
+        assert ag.dtypes.result_type(x, y) == want
+    # the cast is recorded: each input's gradient comes back in its own dtype
+    p, q = ag.tensor([1.0], requires_grad=True), ag.tensor([2.0], dtype=ag.float64,
+                                                             requires_grad=True)
+    ag.cat([p, q]).sum().backward()
+    assert p.grad.dtype == ag.float32 and q.grad.dtype == ag.float64
+    torch = pytest.importorskip("torch")
+    kinds = [np.bool_, np.uint8, np.int32, np.int64, np.float16, np.float32, np.float64]
+    for a in kinds:
+        for b in kinds:
+            x, y = np.ones(2, a), np.zeros(1, b)
+            want = torch.cat([torch.tensor(x), torch.tensor(y)]).dtype
+            assert str(ag.cat([ag.tensor(x), ag.tensor(y)]).dtype) == \
+                str(want).replace("torch.", ""), (a, b)
+            want = torch.stack([torch.tensor(x[:1]), torch.tensor(y)]).dtype
+            assert str(ag.stack([ag.tensor(x[:1]), ag.tensor(y)]).dtype) == \
+                str(want).replace("torch.", ""), (a, b)
+
+
 def test_matches_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)

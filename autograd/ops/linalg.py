@@ -118,7 +118,21 @@ def _parse(eq: str, shapes: list) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ShapeError(f"einsum: {len(ins)} subscripts for {len(shapes)} operands")
+        raise RuntimeError(f"einsum: {'fewer' if len(shapes) < len(ins) else 'more'} "
+                           f"operands were provided ({len(shapes)}) than specified in the "
+                           f"equation {eq!r} ({len(ins)})")
+    bad = set(lhs.replace("...", "") + rhs.replace("...", "")) - set(string.ascii_letters + ",")
+    if bad:
+        raise RuntimeError(f"einsum: invalid subscript {min(bad)!r} in the equation {eq!r}; "
+                           f"subscripts must be letters")
+    if arrow:
+        for c in rhs.replace("...", ""):
+            if c not in lhs:
+                raise RuntimeError(f"einsum: output subscript {c!r} does not appear in the "
+                                   f"equation {eq!r} for any input operand")
+            if rhs.count(c) > 1:
+                raise RuntimeError(f"einsum: output subscript {c!r} appears more than once "
+                                   f"in the output of the equation {eq!r}")
     free = [c for c in string.ascii_letters if c not in eq]
     ell_n = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub),
                 default=0)
@@ -208,6 +222,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [o if isinstance(o, Tensor) else wrap(np.asarray(o)) for o in operands]
+    _parse(equation, [t.shape for t in ts])   # (its errors raised here name the op once)
     return apply(Einsum, *ts, eq=equation)
 
 

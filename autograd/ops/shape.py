@@ -10,10 +10,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..dtypes import result_type
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
 from ._util import norm_axes, norm_axis, pick, view_op
-from .convert import clone
+from .convert import clone, to
 
 
 def _sizes(op: str, args: tuple) -> tuple:
@@ -117,6 +118,12 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                          f"({input.ndim})")
     shape = tuple(input.shape[i - nd] if s == -1 and i >= nd else s
                   for i, s in enumerate(shape))
+    if any(s < 0 for s in shape):   # (-1 in a new leading dimension, or below -1)
+        i = next(i for i, s in enumerate(shape) if s < 0)
+        raise ShapeError(f"expand: the expanded size of the tensor ({shape[i]}) isn't "
+                         f"allowed in a leading, non-existing dimension {i}" if i < nd else
+                         f"expand: invalid size {shape[i]} at dimension {i} (sizes "
+                         f"{list(sizes)}, tensor of shape {tuple(input.shape)})")
     if shape == input.shape:
         return input
     return view_op(Expand, input, shape=shape)
@@ -331,7 +338,10 @@ class Cat(Op):
 
 def _tensors(op: str, tensors: Any) -> list:
     if isinstance(tensors, Tensor) or not len(tensors):
-        raise (TypeError if isinstance(tensors, Tensor) else ValueError)(
+        # (PyTorch's types: TypeError for a tensor, ValueError from cat, RuntimeError
+        # from stack for an empty list)
+        raise (TypeError if isinstance(tensors, Tensor) else
+               ValueError if op == "cat" else RuntimeError)(
             f"{op}: expected a non-empty sequence of tensors")
     return [t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors]
 
@@ -350,7 +360,8 @@ def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None =
             raise ShapeError(f"cat: sizes of tensors must match except in dimension {d}: "
                              f"tensor 0 has shape {tuple(ts[0].shape)}, tensor {i} has "
                              f"shape {tuple(t.shape)}")
-    return apply(Cat, *ts, axis=d)
+    dtype = result_type(*ts)   # PyTorch's promotion (NumPy's makes int64 + float32 float64)
+    return apply(Cat, *[to(t, dtype) for t in ts], axis=d)
 
 
 @register("stack")
