@@ -4,6 +4,7 @@ dtype (float32); the new_* methods keep the tensor's dtype."""
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 from typing import Any
 
@@ -18,10 +19,14 @@ __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand"
            "randn_like"]
 
 
-def _shape(size: tuple) -> tuple:
+def _shape(size: tuple, op: str) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    shape = tuple(int(s) for s in size)
+    for i, s in enumerate(size):   # (int() would truncate 2.5; PyTorch refuses it)
+        if isinstance(s, bool) or not hasattr(s, "__index__"):
+            raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found "
+                            f"element of type {type(s).__name__} at pos {i}")
+    shape = tuple(operator.index(s) for s in size)
     if any(s < 0 for s in shape):   # (NumPy raises ValueError, PyTorch RuntimeError)
         raise RuntimeError(f"trying to create a tensor with negative dimension: "
                            f"{list(shape)}")
@@ -41,24 +46,24 @@ def _float(dtype: Any) -> np.dtype:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
+    return _make(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
+    return _make(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialized tensor."""
-    return _make(np.empty(_shape(size), _float(dtype)), requires_grad)
+    return _make(np.empty(_shape(size, "empty"), _float(dtype)), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with `fill_value` (its dtype follows the value, like PyTorch)."""
     if dtype is None:
         dtype = dtypes.to_array(fill_value).dtype
-    return _make(np.full(_shape((size,)), fill_value, dtype), requires_grad)
+    return _make(np.full(_shape((size,), "full"), fill_value, dtype), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
@@ -98,11 +103,16 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
              requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end (inclusive)."""
+    if steps < 0:   # (NumPy's ValueError; PyTorch's RuntimeError)
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (n x m)."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:   # (NumPy's ValueError; PyTorch's RuntimeError)
+            raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {v}")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
@@ -118,20 +128,28 @@ def _sampled(dtype: Any, fn: str) -> np.dtype:
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
     dtype = _sampled(dtype, "rand")
-    return _make(generator().random(_shape(size)).astype(dtype), requires_grad)
+    return _make(generator().random(_shape(size, "rand")).astype(dtype), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
     dtype = _sampled(dtype, "randn")
-    return _make(generator().standard_normal(_shape(size)).astype(dtype), requires_grad)
+    return _make(generator().standard_normal(_shape(size, "randn")).astype(dtype), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64) -> Tensor:
-    """Integers uniform in [low, high) (or [0, low) when high is None)."""
+def randint(low: int = 0, high: Any = None, size: Any = None, dtype: Any = np.int64) -> Tensor:
+    """Integers uniform in [low, high) (or [0, low) when high is None) of shape `size`
+    (0-d by default); ``randint(high, size)`` as in PyTorch.  Any dtype (in int64 first)."""
+    if size is None and isinstance(high, (tuple, list)):   # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    return wrap(generator().integers(low, high, size=_shape((size,)), dtype=dtype))
+    if low >= high:   # (NumPy's ValueError; PyTorch's RuntimeError and message)
+        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    shape = _shape(() if size is None else (size,), "randint")
+    data = generator().integers(low, high, size=shape)
+    return wrap(data.astype(dtype, copy=False))
 
 
 def _like(fn: Any) -> Any:

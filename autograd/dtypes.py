@@ -117,9 +117,16 @@ def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
             arr = np.array(data)
         except ValueError as e:  # ragged nesting
             raise ValueError(f"tensor: cannot build a tensor from ragged data: {e}") from None
-        if arr.dtype == object or arr.dtype.kind in "USV":
+        if arr.dtype == object or arr.dtype == np.uint64 or arr.dtype == np.float64 and \
+                np.abs(arr).max(initial=0) >= 2.0 ** 63:
+            arr = _beyond_int64(data, arr, dtype)
+        if arr.dtype.kind in "OUSV":
             raise TypeError(f"tensor: cannot convert {type(data).__name__} data with "
                             f"non-numeric entries to a tensor")
+        if dtype is not None and np.dtype(dtype).kind in "iu" and arr.dtype.kind in "iuf":
+            _check_range(arr, np.dtype(dtype))
+            with np.errstate(over="ignore"):   # (the ints down to -max it lets wrap)
+                return arr.astype(dtype)
         if dtype is None:   # (an explicit dtype converts from what Python gave, exactly)
             if arr.dtype == np.float64:
                 arr = arr.astype(_default[0])
@@ -132,3 +139,41 @@ def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
             return arr.astype(dtype)
     return arr.copy() if copy else arr
 
+
+
+_NUMBER_TYPES = (int, float, bool, complex, np.number, np.bool_)
+
+
+def _beyond_int64(data: Any, arr: np.ndarray, dtype: Any) -> np.ndarray:
+    """`arr` (NumPy's reading of the Python `data`) when it may hold an int outside int64,
+    which NumPy widens to uint64, float64 or object: as in PyTorch, such an int raises
+    unless a float in the data or a floating or bool `dtype` makes the tensor non-integer
+    (an object array of such numbers then becomes float64, or complex128)."""
+    flat = np.array(data, dtype=object).ravel()
+    kinds = set(map(type, flat))   # (C-level iteration; this path is rare)
+    if not all(issubclass(k, _NUMBER_TYPES) for k in kinds):
+        return arr   # strings, None, ...: the caller reports them
+    if all(issubclass(k, (int, np.integer, np.bool_)) for k in kinds):
+        value = flat[np.argmax(np.abs(flat.astype(np.float64)))]
+        if -2 ** 63 <= value < 2 ** 63:
+            return arr
+        if dtype is None or np.dtype(dtype).kind in "iu":
+            raise ValueError(f"tensor: Overflow when unpacking long long: {value} is "
+                             f"outside the int64 range")
+    if arr.dtype != object:
+        return arr
+    complex_ = any(issubclass(k, (complex, np.complexfloating)) for k in kinds)
+    return flat.astype(np.complex128 if complex_ else np.float64).reshape(arr.shape)
+
+
+def _check_range(arr: np.ndarray, dtype: np.dtype) -> None:
+    """Raise as PyTorch does when Python numbers do not fit the integer `dtype` (an
+    unsigned one takes ints down to -max, wrapping them, but no negative float)."""
+    if not arr.size:
+        return
+    info = np.iinfo(dtype)
+    lo = (-info.max if arr.dtype.kind in "iu" else 0) if info.min == 0 else info.min
+    low, high = arr.min(), arr.max()
+    if not (low >= lo and high <= info.max):   # (NaN fails both)
+        raise RuntimeError(f"tensor: value cannot be converted to type {dtype} without "
+                           f"overflow (values from {low} to {high})")

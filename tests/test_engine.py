@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from autograd.graph import ShapeError
 
 
 def leaf(*shape, dtype=ag.float64):
@@ -615,6 +616,66 @@ def test_tensor_constructor_follows_pytorch():
         ag.Tensor(-1)
 
 
+def test_python_ints_out_of_range_raise_instead_of_wrapping():
+    big = 2 ** 63
+    for data in ([big], [big, 1], big, [-big - 1], [[1], [big]], [True, big], [2 ** 70]):
+        with pytest.raises(ValueError, match="tensor: Overflow"):
+            ag.tensor(data)
+    with pytest.raises(ValueError, match="Overflow"):
+        ag.tensor([big], dtype=ag.int64)
+    assert ag.tensor([-big]).tolist() == [-big]   # (int64's own minimum)
+    # a float in the data, or a floating dtype, makes a float tensor of such ints
+    assert ag.tensor([1.5, big]).tolist() == [1.5, float(np.float32(big))]
+    assert ag.tensor([big, 1], dtype=ag.float64).tolist() == [float(big), 1.0]
+    # Python numbers beyond an explicit integer dtype raise; arrays convert as NumPy does
+    for data, dtype in (([255, 256], ag.uint8), ([2 ** 31], ag.int32), ([300.0], ag.uint8),
+                        ([-0.5], ag.uint8), ([float("nan")], ag.int64), (-129, np.int8)):
+        with pytest.raises(RuntimeError, match=f"cannot be converted to type {np.dtype(dtype)}"):
+            ag.tensor(data, dtype=dtype)
+    assert ag.tensor(np.array([255, 256]), dtype=ag.uint8).tolist() == \
+        np.array([255, 256]).astype(np.uint8).tolist()
+
+
+def test_tensor_overflow_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [([2 ** 63], None), ([2 ** 63, 1], None), ([-2 ** 63 - 1], None),
+             ([2 ** 63], "float32"), ([1.5, 2 ** 63], None), ([255, 256], "uint8"),
+             ([-1, -255], "uint8"), ([-256], "uint8"), ([2 ** 31], "int32"),
+             ([127.5], "int8"), ([-128], "int8"), ([2 ** 64], "int64")]
+    for data, dtype in cases:
+        try:
+            want = torch.tensor(data, dtype=getattr(torch, dtype) if dtype else None)
+        except (ValueError, RuntimeError) as e:
+            with pytest.raises(type(e)):
+                ag.tensor(data, dtype=dtype)
+            continue
+        got = ag.tensor(data, dtype=dtype)
+        assert got.tolist() == want.tolist() and \
+            str(got.dtype) == str(want.dtype).replace("torch.", ""), data
+
+
+def test_creation_sizes_must_be_ints():
+    for call in (lambda: ag.zeros(2.5), lambda: ag.ones((2, 2.0)), lambda: ag.zeros(True),
+                 lambda: ag.rand(2.5), lambda: ag.full((1.5,), 0), lambda: ag.randint(3, (2.5,))):
+        with pytest.raises(TypeError, match="must be tuple of ints.*float|bool"):
+            call()
+    assert ag.zeros(np.int64(2)).shape == (2,) and ag.zeros(ag.tensor(2)).shape == (2,)
+
+
+def test_randint_takes_high_and_size_alone():
+    ag.manual_seed(0)
+    x = ag.randint(5, (300,))
+    assert x.shape == (300,) and x.dtype == ag.int64
+    assert set(x.tolist()) == set(range(5))
+    assert ag.randint(2, 4, [2, 2]).shape == (2, 2) and ag.randint(3, size=(4,)).shape == (4,)
+    assert ag.randint(high=3, size=(4,)).max().item() < 3
+    assert ag.randint(5, (2,), dtype=ag.float32).dtype == ag.float32
+    with pytest.raises(RuntimeError, match="randint.*from=5 >= to=3"):
+        ag.randint(5, 3, (2,))
+    torch = pytest.importorskip("torch")
+    assert torch.randint(5, (3,)).shape == ag.randint(5, (3,)).shape
+
+
 def test_item_and_conversions_need_one_element():
     for t in (ag.zeros(2), ag.zeros(0)):
         with pytest.raises(RuntimeError, match=f"{t.numel()} elements"):
@@ -722,6 +783,43 @@ def test_reshape_and_cat_errors():
         ag.ones(2, 3).sum(5)
 
 
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: ag.stack([]), RuntimeError, "stack.*non-empty"),
+    (lambda: ag.einsum("ij,jk", ag.zeros(2, 3)), RuntimeError, "^einsum: fewer operands"),
+    (lambda: ag.einsum("ij", ag.zeros(2, 3), ag.zeros(2, 3)), RuntimeError,
+     "^einsum: more operands"),
+    (lambda: ag.einsum("ij->k", ag.zeros(2, 3)), RuntimeError, "^einsum: output subscript 'k'"),
+    (lambda: ag.einsum("ij->ii", ag.zeros(2, 3)), RuntimeError, "^einsum: output.*more than once"),
+    (lambda: ag.einsum("i#", ag.zeros(2, 3)), RuntimeError, "^einsum: invalid subscript '#'"),
+    (lambda: ag.einsum("ijk", ag.zeros(2, 3)), ShapeError, "^einsum: subscript 'ijk'"),
+    (lambda: ag.zeros(2).clamp(), RuntimeError, "clamp.*min.*max"),
+    (lambda: ag.clamp(ag.zeros(2)), RuntimeError, "clamp.*min.*max"),
+    (lambda: ag.linspace(0, 1, -1), RuntimeError, "linspace.*non-negative.*-1"),
+    (lambda: ag.eye(-1), RuntimeError, "eye: n .*-1"),
+    (lambda: ag.eye(2, -3), RuntimeError, "eye: m .*-3"),
+    (lambda: ag.zeros(2, 3).expand(-1, -1, 3), ShapeError, "expand.*-1.*leading"),
+    (lambda: ag.zeros(3).expand(2, -2), ShapeError, "expand.*-2"),
+])
+def test_bad_arguments_raise_pytorch_types(call, error, words):
+    with pytest.raises(error, match=words) as info:
+        call()
+    assert isinstance(info.value, RuntimeError)
+    assert "einsum: einsum" not in str(info.value)
+
+
+def test_bad_argument_types_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [lambda m: m.stack([]), lambda m: m.cat([]), lambda m: m.einsum("ij,jk", m.zeros(2, 3)),
+             lambda m: m.einsum("ij->k", m.zeros(2, 3)), lambda m: m.zeros(2).clamp(),
+             lambda m: m.linspace(0, 1, -1), lambda m: m.eye(-1),
+             lambda m: m.zeros(2, 3).expand(-1, -1, 3)]
+    for case in cases:
+        with pytest.raises(Exception) as want:
+            case(torch)
+        with pytest.raises(type(want.value)):
+            case(ag)
+
+
 def test_numpy_ufuncs_dispatch_to_recorded_ops():
     x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
     a = np.array([3.0, 4.0])
@@ -732,6 +830,24 @@ def test_numpy_ufuncs_dispatch_to_recorded_ops():
     with pytest.raises(TypeError, match="numpy.floor.*requires grad"):
         np.floor(x)
     np.testing.assert_allclose(np.floor(x.detach()), [1.0, 2.0])
+
+
+def test_numpy_scalar_on_the_left_of_an_operator_gives_a_tensor():
+    x = ag.tensor([2.0, 3.0], dtype=ag.float64, requires_grad=True)
+    xd = x.detach().data
+    for y, want in ((np.float64(7.0) // x, 7.0 // xd), (np.float64(7.0) % x, 7.0 % xd)):
+        assert isinstance(y, ag.Tensor) and y.requires_grad
+        np.testing.assert_array_equal(y.data, want)
+    ints = ag.tensor([2, 3])
+    for op in (lambda a, b: a % b, lambda a, b: a // b, lambda a, b: a & b,
+               lambda a, b: a | b, lambda a, b: a ^ b):
+        y = op(np.int64(7), ints)
+        assert isinstance(y, ag.Tensor) and y.dtype == ag.int64
+        np.testing.assert_array_equal(y.data, op(np.int64(7), ints.data))
+    assert isinstance(np.fmod(np.float64(7.0), x), ag.Tensor)
+    assert isinstance(np.invert(ints), ag.Tensor)
+    (np.float64(7.0) % x).sum().backward()   # remainder's gradient: d/db (a - b floor(a/b))
+    np.testing.assert_array_equal(x.grad.data, -np.floor(7.0 / xd))
 
 
 def test_numpy_scalars_do_not_promote_like_python_numbers():

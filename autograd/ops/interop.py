@@ -26,6 +26,12 @@ _UFUNCS = {
     np.sin: elementwise.sin, np.cos: elementwise.cos, np.tanh: elementwise.tanh,
     np.arctan: elementwise.arctan, np.absolute: elementwise.abs, np.sign: elementwise.sign,
     np.maximum: elementwise.maximum, np.minimum: elementwise.minimum,
+    # the other operators, so that a NumPy scalar on the left (np.int64(7) % t) gives a
+    # Tensor too
+    np.floor_divide: arith.floor_divide, np.remainder: arith.remainder, np.fmod: arith.fmod,
+    np.bitwise_and: arith.bitwise_and, np.bitwise_or: arith.bitwise_or,
+    np.bitwise_xor: arith.bitwise_xor, np.invert: arith.bitwise_not,
+    np.positive: arith.positive,
 }
 
 
