@@ -5,7 +5,7 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .module import Module, Parameter
 from . import data, init, utils  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, LayerNorm,
-                     Linear)
+                     Linear, Unflatten)
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d
@@ -17,7 +17,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Lo
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional"]
 __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
-            "Flatten", "init", "utils", "data", "save", "load"]
+            "Flatten", "Unflatten", "init", "utils", "data", "save", "load"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",

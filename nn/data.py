@@ -37,10 +37,13 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: at least one tensor is required")
         ts = tuple(t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors)
-        sizes = [t.shape[0] if t.ndim else None for t in ts]
-        if None in sizes or len(set(sizes)) != 1:
-            raise ValueError(f"TensorDataset: size mismatch between tensors: first dims "
-                             f"{[tuple(t.shape) for t in ts]} must all be equal")
+        shapes = [tuple(t.shape) for t in ts]
+        if () in shapes:   # (PyTorch's t.size(0) raises IndexError here)
+            raise IndexError(f"TensorDataset: every tensor needs a first dim to index, got "
+                             f"shapes {shapes}")
+        if len({s[0] for s in shapes}) != 1:
+            raise AssertionError(f"TensorDataset: Size mismatch between tensors: first dims "
+                                 f"of {shapes} must all be equal")
         self.tensors = ts
 
     def __len__(self) -> int:

@@ -1,5 +1,5 @@
 """Layers: Linear, Dense (Keras style), Dropout, LayerNorm, BatchNorm1d/2d, Embedding,
-Flatten.
+Flatten, Unflatten.
 
 Parameter names, shapes, layouts and default initializations are PyTorch's, so a
 state_dict moves between the two (Dense's weight is laid out like Linear's).  Each
@@ -8,6 +8,7 @@ the layer (its repr) and the shapes.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,10 +19,11 @@ from autograd.graph import ShapeError
 
 from . import functional as F
 from . import init
+from .functional.layers import check_padding_idx
 from .module import Module, Parameter, factory_dtype
 
 __all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
-           "Embedding", "Flatten"]
+           "Embedding", "Flatten", "Unflatten"]
 
 
 def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
@@ -164,6 +166,47 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Split dimension `dim` (negative counts from the end) of the input into
+    `unflattened_size` (a tuple or list of ints, one of them -1 to infer it)."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int (named dims do not exist here), "
+                            f"got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, but found "
+                            f"type {type(unflattened_size).__name__}")
+        for i, n in enumerate(unflattened_size):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"Unflatten: unflattened_size must be tuple of ints, but found "
+                                f"element of type {type(n).__name__} at pos {i}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = tuple(np.shape(input))
+        n = len(shape)
+        if not n:
+            raise RuntimeError(f"{self!r}: a 0-d input has no dimension to unflatten")
+        if not -n <= self.dim < n:
+            raise IndexError(f"{self!r}: dimension out of range (expected to be in range of "
+                             f"[{-n}, {n - 1}], but got {self.dim}) for input of shape {shape}")
+        d = self.dim % n
+        size = shape[d]
+        sizes = tuple(int(k) for k in self.unflattened_size)
+        known = math.prod(k for k in sizes if k != -1)
+        if not sizes or sizes.count(-1) > 1 or any(k < -1 for k in sizes) or (
+                known != size if -1 not in sizes else not known or size % known):
+            raise RuntimeError(f"{self!r}: sizes {list(sizes)} (non-empty, at most one -1) "
+                               f"don't multiply up to the size of dim {self.dim} ({size}) of "
+                               f"input of shape {shape}")
+        return input.reshape(shape[:d] + sizes + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Dropout(Module):
     """In training, zero each element with probability p and scale the others by
     1/(1-p); the identity in eval mode."""
@@ -271,6 +314,14 @@ class _BatchNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _upgrade_state_dict(self, state_dict: dict, prefix: str, version: int | None) -> None:
+        # State dicts without version metadata (or before PyTorch's version 2, which
+        # added num_batches_tracked) load with the current count, as in PyTorch.
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats \
+                and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+
     def forward(self, input: Tensor) -> Tensor:
         shape = np.shape(input)
         if len(shape) not in self._dims:
@@ -312,7 +363,8 @@ class BatchNorm2d(_BatchNorm):
 class Embedding(Module):
     """A lookup table: integer indices (any shape) -> rows of ``weight``
     (num_embeddings, embedding_dim) ~ N(0, 1).  The row `padding_idx` starts at zero
-    and gets no gradient."""
+    and gets no gradient; `max_norm`, `norm_type` and `scale_grad_by_freq` act as in
+    F.embedding."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0,
@@ -320,16 +372,11 @@ class Embedding(Module):
                  _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
-                                      "not supported")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True needs sparse gradients, which "
+                                      "do not exist here; use sparse=False")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        if padding_idx is not None:
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
-                                 f"num_embeddings ({self.num_embeddings})")
-            padding_idx %= self.num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = check_padding_idx(padding_idx, self.num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
@@ -366,4 +413,12 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
+        return s

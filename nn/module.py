@@ -497,13 +497,23 @@ class Module:
         instead (keeping their dtypes; a parameter keeps its requires_grad).  Shape
         mismatches always raise; with `strict`, so do missing and unexpected keys; one
         RuntimeError lists every problem.  Returns (missing_keys, unexpected_keys).
-        Lazy layers (Dense) are built from the shapes first."""
+        Lazy layers (Dense) are built from the shapes first, and layers fill in the
+        entries older formats lacked (BatchNorm's num_batches_tracked), as PyTorch's
+        _load_from_state_dict does."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected state_dict to be dict-like, got "
                             f"{type(state_dict).__name__}")
+        # A copy, which the hooks may complete (the caller's dict is left alone); the
+        # version metadata of a PyTorch state_dict comes along.
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
         for mname, mod in self.named_modules():
+            prefix = f"{mname}." if mname else ""
             if hasattr(mod, "_materialize"):
-                mod._materialize(state_dict, f"{mname}." if mname else "")
+                mod._materialize(state_dict, prefix)
+            if hasattr(mod, "_upgrade_state_dict"):
+                version = (metadata or {}).get(mname, {}).get("version")
+                mod._upgrade_state_dict(state_dict, prefix, version)
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

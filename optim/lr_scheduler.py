@@ -66,6 +66,14 @@ def _check_positive_int(name: str, key: str, value: Any) -> None:
         raise ValueError(f"{name}: {key} must be positive, got {value}")
 
 
+def _check_positive_real(name: str, key: str, value: Any) -> None:
+    """TypeError unless `value` is a real number (not a bool), ValueError unless > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: {key} must be a number, got {value!r}")
+    if not value > 0:   # (NaN too)
+        raise ValueError(f"{name}: {key} must be positive, got {value}")
+
+
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
     """A value per param group: a list/tuple of the right length, or one value repeated."""
     n = len(optimizer.param_groups)
@@ -197,9 +205,10 @@ class StepLR(LRScheduler):
     """Multiply the lr by `gamma` every `step_size` epochs:
     ``lr = base_lr * gamma ** (epoch // step_size)``."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+    def __init__(self, optimizer: Optimizer, step_size: float, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        _check_positive_int("StepLR", "step_size", step_size)
+        # Any positive real, as PyTorch accepts (2.5 decays at epochs 5, 10, ...).
+        _check_positive_real("StepLR", "step_size", step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 

@@ -168,6 +168,15 @@ def test_conv_output_feeds_flatten_and_linear_in_logical_order():
      r"Conv1d\(2, 4, kernel_size=\(5,\).*padded input size per channel: \(3\)\. Kernel size: "
      r"\(5\)"),
     (lambda: nn.Conv2d(1, 1, 3, padding_mode="mirror"), ValueError, "padding_mode"),
+    (lambda: F.conv2d(ag.ones(1, 3, 5, 5), ag.zeros(4, 3, 0, 0)), RuntimeError,
+     "conv2d: kernel size should be greater than zero, but got kernel_height: 0 "
+     "kernel_width: 0"),
+    (lambda: F.conv2d(ag.ones(1, 3, 5, 5), ag.zeros(4, 3, 2, 0), padding="same"),
+     RuntimeError, "kernel_height: 2 kernel_width: 0"),
+    (lambda: nn.Conv1d(3, 4, 0)(ag.ones(1, 3, 5)), RuntimeError,
+     r"Conv1d\(3, 4, kernel_size=\(0,\).*kernel_height: 1 kernel_width: 0"),
+    (lambda: F.conv_transpose2d(ag.ones(1, 3, 5, 5), ag.zeros(3, 4, 0, 2)), RuntimeError,
+     "conv_transpose2d: kernel size should be greater than zero"),
 ])
 def test_bad_input_raises_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -318,6 +327,10 @@ def test_conv1d_module_matches_pytorch():
     lambda F_, t: F_.conv2d(t.randn(1, 1, 5, 5), t.randn(1, 1, 3, 3), padding="full"),
     lambda F_, t: F_.conv2d(t.randn(1, 1, 5, 5), t.randn(2, 1, 3, 3), t.randn(3)),
     lambda F_, t: F_.conv1d(t.randn(1, 2, 3, 4, 5), t.randn(2, 2, 3)),
+    lambda F_, t: F_.conv2d(t.ones(1, 3, 5, 5), t.zeros(4, 3, 0, 0)),
+    lambda F_, t: F_.conv2d(t.ones(1, 3, 1, 1), t.zeros(4, 3, 0, 2), padding=2),
+    lambda F_, t: F_.conv1d(t.ones(1, 3, 5), t.zeros(4, 3, 0)),
+    lambda F_, t: F_.conv_transpose2d(t.ones(1, 3, 5, 5), t.zeros(3, 4, 0, 0)),
 ])
 def test_error_types_match_pytorch(call):
     torch = pytest.importorskip("torch")

@@ -142,6 +142,33 @@ def test_step_with_epoch_uses_the_closed_form(name):
                                rtol=1e-12)
 
 
+def _real_step_lrs(lib):
+    """StepLR(step_size=2.5): the chained lrs over 12 epochs, then step(13)'s."""
+    opt = make_optimizer(lib)
+    sched = lib.lr_scheduler.StepLR(opt, step_size=2.5, gamma=0.5)
+    lrs = []
+    for _ in range(12):
+        opt.step()
+        sched.step()
+        lrs.append(sched.get_last_lr()[0])
+    with pytest.warns(UserWarning, match="deprecated"):
+        sched.step(13)
+    return lrs, sched.get_last_lr()[0]
+
+
+def test_step_lr_takes_a_real_step_size():
+    # Chained, the lr decays at the epochs that 2.5 divides (5, 10); the closed form
+    # used by step(epoch) counts epoch // 2.5 decays.  Both as PyTorch.
+    lrs, at13 = _real_step_lrs(optim)
+    assert lrs == [BASE[0] * 0.5 ** (e // 5) for e in range(1, 13)]
+    assert at13 == pytest.approx(BASE[0] * 0.5 ** (13 // 2.5), rel=1e-12)
+
+
+def test_step_lr_real_step_size_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    assert _real_step_lrs(optim) == _real_step_lrs(torch.optim)
+
+
 def test_one_cycle_cycles_momentum_and_beta1():
     for kind in ("SGD", "Adam"):
         opt = make_optimizer(optim, kind)
@@ -290,6 +317,10 @@ def test_resuming_without_initial_lr_raises():
 @pytest.mark.parametrize("make,exc,match", [
     (lambda o: S.StepLR("not an optimizer", 3), TypeError, "Optimizer"),
     (lambda o: S.StepLR(o, step_size=0), ValueError, "step_size"),
+    (lambda o: S.StepLR(o, step_size=-2.5), ValueError, "step_size"),
+    (lambda o: S.StepLR(o, step_size=float("nan")), ValueError, "step_size"),
+    (lambda o: S.StepLR(o, step_size="2"), TypeError, "step_size"),
+    (lambda o: S.StepLR(o, step_size=True), TypeError, "step_size"),
     (lambda o: S.LinearLR(o, start_factor=0.0), ValueError, "start_factor"),
     (lambda o: S.LinearLR(o, end_factor=1.5), ValueError, "end_factor"),
     (lambda o: S.CosineAnnealingLR(o, T_max=0), ValueError, "T_max"),

@@ -254,3 +254,68 @@ def test_repr_and_state_dict_keys_match_pytorch(make):
     if isinstance(ours, nn.PReLU):   # a PyTorch state_dict loads as is
         ours.load_state_dict({k: ag.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
         np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+
+
+# ---- integer and bool inputs, as PyTorch's kernels treat them ----------------------------
+
+NON_FLOAT = {   # name -> F form; each refuses int64 and bool with NotImplementedError
+    "leaky_relu": F.leaky_relu, "elu": F.elu, "gelu": F.gelu,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu,
+    "softplus": F.softplus, "softmax": lambda x: F.softmax(x, 0),
+    "log_softmax": lambda x: F.log_softmax(x, 0),
+    "prelu": lambda x: F.prelu(x, ag.tensor([1], dtype=x.dtype)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_FLOAT))
+@pytest.mark.parametrize("values", [[-2, 0, 1, 2], [True, False, True, False]])
+def test_floating_only_activations_refuse_integer_and_bool_input(name, values):
+    x = ag.tensor(values)
+    dtype_name = "Long" if x.dtype == np.int64 else "Bool"
+    with pytest.raises(NotImplementedError, match=f"not implemented for '{dtype_name}'"):
+        NON_FLOAT[name](x)
+    module = {"leaky_relu": nn.LeakyReLU(), "gelu": nn.GELU(), "silu": nn.SiLU(),
+              "elu": nn.ELU(), "softplus": nn.Softplus()}.get(name)
+    if module is not None:
+        with pytest.raises(NotImplementedError, match=name):
+            module(x)
+
+
+def test_activations_that_take_integers_keep_or_promote_them():
+    x = ag.tensor([-2, 0, 1, 2])
+    r = F.relu(x)
+    assert r.dtype == np.int64 and r.tolist() == [0, 0, 1, 2]
+    for fn, want in ((F.sigmoid, 1 / (1 + np.exp(-x.data))), (F.tanh, np.tanh(x.data)),
+                     (F.softsign, x.data / (1 + np.abs(x.data)))):
+        out = fn(x)
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out.data, want, rtol=1e-6)
+    assert F.softmax(x, 0, dtype=ag.float64).dtype == np.float64   # dtype casts first
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        F.relu(ag.tensor([True, False]))
+    with pytest.raises(NotImplementedError, match="'Bool'"):
+        F.softsign(ag.tensor([True, False]))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid",
+                                  "tanh", "softmax", "log_softmax", "softsign", "softplus",
+                                  "prelu"])
+@pytest.mark.parametrize("values", [[-2, 0, 1, 2], [True, False, True, False]])
+def test_integer_and_bool_inputs_match_pytorch(name, values):
+    torch = pytest.importorskip("torch")
+    args = (0,) if "softmax" in name else ()
+
+    def call(lib, mod, x):
+        if name == "prelu":
+            return getattr(mod, name)(x, lib.tensor([1], dtype=x.dtype))
+        return getattr(mod, name)(x, *args)
+    try:
+        want = call(torch, torch.nn.functional, torch.tensor(values))
+    except (NotImplementedError, RuntimeError) as e:
+        with pytest.raises(type(e)) as info:
+            call(ag, F, ag.tensor(values))
+        assert type(info.value) is type(e)
+        return
+    got = call(ag, F, ag.tensor(values))
+    assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-6)

@@ -20,8 +20,11 @@ def test_tensor_dataset_indexing_and_size_check():
     assert len(ds) == 10
     xi, yi = ds[3]
     np.testing.assert_array_equal(xi.data, x[3]) and int(yi) == 3
-    with pytest.raises(ValueError, match=r"size mismatch between tensors.*\(10, 3\), \(9,\)"):
+    # PyTorch asserts the sizes (AssertionError) and indexes a 0-d tensor (IndexError).
+    with pytest.raises(AssertionError, match=r"Size mismatch between tensors.*\(10, 3\), \(9,\)"):
         TensorDataset(x, y[:9])
+    with pytest.raises(IndexError, match=r"first dim.*\(\)"):
+        TensorDataset(ag.tensor(1.0), ag.ones(1))
 
 
 def test_sequential_batches_and_drop_last():

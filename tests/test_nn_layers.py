@@ -464,7 +464,10 @@ def test_one_hot_pad_and_from_pretrained():
         F.one_hot(np.array([-1]))
     with pytest.raises(RuntimeError, match="one_hot: can not infer the number of classes"):
         F.one_hot(np.zeros(0, np.int64))
-    assert F.pad is ag.pad
+    for nc in (-2, 0):   # an empty tensor needs num_classes > 0 (PyTorch: RuntimeError)
+        with pytest.raises(RuntimeError, match=f"one_hot: can not infer.*got {nc}"):
+            F.one_hot(ag.tensor([], dtype=ag.int64), num_classes=nc)
+    assert F.one_hot(ag.tensor([], dtype=ag.int64), num_classes=3).shape == (0, 3)
     table = ag.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2))
     emb = nn.Embedding.from_pretrained(table)
     assert not emb.weight.requires_grad and emb.weight.data is not table.data
@@ -495,3 +498,254 @@ def test_dense_converted_before_its_first_call_builds_in_that_dtype():
     layer = nn.Dense(3).double()
     out = layer(ag.ones(2, 4, dtype=ag.float64))
     assert layer.weight.dtype == np.float64 and out.dtype == np.float64
+
+
+# ---- bug-bash: behaviour matched to PyTorch -----------------------------------------------
+
+def test_pad_value_none_pads_with_zero_and_widths_must_be_ints():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    np.testing.assert_array_equal(F.pad(ag.tensor(x), (1, 1), value=None).data,
+                                  np.pad(x, ((0, 0), (1, 1))))
+    np.testing.assert_array_equal(F.pad(ag.tensor(x), (np.int64(1), 0), value=None).data,
+                                  np.pad(x, ((0, 0), (1, 0))))
+    for bad in ((1.5, 1), (1.0, 1), (True, 1)):
+        with pytest.raises(TypeError, match=f"pad: .*tuple of ints.*{type(bad[0]).__name__}"):
+            F.pad(ag.tensor(x), bad)
+    with pytest.raises(TypeError, match="pad: .*tuple of ints, not int"):
+        F.pad(ag.tensor(x), 1)
+    with pytest.raises(RuntimeError, match="'reflect' doesn't take in value"):
+        F.pad(ag.tensor(x), (1, 1), mode="reflect", value=2.0)
+
+
+def test_pad_matches_pytorch_for_value_none():
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 3)).astype(np.float32)
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        np.testing.assert_array_equal(
+            F.pad(ag.tensor(x), (1, 2), mode=mode, value=None).data,
+            torch.nn.functional.pad(torch.tensor(x), (1, 2), mode=mode, value=None).numpy())
+
+
+def test_embedding_padding_idx_out_of_range_asserts():
+    w = ag.tensor(np.ones((4, 2), dtype=np.float32), requires_grad=True)
+    for padding_idx in (4, 7, -5):   # (not reduced modulo the rows)
+        with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+            F.embedding(ag.tensor([0, 3]), w, padding_idx=padding_idx)
+        with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+            nn.Embedding(4, 2, padding_idx=padding_idx)
+    # A negative padding_idx in range counts from the end.
+    F.embedding(ag.tensor([0, 3, 3]), w, padding_idx=-1).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [[1, 1], [0, 0], [0, 0], [0, 0]])
+    assert nn.Embedding(5, 3, padding_idx=-5).padding_idx == 0
+
+
+@pytest.mark.filterwarnings("ignore:nn.init. initializing a zero-element")
+@pytest.mark.parametrize("shape_in,shape_out", [((0, 2), (4, 0)), ((3, 0), (4, 3)),
+                                                ((0, 2), (2, 3, 0)), ((3, 0), (0, 3))])
+def test_linear_with_an_empty_feature_dim_has_gradients(shape_in, shape_out):
+    (in_f, out_f), x_shape = shape_in, shape_out
+    lin = nn.Linear(in_f, out_f)
+    x = ag.tensor(RNG.standard_normal(x_shape).astype(np.float32), requires_grad=True)
+    for create_graph in (False, True):
+        lin.zero_grad()
+        x.grad = None
+        out = lin(x)
+        (out * ag.tensor(np.ones(out.shape, np.float32))).sum().backward(
+            create_graph=create_graph)
+        rows = x.data.reshape(int(np.prod(x_shape[:-1])), in_f)
+        np.testing.assert_array_equal(lin.weight.grad.data,
+                                      np.ones((rows.shape[0], out_f)).T @ rows)
+        np.testing.assert_array_equal(lin.bias.grad.data, np.full(out_f, rows.shape[0]))
+        np.testing.assert_array_equal(x.grad.data,
+                                      np.ones(x_shape[:-1] + (out_f,)) @ lin.weight.data)
+
+
+LINEAR_CASES = [((4, 3), (3,), None), ((2, 4, 3), (3,), ()), ((3,), (3,), ()),
+                ((4, 3), (2, 3), (1,)), ((4, 3), (2, 3), ()), ((4, 3), (2, 3), (4, 1)),
+                ((4, 3), (2, 3), (4, 2)), ((2, 4, 3), (2, 3), (4, 2)),
+                ((2, 4, 3), (2, 3), (1, 1)), ((3,), (2, 3), (1,)), ((2, 4, 3), (1, 3), ())]
+
+
+@pytest.mark.parametrize("xs,ws,bs", LINEAR_CASES)
+def test_linear_one_dim_weight_and_broadcast_bias_match_pytorch(xs, ws, bs):
+    torch = pytest.importorskip("torch")
+    arrays = [RNG.standard_normal(s) for s in (xs, ws) + ((bs,) if bs is not None else ())]
+    ours = [ag.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, tout = F.linear(*ours), torch.nn.functional.linear(*theirs)
+    assert out.shape == tuple(tout.shape)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    u = RNG.standard_normal(out.shape)
+    # create_graph exercises the differentiable backward, plain backward the NumPy one.
+    for create_graph in (False, True):
+        grads = ag.grad((out * ag.tensor(u)).sum(), ours, create_graph=create_graph,
+                        retain_graph=True)
+        tgrads = torch.autograd.grad((tout * torch.tensor(u)).sum(), theirs, retain_graph=True)
+        for g, tg in zip(grads, tgrads):
+            assert g.shape == tuple(tg.shape)
+            np.testing.assert_allclose(g.data, tg.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_linear_refuses_a_bias_that_does_not_broadcast_to_the_output():
+    for x, w, b in (((4, 3), (2, 3), (3,)), ((3,), (2, 3), (4, 2)), ((4, 3), (2, 3), (2, 4, 2))):
+        with pytest.raises(RuntimeError, match=r"linear: bias of shape .* does not broadcast"):
+            F.linear(ag.ones(*x), ag.ones(*w), ag.ones(*b))
+    with pytest.raises(RuntimeError, match="linear: input of shape"):
+        F.linear(ag.ones(4, 3), ag.ones(2, 3, 1))
+
+
+def test_batch_norm_running_stats_checks():
+    x = ag.tensor(RNG.standard_normal((4, 3)).astype(np.float32))
+    for stats in ((None, None), (ag.zeros(3), None), (None, ag.ones(3))):
+        with pytest.raises(RuntimeError, match="batch_norm: running_(mean|var) must be defined "
+                                               "in evaluation mode") as info:
+            F.batch_norm(x, *stats, training=False)
+        assert not isinstance(info.value, ValueError)
+    for stats in ((ag.zeros(3), None), (None, ag.ones(3))):
+        before = [None if s is None else s.data.copy() for s in stats]
+        with pytest.raises(ValueError, match="running_mean and running_var must either both "
+                                             "be None or neither be None"):
+            F.batch_norm(x, *stats, training=True)
+        for s, b in zip(stats, before):   # nothing updated
+            assert s is None or np.array_equal(s.data, b)
+
+
+@pytest.mark.parametrize("cls,shape", [(nn.BatchNorm1d, (0, 3)), (nn.BatchNorm1d, (0, 3, 4)),
+                                       (nn.BatchNorm1d, (2, 3, 0)), (nn.BatchNorm2d, (0, 3, 2, 2))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_on_an_empty_batch_matches_pytorch(cls, shape, momentum):
+    torch = pytest.importorskip("torch")
+    bn = cls(3, momentum=momentum)
+    tbn = getattr(torch.nn, cls.__name__)(3, momentum=momentum)
+    warm = RNG.standard_normal(tuple(n or 5 for n in shape))
+    bn(ag.tensor(warm.astype(np.float32)))   # non-trivial running stats first
+    tbn(torch.tensor(warm.astype(np.float32)))
+    x = ag.tensor(np.zeros(shape, np.float32), requires_grad=True)
+    tx = torch.zeros(shape, requires_grad=True)
+    out, tout = bn(x), tbn(tx)
+    out.sum().backward()
+    tout.sum().backward()
+    assert out.shape == tuple(tout.shape) == shape and x.grad.shape == shape
+    tsd = tbn.state_dict()
+    for k, v in bn.state_dict().items():
+        np.testing.assert_allclose(v.data, tsd[k].numpy(), rtol=1e-6, err_msg=k)
+    np.testing.assert_array_equal(bn.weight.grad.data, tbn.weight.grad.numpy())
+    np.testing.assert_array_equal(bn.bias.grad.data, tbn.bias.grad.numpy())
+
+
+def test_batch_norm_state_dict_without_num_batches_tracked_loads():
+    bn = nn.BatchNorm1d(3)
+    bn.num_batches_tracked.data[...] = 4
+    sd = {k: ag.tensor(RNG.standard_normal(3).astype(np.float32))
+          for k in ("weight", "bias", "running_mean")}
+    sd["running_var"] = ag.ones(3)
+    result = bn.load_state_dict(sd)   # strict: an older file's keys
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert "num_batches_tracked" not in sd   # the caller's dict is left alone
+    np.testing.assert_array_equal(bn.running_mean.data, sd["running_mean"].data)
+    assert int(bn.num_batches_tracked.item()) == 4   # kept, as PyTorch does
+    model = nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3))
+    full = model.state_dict()
+    del full["1.num_batches_tracked"]
+    model.load_state_dict(full)
+    # With version metadata of PyTorch's version 2 (which has the key), it is missing.
+    full = OrderedDict(full)
+    full._metadata = {"1": {"version": 2}}
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\).*"1.num_batches_tracked"'):
+        model.load_state_dict(full)
+
+
+def test_batch_norm_state_dict_loading_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    tsd = dict(torch.nn.BatchNorm1d(3).state_dict())
+    del tsd["num_batches_tracked"]
+    res = nn.BatchNorm1d(3).load_state_dict({k: ag.tensor(v.numpy()) for k, v in tsd.items()})
+    tres = torch.nn.BatchNorm1d(3).load_state_dict(tsd)
+    assert (res.missing_keys, res.unexpected_keys) == (tres.missing_keys,
+                                                       tres.unexpected_keys)
+
+
+def test_unflatten_splits_a_dim():
+    x = RNG.standard_normal((2, 6, 3))
+    for dim, sizes in ((1, (2, 3)), (1, [3, -1]), (-2, (-1, 2, 1)), (-1, (3, 1)), (0, (-1,))):
+        d = dim % 3
+        want = x.reshape(x.shape[:d] + tuple(s if s != -1 else -1 for s in sizes)
+                         + x.shape[d + 1:])
+        np.testing.assert_array_equal(nn.Unflatten(dim, sizes)(ag.tensor(x)).data, want)
+    check_layer_grads(nn.Unflatten(1, (3, 2)), x)
+    assert repr(nn.Unflatten(1, [2, 3])) == "Unflatten(dim=1, unflattened_size=[2, 3])"
+    for sizes in ((4, 2), (-1, -1), (), (0, -1), (-2, -3)):
+        with pytest.raises(RuntimeError, match=r"Unflatten\(dim=1.*\(6\)"):
+            nn.Unflatten(1, sizes)(ag.tensor(x))
+    with pytest.raises(IndexError, match=r"Unflatten\(dim=3.*out of range"):
+        nn.Unflatten(3, (1, 3))(ag.tensor(x))
+    with pytest.raises(TypeError, match="tuple of ints, but found element of type float"):
+        nn.Unflatten(1, (2.0, 3))
+    with pytest.raises(TypeError, match="tuple of ints, but found type int"):
+        nn.Unflatten(1, 6)
+
+
+@pytest.mark.parametrize("dim,sizes", [(1, (2, 3)), (1, [2, -1]), (-1, (3, 1)), (-3, (1, 2)),
+                                       (1, (4, 2)), (1, (-1, -1)), (1, ()), (3, (1, 3)),
+                                       (1, (0, -1))])
+def test_unflatten_matches_pytorch(dim, sizes):
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 6, 3))
+    assert repr(nn.Unflatten(dim, sizes)) == repr(torch.nn.Unflatten(dim, sizes))
+    try:
+        want = torch.nn.Unflatten(dim, sizes)(torch.tensor(x)).numpy()
+    except (RuntimeError, IndexError) as e:
+        with pytest.raises(type(e)):
+            nn.Unflatten(dim, sizes)(ag.tensor(x))
+        return
+    np.testing.assert_array_equal(nn.Unflatten(dim, sizes)(ag.tensor(x)).data, want)
+
+
+EMBEDDING_OPTIONS = [dict(max_norm=1.0), dict(max_norm=1.5, norm_type=1.0),
+                     dict(max_norm=0.5, norm_type=float("inf")), dict(scale_grad_by_freq=True),
+                     dict(scale_grad_by_freq=True, padding_idx=2, max_norm=1.0),
+                     dict(scale_grad_by_freq=True, sparse=False)]
+
+
+@pytest.mark.parametrize("options", EMBEDDING_OPTIONS)
+def test_embedding_max_norm_and_scale_grad_by_freq_match_pytorch(options):
+    torch = pytest.importorskip("torch")
+    table = (RNG.standard_normal((6, 3)) * 2).astype(np.float32)
+    idx = np.array([[0, 2, 2], [5, 2, 1]])
+    u = RNG.standard_normal((2, 3, 3)).astype(np.float32)
+    for functional in (True, False):
+        if functional:
+            w = ag.tensor(table.copy(), requires_grad=True)
+            tw = torch.tensor(table.copy(), requires_grad=True)
+            out = F.embedding(ag.tensor(idx), w, **options)
+            tout = torch.nn.functional.embedding(torch.tensor(idx), tw, **options)
+        else:
+            emb = nn.Embedding(6, 3, _weight=ag.tensor(table.copy()), **options)
+            temb = torch.nn.Embedding(6, 3, _weight=torch.tensor(table.copy()), **options)
+            assert repr(emb) == repr(temb)
+            w, tw = emb.weight, temb.weight
+            out, tout = emb(idx), temb(torch.tensor(idx))
+        (out * ag.tensor(u)).sum().backward()
+        (tout * torch.tensor(u)).sum().backward()
+        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(w.grad.data, tw.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_embedding_max_norm_renormalizes_looked_up_rows_in_place():
+    table = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    w = ag.tensor(table.copy(), requires_grad=True)
+    out = F.embedding(np.array([0, 1, 0]), w, max_norm=1.0)
+    norms = np.linalg.norm(table, axis=1, keepdims=True)
+    want = table * np.where(norms > 1.0, 1.0 / (norms + 1e-7), 1.0)
+    want[2] = table[2]                        # row 2 is not looked up: unchanged
+    np.testing.assert_allclose(w.data, want, rtol=1e-12)
+    np.testing.assert_allclose(out.data, want[[0, 1, 0]], rtol=1e-12)
+    # scale_grad_by_freq: row 0 occurs twice, so its summed gradient is halved.
+    w = ag.tensor(table.copy(), requires_grad=True)
+    F.embedding(np.array([0, 1, 0]), w, scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [[1, 1], [1, 1], [0, 0]])
+    with pytest.raises(NotImplementedError, match="sparse=True"):
+        nn.Embedding(3, 2, sparse=True)
+    with pytest.raises(NotImplementedError, match="sparse=True"):
+        F.embedding(np.array([0]), w, sparse=True)

@@ -169,20 +169,23 @@ def test_chainable_step_schedules_a_group_added_later():
     assert sched.get_last_lr() == [0.05, 0.1]
 
 
-@pytest.mark.parametrize("make,key,lr", [
-    (lambda o, v: S.StepLR(o, step_size=v, gamma=0.5), "step_size", 0.05),
-    (lambda o, v: S.LinearLR(o, start_factor=0.25, total_iters=v), "total_iters", 0.1),
+@pytest.mark.parametrize("make,key,lr,bads", [
+    # (StepLR takes any positive real step_size, as PyTorch: 2.0 acts as 2.)
+    (lambda o, v: S.StepLR(o, step_size=v, gamma=0.5), "step_size", 0.05, ("2", None, True)),
+    (lambda o, v: S.LinearLR(o, start_factor=0.25, total_iters=v), "total_iters", 0.1,
+     ("2", 2.0, None, True)),
 ])
-def test_integer_scheduler_arguments(make, key, lr):
+def test_integer_scheduler_arguments(make, key, lr, bads):
     """NumPy integers are integers (PyTorch accepts them); a non-integer is a
     TypeError and a non-positive integer a ValueError."""
-    opt = _sgd()
-    sched = make(opt, np.int64(2))
-    for _ in range(2):
-        opt.step()
-        sched.step()
-    assert sched.get_last_lr() == [lr]
-    for bad in ("2", 2.0, None, True):
+    for size in (np.int64(2),) + (() if 2.0 in bads else (2.0,)):
+        opt = _sgd()
+        sched = make(opt, size)
+        for _ in range(2):
+            opt.step()
+            sched.step()
+        assert sched.get_last_lr() == [lr]
+    for bad in bads:
         with pytest.raises(TypeError, match=key):
             make(_sgd(), bad)
     with pytest.raises(ValueError, match=key):

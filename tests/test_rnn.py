@@ -429,6 +429,19 @@ def test_bad_constructor_arguments():
         nn.LSTM(3, 4, num_layers=0)
     with pytest.raises(ValueError, match="LSTMCell: input_size must be a positive int"):
         nn.LSTMCell(-1, 4)
+    for make in (lambda: nn.GRU(3, 4, proj_size=2), lambda: nn.RNN(3, 4, proj_size=0),
+                 lambda: nn.GRU(3, 4, proj_size=None), lambda: nn.RNN(3, 4, proj_size=-1)):
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM"):
+            make()
+
+
+@pytest.mark.parametrize("cls,proj_size", [("GRU", 2), ("RNN", 0), ("GRU", 0), ("LSTM", 4)])
+def test_proj_size_errors_match_pytorch(cls, proj_size):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        getattr(torch.nn, cls)(3, 4, proj_size=proj_size)
+    with pytest.raises(theirs.type):
+        getattr(nn, cls)(3, 4, proj_size=proj_size)
 
 
 # ---- PyTorch parity -------------------------------------------------------------------

@@ -367,6 +367,15 @@ def _padding(op: str, padding: Any) -> tuple:
     return p
 
 
+def _check_kernel(op: str, w_shape: tuple, spatial: int) -> None:
+    """A zero-size kernel raises at the call (PyTorch lets Conv layers be built so)."""
+    kh, kw = w_shape[2:]
+    if not (kh and kw):
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got "
+                           f"kernel_height: {kh} kernel_width: {kw} (weight of size "
+                           f"{list(w_shape[:2]) + list(w_shape[4 - spatial:])})")
+
+
 def _check_nonempty(op: str, shape: tuple) -> None:
     """PyTorch convolves an empty input only when its batch or channels are empty."""
     if 0 in shape[2:] and shape[0] and shape[1]:
@@ -417,6 +426,7 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
         raise RuntimeError(f"{op}: Calculated padded input size per channel: {dims[0]}. "
                            f"Kernel size: {dims[1]}. Kernel size can't be greater than actual "
                            f"input size")
+    _check_kernel(op, w_shape, spatial)
     _check_nonempty(op, x_shape)
     out_hw = (out_size(H, kh, s[0], d[0], *pad[0]), out_size(W, kw, s[1], d[1], *pad[1]))
     return Geometry((N, C, H, W), (kh, kw), s, d, pad, out_hw, int(groups))
@@ -491,6 +501,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                            f"{groups} at dimension 0, but got weight of size "
                            f"{list(weight.shape)} instead")
     s, d = _stride_dilation(op, stride, dilation)
+    _check_kernel(op, tuple(weight.shape), 2)
     p = _padding(op, padding)
     op_ = ntuple(output_padding, 2, "output_padding", op)
     _check_nonempty(op, g.shape)

@@ -11,10 +11,14 @@ sqrt(Var[x] + eps) is the fused core of the two normalizations:
 The others are compositions of autograd ops (gradients and double backward for free):
 
 * ``dropout``     x * mask / (1 - p), mask ~ Bernoulli(1 - p) (inverted scaling);
-* ``embedding``   a row lookup whose gradient scatter-adds (none to padding_idx).
+* ``embedding``   a row lookup whose gradient scatter-adds, scaled per looked-up row
+                  by ``ScaleGrad`` (0 for padding_idx, 1/count for scale_grad_by_freq);
+* ``pad``         autograd's pad behind PyTorch's argument checks.
 """
 from __future__ import annotations
 
+import math
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -26,13 +30,30 @@ from autograd.graph import Op, ShapeError, apply
 from autograd.ops.inplace import bump_version
 from autograd.ops.linalg import matmul
 from autograd.ops.reduce import mean
-from autograd.ops.shape import reshape, transpose
+from autograd.ops.shape import reshape, sum_to, transpose
 from autograd.random import generator
 from autograd.tensor import wrap
 
 __all__ = ["linear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot", "pad"]
 
-pad = ag.pad
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's F.pad (autograd's pad does the work): `pad` lists (left, right) widths
+    from the last dimension backwards, ints only; value=None pads with 0."""
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: argument 'pad' must be a tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for i, p in enumerate(pad):
+        # bool is an int to Python but not to PyTorch; floats would silently truncate.
+        if isinstance(p, bool) or not hasattr(type(p), "__index__"):
+            raise TypeError(f"pad: argument 'pad' must be a tuple of ints, but found element "
+                            f"of type {type(p).__name__} at pos {i}: {tuple(pad)}")
+    if mode != "constant" and value:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument "
+                           f"(got value={value})")
+    return ag.pad(input, [operator.index(p) for p in pad], mode,
+                  0.0 if value is None else value)
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -55,55 +76,74 @@ def check_dtypes(op: str, input: Tensor, tensors: dict, error: type = RuntimeErr
 # ---- linear -------------------------------------------------------------------------
 
 class Linear(Op):
-    """y = x W^T + b for x (*, in), W (out, in), b (out,) or None;
-    dx = g W,  dW = g^T x (leading dims flattened),  db = sum of g over leading dims."""
+    """y = x W^T + b for x (*, in), W (out, in) or (in,) (one output, dropped from the
+    shape), b None or broadcastable to y;  dx = g W,  dW = g^T x (leading dims
+    flattened),  db = g summed down to b's shape."""
     name = "Linear"
 
     @staticmethod
     def forward(ctx, x, w, b):
         out = np.matmul(x, w.T)
         if b is not None:
-            out += b  # the matmul result is fresh: add the bias in place
+            out = out + b if np.ndim(out) == 0 else np.add(out, b, out=out)  # (fresh result)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, w, _ = ctx.inputs
+        x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
+        # Leading dims flattened to an explicit row count: reshape(-1, 0) of an empty
+        # array is ambiguous.  A 1-D weight is one output row whose dim y lacks.
+        rows = math.prod(x.shape[:-1])
+        one = w.ndim == 1
         if not STATE.enabled:
             # Plain backward (create_graph=False): nothing is recorded, so compute the
             # same three products with NumPy directly and skip the per-op overhead
             # (this is the hot path of every MLP).  With create_graph the Tensor-op
             # path below runs instead, which is itself differentiable.
-            gd, xd = g._data, x._data
-            g2 = gd.reshape(-1, gd.shape[-1])
-            return (wrap(gd @ w._data) if need_x else None,
-                    wrap(g2.T @ xd.reshape(-1, xd.shape[-1])) if need_w else None,
-                    wrap(np.add.reduce(g2, axis=0)) if need_b else None)
-        gx = matmul(g, w) if need_x else None
-        gw = gb = None
-        if need_w or need_b:
-            g2 = g if g.ndim == 2 else reshape(g, (-1, g.shape[-1]))
+            gd, xd, wd = g._data, x._data, w._data
+            if one:
+                gd, wd = gd[..., None], wd[None]
+            g2 = gd.reshape(rows, gd.shape[-1])
+            gw = gb = None
             if need_w:
-                x2 = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
-                gw = matmul(transpose(g2, 0, 1), x2)
+                gw = wrap((g2.T @ xd.reshape(rows, xd.shape[-1])).reshape(w.shape))
             if need_b:
-                gb = g2.sum(0)
+                gb = (wrap(np.add.reduce(g2, axis=0)) if b.shape == wd.shape[:1]
+                      else sum_to(g, b.shape))
+            return wrap(gd @ wd) if need_x else None, gw, gb
+        g1, w2 = g, w
+        if one:
+            g1, w2 = reshape(g, g.shape + (1,)), reshape(w, (1,) + w.shape)
+        gx = matmul(g1, w2) if need_x else None
+        gw = gb = None
+        if need_w:
+            g2 = g1 if g1.ndim == 2 else reshape(g1, (rows, g1.shape[-1]))
+            x2 = x if x.ndim == 2 else reshape(x, (rows, x.shape[-1]))
+            gw = matmul(transpose(g2, 0, 1), x2)
+            if one:
+                gw = reshape(gw, w.shape)
+        if need_b:
+            gb = sum_to(g, b.shape)
         return gx, gw, gb
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias, with PyTorch's layout: input (*, in_features),
-    weight (out_features, in_features), bias (out_features,)."""
+    weight (out_features, in_features) or (in_features,) (y then lacks the feature
+    dim), bias (out_features,) or anything broadcastable to y."""
     input = _as_tensor(input)
     x, w = input._data, weight._data
     xs, ws = x.shape, w.shape
-    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
+    if not xs or len(ws) not in (1, 2) or xs[-1] != ws[-1]:
         raise ShapeError(f"linear: input of shape {xs} cannot be multiplied with weight of "
-                         f"shape {ws} (expected input (*, {ws[-1] if ws else '?'}))")
-    if bias is not None and bias._data.shape != ws[:1]:
-        raise ShapeError(f"linear: bias of shape {bias._data.shape} does not match weight of "
-                         f"shape {ws} (expected ({ws[0]},))")
+                         f"shape {ws} (expected input (*, in_features) and weight "
+                         f"(out_features, in_features) or (in_features,))")
+    if bias is not None:
+        ys, bs = xs[:-1] + ws[:-1], bias._data.shape
+        if len(bs) > len(ys) or any(m != n and m != 1 for m, n in zip(bs[::-1], ys[::-1])):
+            raise ShapeError(f"linear: bias of shape {bs} does not broadcast to the output "
+                             f"shape {ys} (input {xs}, weight {ws})")
     if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
         check_dtypes("linear", input, {"weight": weight, "bias": bias})
     return apply(Linear, input, weight, bias)
@@ -217,21 +257,30 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     stat_shape = (1, c) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
-        n = input.data.size // c
-        if n <= 1:
+        if (running_mean is None) != (running_var is None):
+            raise ValueError(f"batch_norm: running_mean and running_var must either both be "
+                             f"None or neither be None, got running_mean="
+                             f"{_shape_or_none(running_mean)}, running_var="
+                             f"{_shape_or_none(running_var)}")
+        n = input.data.size // c if c else 0
+        if n == 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")
-        stats: list = []
-        out = apply(Normalize, input, axes=axes, eps=eps, stats=stats)
-        mu, var = stats
-        if running_mean is not None:
-            _update_running(running_mean, mu, momentum)
-        if running_var is not None:
-            _update_running(running_var, var * (n / (n - 1)), momentum)
+        if n == 0:
+            # An empty batch (PyTorch): an empty result, no statistics to update.
+            out = input * 1.0
+        else:
+            stats: list = []
+            out = apply(Normalize, input, axes=axes, eps=eps, stats=stats)
+            mu, var = stats
+            if running_mean is not None:
+                _update_running(running_mean, mu, momentum)
+                _update_running(running_var, var * (n / (n - 1)), momentum)
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are required when "
-                             "not training")
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is None:
+                raise RuntimeError(f"batch_norm: {name} must be defined in evaluation mode "
+                                   f"(training=False)")
         inv = (running_var.data.reshape(stat_shape) + eps) ** -0.5
         out = (input - running_mean.data.reshape(stat_shape)) * inv.astype(input.dtype)
     if weight is not None:
@@ -239,6 +288,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + (bias if input.ndim == 2 else reshape(bias, stat_shape))
     return out
+
+
+def _shape_or_none(t: Tensor | None) -> Any:
+    return None if t is None else f"shape {tuple(t.shape)}"
 
 
 def _update_running(stat: Tensor, batch: np.ndarray, momentum: float) -> None:
@@ -257,30 +310,76 @@ def _indices(op: str, index: Any) -> np.ndarray:
     return idx
 
 
+class ScaleGrad(Op):
+    """The identity whose backward multiplies the gradient by the constant array
+    `scale`: embedding's gradient mask (0 for padding rows, 1 / count for
+    scale_grad_by_freq), applied to the looked-up rows before Index's scatter-add."""
+    name = "ScaleGrad"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x   # (x is the lookup's fresh result, held by nothing else)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.scale
+
+
+def check_padding_idx(padding_idx: int | None, n: int) -> int | None:
+    """`padding_idx` as a row in [0, n), negative counting from the end; PyTorch asserts."""
+    if padding_idx is None:
+        return None
+    if not -n <= padding_idx < n:
+        raise AssertionError(f"Padding_idx must be within num_embeddings: padding_idx="
+                             f"{padding_idx} for num_embeddings={n}")
+    return padding_idx % n
+
+
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` (num_embeddings, dim) at the integer indices `input` (any
     shape), giving (*input.shape, dim).  Repeated indices accumulate their gradients;
-    the row `padding_idx` gets none."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are "
-                                  "not supported")
+    the row `padding_idx` gets none.  `max_norm`: first rescale (in place, no grad)
+    the looked-up rows whose `norm_type`-norm exceeds it to norm max_norm.
+    `scale_grad_by_freq`: divide each row's gradient by its index's count in `input`."""
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True needs sparse gradients, which do "
+                                  "not exist here; use sparse=False")
     idx = _indices("embedding", input)
     if weight.ndim != 2:
         raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(weight.shape)}")
     n = weight.shape[0]
+    padding_idx = check_padding_idx(padding_idx, n)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]
         raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+    if max_norm is not None and idx.size:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
     rows = weight[idx]
-    if padding_idx is not None and rows.requires_grad:
-        pad_rows = (idx == (padding_idx % n))[..., None]
-        if pad_rows.any():
-            # Same values; the padding rows' gradient is cut by taking them detached.
-            rows = ag.where(pad_rows, rows.detach(), rows)
+    if rows.requires_grad and (padding_idx is not None or scale_grad_by_freq):
+        scale = np.ones(idx.shape, dtype=rows.dtype)
+        if scale_grad_by_freq:
+            _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+            scale /= counts[inverse.reshape(idx.shape)]
+        if padding_idx is not None:
+            scale[idx == padding_idx] = 0
+        rows = apply(ScaleGrad, rows, scale=scale[..., None])
     return rows
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """PyTorch's embedding_renorm_: scale each of `rows` (unique indices) whose norm
+    exceeds max_norm by max_norm / (norm + 1e-7), in place outside the graph."""
+    with ag.no_grad():
+        sel = weight[rows]
+        norms = ag.norm(sel, norm_type, dim=1, keepdim=True)
+        over = norms.data > max_norm
+        if over.any():
+            weight[rows] = ag.where(over, sel * (max_norm / (norms + 1e-7)), sel)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -289,10 +388,11 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     idx = _indices("one_hot", tensor)
     if idx.size and idx.min() < 0:
         raise RuntimeError(f"one_hot: class values must be non-negative, got {idx.min()}")
+    if not idx.size and num_classes <= 0:   # (PyTorch's check, 0 and < -1 included)
+        raise RuntimeError(f"one_hot: can not infer the number of classes from an empty "
+                           f"tensor of shape {idx.shape}; pass num_classes > 0, got "
+                           f"{num_classes}")
     if num_classes == -1:
-        if not idx.size:
-            raise RuntimeError(f"one_hot: can not infer the number of classes from an empty "
-                               f"tensor of shape {idx.shape}; pass num_classes")
         num_classes = int(idx.max()) + 1
     elif idx.size and idx.max() >= num_classes:
         raise RuntimeError(f"one_hot: class value {idx.max()} is out of range for "
