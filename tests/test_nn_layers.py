@@ -468,6 +468,7 @@ def test_one_hot_pad_and_from_pretrained():
         with pytest.raises(RuntimeError, match=f"one_hot: can not infer.*got {nc}"):
             F.one_hot(ag.tensor([], dtype=ag.int64), num_classes=nc)
     assert F.one_hot(ag.tensor([], dtype=ag.int64), num_classes=3).shape == (0, 3)
+    assert F.pad is ag.pad
     table = ag.tensor(np.arange(6.0, dtype=np.float32).reshape(3, 2))
     emb = nn.Embedding.from_pretrained(table)
     assert not emb.weight.requires_grad and emb.weight.data is not table.data

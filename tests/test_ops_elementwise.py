@@ -469,3 +469,18 @@ def test_operands_that_are_no_numbers_raise_type_error_or_compare_unequal():
         assert (t == other) is (x == other) and (t != other) is (x != other)
         with pytest.raises(TypeError):
             t + other
+
+
+@pytest.mark.parametrize("values", [[-2, 0, 1, 2], [True, False]])
+def test_softplus_refuses_integer_and_bool_input_instead_of_truncating(values):
+    with pytest.raises(NotImplementedError, match="softplus: not implemented for dtype"):
+        ag.softplus(ag.tensor(values))
+
+
+@pytest.mark.parametrize("value", [None, 0.0])
+def test_pad_value_none_pads_with_zero_and_widths_must_be_ints(value):
+    x = ag.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(ag.pad(x, (1, 1), value=value).data, [0.0, 1.0, 2.0, 0.0])
+    for bad in ((1.5, 1), (True, 0), 1):
+        with pytest.raises(TypeError, match="pad: argument 'pad' must be a tuple of ints"):
+            ag.pad(x, bad)

@@ -376,7 +376,12 @@ class Softplus(Op):
 
 @register("softplus")
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """Smooth relu: log(1 + exp(beta x)) / beta (x itself where beta x > threshold)."""
+    """Smooth relu: log(1 + exp(beta x)) / beta (x itself where beta x > threshold), of a
+    floating input (PyTorch refuses integers and bools)."""
+    dt = _dtype_of(input)
+    if dt.kind not in "fc":
+        raise NotImplementedError(f"softplus: not implemented for dtype {dt}: a floating "
+                                  f"input is needed (convert with .float())")
     return apply(Softplus, input, beta=beta, threshold=threshold)
 
 

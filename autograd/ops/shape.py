@@ -6,6 +6,8 @@ view is seen by nodes that saved its base.  flip, repeat and pad copy, as in PyT
 """
 from __future__ import annotations
 
+import operator
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -477,10 +479,24 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 @register("pad")
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """PyTorch's F.pad: `pad` lists (left, right) widths from the last dimension backwards;
-    negative widths crop.  Modes: constant, reflect, replicate, circular."""
-    pad = [int(p) for p in pad]
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's F.pad: `pad` lists (left, right) widths (ints) from the last dimension
+    backwards; negative widths crop.  Modes: constant (`value`, None meaning 0), reflect,
+    replicate, circular."""
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: argument 'pad' must be a tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for i, p in enumerate(pad):
+        # bool is an int to Python but not to PyTorch; floats would silently truncate.
+        if isinstance(p, bool) or not hasattr(type(p), "__index__"):
+            raise TypeError(f"pad: argument 'pad' must be a tuple of ints, but found element "
+                            f"of type {type(p).__name__} at pos {i}: {tuple(pad)}")
+    if mode != "constant" and value:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument "
+                           f"(got value={value})")
+    value = 0.0 if value is None else value
+    pad = [operator.index(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ShapeError(f"pad: padding length {len(pad)} must be even and at most twice the "
                          f"number of dimensions ({input.ndim})")

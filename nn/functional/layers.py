@@ -18,7 +18,6 @@ The others are compositions of autograd ops (gradients and double backward for f
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -37,23 +36,7 @@ from autograd.tensor import wrap
 __all__ = ["linear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot", "pad"]
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
-        value: float | None = None) -> Tensor:
-    """PyTorch's F.pad (autograd's pad does the work): `pad` lists (left, right) widths
-    from the last dimension backwards, ints only; value=None pads with 0."""
-    if not isinstance(pad, (tuple, list)):
-        raise TypeError(f"pad: argument 'pad' must be a tuple of ints, not "
-                        f"{type(pad).__name__}")
-    for i, p in enumerate(pad):
-        # bool is an int to Python but not to PyTorch; floats would silently truncate.
-        if isinstance(p, bool) or not hasattr(type(p), "__index__"):
-            raise TypeError(f"pad: argument 'pad' must be a tuple of ints, but found element "
-                            f"of type {type(p).__name__} at pos {i}: {tuple(pad)}")
-    if mode != "constant" and value:
-        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument "
-                           f"(got value={value})")
-    return ag.pad(input, [operator.index(p) for p in pad], mode,
-                  0.0 if value is None else value)
+pad = ag.pad   # (PyTorch's F.pad: autograd's op)
 
 
 def _as_tensor(x: Any) -> Tensor:
