@@ -7,7 +7,6 @@ view is seen by nodes that saved its base.  flip, repeat and pad copy, as in PyT
 from __future__ import annotations
 
 import operator
-
 from typing import Any, Sequence
 
 import numpy as np
