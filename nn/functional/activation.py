@@ -33,13 +33,15 @@ _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char
 
 
 def _dtype(input: Any) -> np.dtype:
+    if isinstance(input, Tensor):   # (the hot case: no property, no conversion)
+        return input._data.dtype
     return input.dtype if hasattr(input, "dtype") else np.asarray(input).dtype
 
 
 def _floating_only(op: str, input: Tensor, dtype: Any = None) -> None:
     """Raise NotImplementedError, as PyTorch's kernels do, for a non-floating input
     (or `dtype`, when the op casts to it first)."""
-    dt = np.dtype(_dtype(input) if dtype is None else dtype)
+    dt = _dtype(input) if dtype is None else np.dtype(dtype)
     if dt.kind not in "fc":
         name = _TORCH_NAMES.get(dt.name, dt.name)
         raise NotImplementedError(f'"{op}" not implemented for \'{name}\': {op} needs a '
@@ -54,7 +56,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0); the gradient at 0 is 0 (PyTorch's convention).  `inplace` is accepted
     for PyTorch compatibility; the result is always a new tensor.  Integers stay
     integers; bool raises RuntimeError, as in PyTorch."""
-    if _dtype(input) == np.bool_:
+    if _dtype(input).kind == "b":
         raise RuntimeError("relu: Boolean inputs not supported for relu (convert with "
                            ".float() or .long())")
     return ag.relu(input)
@@ -124,7 +126,7 @@ def tanh(input: Tensor) -> Tensor:
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|); integers give float, bool raises (PyTorch's abs refuses it)."""
-    if _dtype(input) == np.bool_:
+    if _dtype(input).kind == "b":
         _floating_only("softsign", input)
     return input / (ag.abs(input) + 1.0)
 

@@ -68,31 +68,36 @@ class Linear(Op):
     def forward(ctx, x, w, b):
         out = np.matmul(x, w.T)
         if b is not None:
-            out = out + b if np.ndim(out) == 0 else np.add(out, b, out=out)  # (fresh result)
+            if type(out) is np.ndarray:
+                out += b   # the matmul result is fresh: add the bias in place
+            else:          # (1-D x and w: a NumPy scalar)
+                out = out + b
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, w, b = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
+        xd, wd = x._data, w._data
         # Leading dims flattened to an explicit row count: reshape(-1, 0) of an empty
         # array is ambiguous.  A 1-D weight is one output row whose dim y lacks.
-        rows = math.prod(x.shape[:-1])
-        one = w.ndim == 1
+        rows = math.prod(xd.shape[:-1])
+        one = wd.ndim == 1
         if not STATE.enabled:
             # Plain backward (create_graph=False): nothing is recorded, so compute the
             # same three products with NumPy directly and skip the per-op overhead
             # (this is the hot path of every MLP).  With create_graph the Tensor-op
             # path below runs instead, which is itself differentiable.
-            gd, xd, wd = g._data, x._data, w._data
+            gd = g._data
             if one:
                 gd, wd = gd[..., None], wd[None]
             g2 = gd.reshape(rows, gd.shape[-1])
             gw = gb = None
             if need_w:
-                gw = wrap((g2.T @ xd.reshape(rows, xd.shape[-1])).reshape(w.shape))
+                gw = g2.T @ xd.reshape(rows, xd.shape[-1])
+                gw = wrap(gw.reshape(w._data.shape) if one else gw)
             if need_b:
-                gb = (wrap(np.add.reduce(g2, axis=0)) if b.shape == wd.shape[:1]
+                gb = (wrap(np.add.reduce(g2, axis=0)) if b._data.shape == wd.shape[:1]
                       else sum_to(g, b.shape))
             return wrap(gd @ wd) if need_x else None, gw, gb
         g1, w2 = g, w
@@ -122,7 +127,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ShapeError(f"linear: input of shape {xs} cannot be multiplied with weight of "
                          f"shape {ws} (expected input (*, in_features) and weight "
                          f"(out_features, in_features) or (in_features,))")
-    if bias is not None:
+    if bias is not None and (len(ws) == 1 or bias._data.shape != ws[:1]):
         ys, bs = xs[:-1] + ws[:-1], bias._data.shape
         if len(bs) > len(ys) or any(m != n and m != 1 for m, n in zip(bs[::-1], ys[::-1])):
             raise ShapeError(f"linear: bias of shape {bs} does not broadcast to the output "
