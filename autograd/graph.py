@@ -58,6 +58,7 @@ class Node:
     save_output = False       # keep the output array for backward
     differentiable = True     # False: outputs never require grad (comparisons, argmax)
     view = False              # the output may alias the input's memory (gets 0-d arrays as is)
+    keeps_shape = False       # one input, whose shape and dtype the output has (for graphs)
 
     next: tuple
     _inputs: Any = _NOT_SAVED  # the input tensors (save_inputs ops); None once freed

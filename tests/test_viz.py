@@ -309,6 +309,14 @@ def test_mlp_names_shapes_and_clusters():
         "0", "1", "2"}
 
 
+def test_an_op_whose_consumer_saved_only_its_own_output_keeps_its_shape():
+    # relu saves its output, not its input: the Linear before it is known through it
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    dot = Dot(ag.to_dot(model(ag.randn(8, 4)).sum(), params=model, collapse=False))
+    labels = [a["label"] for a in dot.nodes.values() if a["label"].startswith("Linear")]
+    assert "Linear\n(8, 16) float32" in labels, labels
+
+
 def test_nested_clusters_follow_qualified_names():
     model = nn.Sequential()
     model.encoder = nn.Sequential(Lin(4, 8), Relu())

@@ -32,6 +32,7 @@ def _unary(name: str, forward: Any, backward: Any, doc: str, *, save_output: boo
     result is floating, so integer and bool inputs compute in the default float dtype)."""
     cls = type(name.capitalize(), (Op,), {
         "name": name.capitalize(), "save_inputs": not save_output, "save_output": save_output,
+        "keeps_shape": True,
         "forward": staticmethod(lambda ctx, x: forward(x)),
         "backward": staticmethod(backward), "__doc__": doc})
 

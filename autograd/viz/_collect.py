@@ -81,8 +81,8 @@ def _collect(roots: list) -> list:
         it = items[node]
         d = node.__dict__
         saved = d.get("_inputs")
-        hints = _shape_hints(d, len(node.next)) if (
-            "shapes" in d or "in_shape" in d or "_in_meta" in d) else None
+        hints = _shape_hints(d, len(node.next), type(node).keeps_shape) if (
+            "shapes" in d or "in_shape" in d or "_in_meta" in d or "_out" in d) else None
         for pos, e in enumerate(node.next):
             if e is None:
                 continue
@@ -119,11 +119,15 @@ def _collect(roots: list) -> list:
     return _toposort(list(items.values()))
 
 
-def _shape_hints(d: dict, n: int) -> list:
+def _shape_hints(d: dict, n: int, keeps_shape: bool) -> list:
     """(shape, dtype or None) of each input, from what a node keeps anyway: custom
     Function nodes their ``_in_meta``; ops that do not save their inputs, by the ops'
-    convention, ``ctx.shapes`` (one per input) or ``ctx.in_shape`` (input 0)."""
+    convention, ``ctx.shapes`` (one per input) or ``ctx.in_shape`` (input 0), or, for
+    an elementwise op that saved its output instead (relu), that output's."""
     hints: list = [None] * n
+    out = d.get("_out")
+    if keeps_shape and n == 1 and out is not None:
+        hints[0] = (out.shape, out.dtype)
     for key in ("_in_meta", "shapes"):
         entries = d.get(key)
         if isinstance(entries, (tuple, list)) and len(entries) == n:
