@@ -12,7 +12,7 @@ import numpy as np
 
 from . import dtypes
 from .random import generator
-from .tensor import Tensor, tensor, wrap
+from .tensor import Tensor, check_device, tensor, wrap
 
 __all__ = ["zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",
            "randint", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
@@ -33,7 +33,9 @@ def _shape(size: tuple, op: str) -> tuple:
     return shape
 
 
-def _make(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _make(data: np.ndarray, requires_grad: bool, op: str, device: Any) -> Tensor:
+    """A new leaf holding `data`; `device` (PyTorch's argument) may only name the CPU."""
+    check_device(op, device)
     t = wrap(data)
     if requires_grad:
         t.requires_grad_(True)
@@ -44,30 +46,34 @@ def _float(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _make(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad)
+    return _make(np.zeros(_shape(size, "zeros"), _float(dtype)), requires_grad, "zeros", device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _make(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad)
+    return _make(np.ones(_shape(size, "ones"), _float(dtype)), requires_grad, "ones", device)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """An uninitialized tensor."""
-    return _make(np.empty(_shape(size, "empty"), _float(dtype)), requires_grad)
+    return _make(np.empty(_shape(size, "empty"), _float(dtype)), requires_grad, "empty", device)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *,
+         device: Any = None) -> Tensor:
     """A tensor filled with `fill_value` (its dtype follows the value, like PyTorch)."""
     if dtype is None:
         dtype = dtypes.to_array(fill_value).dtype
-    return _make(np.full(_shape((size,), "full"), fill_value, dtype), requires_grad)
+    return _make(np.full(_shape((size,), "full"), fill_value, dtype), requires_grad, "full", device)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Values from start to end (exclusive); int64 for ints, the default float otherwise.
 
     As in PyTorch, an integer dtype truncates start, end and step to integers first, and
@@ -97,23 +103,25 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
         data = np.arange(start, end, step, dtype=np.int64)
     else:   # start + i * step in float64, as PyTorch computes it
         data = start + step * np.arange(math.ceil((end - start) / step), dtype=np.float64)
-    return _make(data.astype(dtype, copy=False), requires_grad)
+    return _make(data.astype(dtype, copy=False), requires_grad, "arange", device)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """`steps` evenly spaced values from start to end (inclusive)."""
     if steps < 0:   # (NumPy's ValueError; PyTorch's RuntimeError)
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad,
+                 "linspace", device)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, *,
+        device: Any = None) -> Tensor:
     """The identity matrix (n x m)."""
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:   # (NumPy's ValueError; PyTorch's RuntimeError)
             raise RuntimeError(f"eye: {name} must be greater or equal to 0, got {v}")
-    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye", device)
 
 
 def _sampled(dtype: Any, fn: str) -> np.dtype:
@@ -125,19 +133,24 @@ def _sampled(dtype: Any, fn: str) -> np.dtype:
     return dtype
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
     dtype = _sampled(dtype, "rand")
-    return _make(generator().random(_shape(size, "rand")).astype(dtype), requires_grad)
+    return _make(generator().random(_shape(size, "rand")).astype(dtype), requires_grad,
+                 "rand", device)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
     dtype = _sampled(dtype, "randn")
-    return _make(generator().standard_normal(_shape(size, "randn")).astype(dtype), requires_grad)
+    return _make(generator().standard_normal(_shape(size, "randn")).astype(dtype),
+                 requires_grad, "randn", device)
 
 
-def randint(low: int = 0, high: Any = None, size: Any = None, dtype: Any = np.int64) -> Tensor:
+def randint(low: int = 0, high: Any = None, size: Any = None, dtype: Any = np.int64, *,
+            device: Any = None) -> Tensor:
     """Integers uniform in [low, high) (or [0, low) when high is None) of shape `size`
     (0-d by default); ``randint(high, size)`` as in PyTorch.  Any dtype (in int64 first)."""
     if size is None and isinstance(high, (tuple, list)):   # randint(high, size)
@@ -149,12 +162,13 @@ def randint(low: int = 0, high: Any = None, size: Any = None, dtype: Any = np.in
                            f"from={low} >= to={high}")
     shape = _shape(() if size is None else (size,), "randint")
     data = generator().integers(low, high, size=shape)
-    return wrap(data.astype(dtype, copy=False))
+    return _make(data.astype(dtype, copy=False), False, "randint", device)
 
 
 def _like(fn: Any) -> Any:
-    def like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return fn(input.shape, dtype=input.dtype if dtype is None else dtype,
+    def like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+             device: Any = None) -> Tensor:
+        return fn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device,
                   requires_grad=requires_grad)
     like.__name__ = fn.__name__ + "_like"
     like.__doc__ = f"{fn.__name__} with the shape (and dtype, unless given) of `input`."
@@ -169,18 +183,18 @@ randn_like = _like(randn)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """A tensor like `input` filled with `fill_value`."""
     return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, device=device)
 
 
 # ---- Tensor.new_*: a new tensor with self's dtype (unless dtype is given) ---------------
 
 def _new(fn: Any) -> Any:
-    def new(self: Tensor, *size: Any, dtype: Any = None,
+    def new(self: Tensor, *size: Any, dtype: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
-        return fn(*size, dtype=self.dtype if dtype is None else dtype,
+        return fn(*size, dtype=self.dtype if dtype is None else dtype, device=device,
                   requires_grad=requires_grad)
     new.__name__ = "new_" + fn.__name__
     new.__doc__ = (f"{fn.__name__} of `size` with this tensor's dtype unless `dtype` is "
@@ -194,7 +208,7 @@ Tensor.new_empty = _new(empty)
 
 
 def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `size` (a sequence) filled with `fill_value`, with this tensor's dtype
     unless `dtype` is given (a float value truncates into an integer dtype)."""
     if not isinstance(size, (tuple, list)):
@@ -203,10 +217,10 @@ def new_full(self: Tensor, size: Any, fill_value: Any, *, dtype: Any = None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, device=device)
 
 
-def new_tensor(self: Tensor, data: Any, *, dtype: Any = None,
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """A new leaf holding a copy of `data`, with this tensor's dtype unless `dtype` is
     given (float data truncates into an integer dtype)."""
@@ -216,7 +230,7 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None,
                       "x.new_tensor(t)", UserWarning, stacklevel=2)
         data = data.data
     return tensor(data, dtype=self.dtype if dtype is None else dtype,
-                  requires_grad=requires_grad)
+                  requires_grad=requires_grad, device=device)
 
 
 Tensor.new_full = new_full

@@ -351,8 +351,30 @@ def wrap(data: np.ndarray | np.generic, node: Any = None) -> Tensor:
 _new = Tensor.__new__
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new leaf tensor holding a copy of `data` (see the dtype policy in autograd.dtypes)."""
+def check_device(op: str, device: Any) -> None:
+    """Accept PyTorch's `device` argument when it names the CPU (None, "cpu", "cpu:0"):
+    the only device there is.  Anything else raises RuntimeError naming `op`."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"{op}: only device='cpu' exists here, got device={device!r}")
+
+
+def is_device_name(x: Any) -> bool:
+    """Whether `x`, given where `to` takes a dtype or a device, is a device name ("cpu",
+    "cuda:0") rather than a dtype (name)."""
+    if not isinstance(x, str):
+        return False
+    try:
+        np.dtype(x)
+    except TypeError:
+        return True
+    return False
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *,
+           device: Any = None) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (see the dtype policy in autograd.dtypes);
+    `device` may only name the CPU."""
+    check_device("tensor", device)
     t = wrap(dtypes.to_array(data, dtype, copy=True))
     if requires_grad:
         t.requires_grad_(True)

@@ -19,7 +19,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor, bump_version
 from autograd.grad_mode import STATE
-from autograd.tensor import wrap
+from autograd.tensor import check_device, is_device_name, wrap
 
 __all__ = ["Parameter", "Module"]
 
@@ -27,8 +27,7 @@ __all__ = ["Parameter", "Module"]
 def factory_dtype(layer: str, device: Any = None, dtype: Any = None) -> np.dtype:
     """The dtype of a new layer's parameters: `dtype`, else the default dtype.  `device`
     is PyTorch's factory argument; only the CPU exists here."""
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{layer}: only device='cpu' exists here, got {device!r}")
+    check_device(layer, device)
     return np.dtype(dtype) if dtype is not None else ag.get_default_dtype()
 
 
@@ -422,10 +421,13 @@ class Module:
         return self
 
     def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Module:
-        """Convert the floating parameters and buffers to `dtype` in place (device
-        arguments such as "cpu" are accepted and ignored, as in Tensor.to)."""
+        """Convert the floating parameters and buffers to `dtype` in place (a device
+        argument may only name the CPU, as in Tensor.to)."""
+        check_device("Module.to", kwargs.pop("device", None))
         for a in args:
-            if not (isinstance(a, str) and a.startswith("cpu")):
+            if is_device_name(a):
+                check_device("Module.to", a)
+            else:
                 dtype = a
         if dtype is None:
             return self

@@ -876,3 +876,36 @@ def test_matmul_third_order(shapes):
         return (ga * ga).sum() + (gb * gb * gb).sum()
 
     assert ag.gradgradcheck(second, (a, b))
+
+
+CREATORS = {
+    "tensor": lambda **kw: ag.tensor([1.0, 2.0], **kw), "zeros": lambda **kw: ag.zeros(2, **kw),
+    "ones": lambda **kw: ag.ones(2, **kw), "empty": lambda **kw: ag.empty(2, **kw),
+    "full": lambda **kw: ag.full((2,), 3.0, **kw), "arange": lambda **kw: ag.arange(3, **kw),
+    "linspace": lambda **kw: ag.linspace(0, 1, 3, **kw), "eye": lambda **kw: ag.eye(2, **kw),
+    "rand": lambda **kw: ag.rand(2, **kw), "randn": lambda **kw: ag.randn(2, **kw),
+    "randint": lambda **kw: ag.randint(3, (2,), **kw),
+    "zeros_like": lambda **kw: ag.zeros_like(ag.ones(2), **kw),
+    "full_like": lambda **kw: ag.full_like(ag.ones(2), 2.0, **kw),
+    "new_zeros": lambda **kw: ag.ones(2).new_zeros(3, **kw),
+    "new_full": lambda **kw: ag.ones(2).new_full((3,), 1.0, **kw),
+    "new_tensor": lambda **kw: ag.ones(2).new_tensor([1.0], **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CREATORS))
+def test_creation_takes_device_cpu_and_refuses_others(name):
+    # PyTorch code passes device= everywhere; only the CPU exists here (README)
+    assert CREATORS[name](device="cpu").device == "cpu"
+    with pytest.raises(RuntimeError, match="only device='cpu' exists here, got device='cuda'"):
+        CREATORS[name](device="cuda")
+
+
+def test_to_takes_a_cpu_device_and_refuses_others():
+    t = ag.ones(2)
+    assert t.to("cpu") is t and t.to(device="cpu") is t
+    assert t.to("cpu", ag.float64).dtype == np.float64 and t.to("float64").dtype == np.float64
+    for call in (lambda: t.to("cuda"), lambda: t.to(device="cuda:0"),
+                 lambda: t.to("cuda", ag.float64)):
+        with pytest.raises(RuntimeError, match="to: only device='cpu' exists here"):
+            call()

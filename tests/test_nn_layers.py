@@ -491,8 +491,12 @@ def test_layers_take_the_default_dtype_and_a_cpu_device(make):
         assert {p.dtype for p in make().parameters()} == {np.dtype(np.float64)}
     finally:
         ag.set_default_dtype(previous)
-    with pytest.raises(ValueError, match="only device='cpu'"):
+    with pytest.raises(RuntimeError, match="only device='cpu'"):
         make(device="cuda")
+    model = make()
+    assert model.to("cpu") is model and model.to(device="cpu") is model
+    with pytest.raises(RuntimeError, match="Module.to: only device='cpu'"):
+        model.to("cuda")
 
 
 def test_dense_converted_before_its_first_call_builds_in_that_dtype():

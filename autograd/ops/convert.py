@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Op, apply, register
-from ..tensor import Tensor
+from ..tensor import Tensor, check_device, is_device_name
 
 
 class Cast(Op):
@@ -27,11 +27,14 @@ class Cast(Op):
 @register("to", "astype", "type")
 def to(input: Tensor, dtype: Any = None, *args: Any, copy: bool = False,
        **kwargs: Any) -> Tensor:
-    """A tensor of `dtype` (the same tensor if it already is, unless `copy`).  Device
-    arguments ("cpu") are accepted and ignored, so PyTorch code keeps working."""
+    """A tensor of `dtype` (the same tensor if it already is, unless `copy`).  A device
+    ("cpu", positionally or as ``device=``) is accepted, so PyTorch code keeps working;
+    any other device raises."""
     if isinstance(dtype, Tensor):
         dtype = dtype.dtype
-    if dtype is None or isinstance(dtype, str) and dtype.startswith("cpu"):
+    check_device("to", kwargs.pop("device", None))
+    if dtype is None or is_device_name(dtype):
+        check_device("to", dtype)
         dtype = kwargs.get("dtype", args[0] if args else None)
     if dtype is None or np.dtype(dtype) == input.dtype:
         return clone(input) if copy else input
