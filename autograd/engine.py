@@ -37,7 +37,8 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x)
 
 
-def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list:
+def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool,
+                fn: str = "backward") -> list:
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise RuntimeError(f"backward: got {len(outputs)} tensors and {len(grad_outputs)} "
                            f"gradients")
@@ -57,8 +58,11 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, create_graph: bool) -> list
                                    f"gradient= (or grad_outputs=) of that shape")
             g = wrap(d.dtype.type(1) if d.ndim == 0 else np.ones(d.shape, d.dtype))
         else:
-            if not isinstance(g, Tensor):
-                g = wrap(np.asarray(g, dtype=out.data.dtype))
+            if not isinstance(g, Tensor):   # PyTorch takes no numbers or arrays here
+                what = "grad_tensors" if fn == "backward" else "grad_outputs"
+                raise TypeError(f"{fn}: gradients can be either Tensors or None, but got "
+                                f"{type(g).__name__} ({what}[{i}], for output {i} of "
+                                f"shape {tuple(out.shape)})")
             if g.shape != out.shape:
                 raise RuntimeError(f"backward: Mismatch in shape: grad_output[{i}] has a shape "
                                    f"of {tuple(g.shape)} and output[{i}] has a shape of "
@@ -471,7 +475,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None,
     refresh_views(outputs)
     refresh_views(inputs)
     grads = _root_grads(outputs, _as_tuple(grad_outputs) if grad_outputs is not None else (),
-                        create_graph)
+                        create_graph, "grad")
     if retain_graph is None:
         retain_graph = create_graph
     run, keys = _capture(outputs, inputs, grads, retain_graph, create_graph, "grad")

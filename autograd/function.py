@@ -183,18 +183,23 @@ class BackwardFunction(Node):
                 raise RuntimeError(f"function {name} returned a gradient different than "
                                    f"None for input {i}, but that forward input was not a "
                                    f"Tensor (it was a {meta.__name__})")
+            off_graph = not isinstance(g, Tensor)
+            if off_graph and not isinstance(g, (np.ndarray, np.generic)):
+                # no list or Python number: PyTorch's RuntimeError (NumPy arrays are ours)
+                raise RuntimeError(f"function {name} returned a {type(g).__name__} as the "
+                                   f"gradient for input {i}: expected Variable or None (got "
+                                   f"{type(g).__name__}); return a Tensor, an ndarray or "
+                                   f"None")
             if not self.needs_input_grad[i]:
                 out.append(None)      # PyTorch ignores gradients nobody asked for
                 continue
             shape, dtype = meta
-            off_graph = not isinstance(g, Tensor)
             if off_graph:
-                try:
-                    g = wrap(np.asarray(g, dtype=dtype))
-                except (TypeError, ValueError):
-                    raise TypeError(f"function {name} returned a {type(g).__name__} as "
-                                    f"the gradient for input {i}; expected a Tensor, an "
-                                    f"ndarray or None") from None
+                if g.dtype.kind not in "biufc":
+                    raise RuntimeError(f"function {name} returned an ndarray of dtype "
+                                       f"{g.dtype} as the gradient for input {i}; expected "
+                                       f"a numeric array")
+                g = wrap(np.asarray(g, dtype=dtype))
             if g.shape != shape:
                 try:
                     ok = np.broadcast_shapes(shape, g.shape) == g.shape
@@ -226,6 +231,12 @@ class BackwardFunction(Node):
         out = wrap(g.data, node)
         record(node, tuple(deps), (out,))
         return out
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What forward saved (``grad_fn.saved_tensors``, as in PyTorch); raises once a
+        backward without retain_graph freed it."""
+        return self._ctx.saved_tensors
 
     def release(self) -> None:
         """Drop the saved tensors (the engine calls this after backward)."""
@@ -309,8 +320,8 @@ class Function:
         refresh_views(args)
         record_it = STATE.enabled and any(
             isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad and record_it
-                                for a in args))
+        # per input its requires_grad, even under no_grad (as PyTorch reports it)
+        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a.requires_grad for a in args))
         prev = STATE.enabled
         STATE.enabled = False
         try:

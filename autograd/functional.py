@@ -28,14 +28,15 @@ __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
 
 def _tuple(x: Any, what: str, fn: str) -> tuple:
-    """(was it a tuple, the Tensors as a tuple); TypeError for anything else."""
-    is_tuple = isinstance(x, (tuple, list))
-    xs = tuple(x) if is_tuple else (x,)
+    """(was it a tuple, the Tensors as a tuple); TypeError for anything else, a list
+    included (as PyTorch: a list is not a tuple of Tensors there)."""
+    is_tuple = isinstance(x, tuple)
+    xs = x if is_tuple else (x,)
     for i, t in enumerate(xs):
         if not isinstance(t, Tensor):
             at = f"the value at index {i}" if is_tuple else f"the given {what}"
-            raise TypeError(f"{fn}: the {what} must be a Tensor or a tuple of Tensors, but "
-                            f"{at} is a {type(t).__name__}")
+            raise TypeError(f"{fn}: the {what} must be either a Tensor or a tuple of "
+                            f"Tensors, but {at} has type {type(t).__name__}")
     return is_tuple, xs
 
 
@@ -47,13 +48,19 @@ def _prep(xs: tuple, create_graph: bool, fn: str, need_grad: bool = True) -> tup
         if create_graph and x.requires_grad:
             out.append(x)
             continue
-        if need_grad and x.dtype.kind != "f":
-            raise TypeError(f"{fn}: input {i} has dtype {x.dtype}; only floating-point "
-                            f"tensors can be differentiated")
+        if need_grad:
+            _check_float(x, i, fn)
         d = x.detach()
         d.requires_grad = need_grad
         out.append(d)
     return tuple(out)
+
+
+def _check_float(x: Tensor, i: int, fn: str) -> None:
+    # RuntimeError, as PyTorch's requires_grad_() raises on an integer input
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{fn}: input {i} has dtype {x.dtype}; only Tensors of floating "
+                           f"point dtype can require gradients")
 
 
 def _check_v(v: Any, ref: tuple, ref_is_tuple: bool, fn: str, create_graph: bool) -> tuple:
@@ -263,6 +270,8 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
     ``inputs[i].shape + inputs[j].shape`` (a Tensor for one input, else a tuple of
     tuples), the Jacobian of the gradient."""
     in_tuple, xs = _tuple(inputs, "inputs", "hessian")
+    for i, x in enumerate(xs):   # (else the error would name the inner jacobian)
+        _check_float(x, i, "hessian")
 
     def scalar(*a: Tensor) -> Tensor:
         return _single_output(func, a, "hessian", strict).reshape(())

@@ -5,7 +5,8 @@ element, through the tape) is compared with the numeric one,
 
     J[:, j] ~ (fn(x + eps e_j) - fn(x - eps e_j)) / (2 eps),
 
-element by element: an element fails when ``|analytic - numeric| > atol + rtol |numeric|``.
+element by element: an element passes when ``|analytic - numeric| <= atol + rtol |numeric|``
+(torch.allclose's test), over the outputs that require grad.
 Every floating input is upcast to float64 first, so float32 round-off (which swamps a
 difference quotient at eps=1e-6) never shows up as a "wrong gradient".
 
@@ -161,6 +162,26 @@ def _as_tuple(x: Any) -> tuple:
     return (x,)
 
 
+def _failures(a: np.ndarray, num: np.ndarray, allowed: np.ndarray) -> tuple:
+    """(mask of failing elements, flat index of the worst one).
+
+    An element passes when |a - num| <= allowed, as torch.allclose decides (so -0 vs 0
+    passes with atol=0, and NaN fails).  Worst: the largest error relative to its
+    tolerance; elements with no tolerance (allowed 0) or a NaN rank above the rest,
+    by absolute error among themselves.
+    """
+    err = np.abs(a - num)
+    bad = ~(err <= allowed)
+    if not bad.any():
+        return bad, -1
+    hopeless = bad & ~(allowed > 0) | np.isnan(err)
+    if hopeless.any():    # no tolerance to scale by: rank by the error itself (NaN first)
+        key = np.where(hopeless, np.nan_to_num(err, nan=np.inf), -1.0)
+    else:
+        key = np.where(bad, err / np.where(bad, allowed, 1.0), -1.0)
+    return bad, int(np.argmax(key))
+
+
 class _Check:
     """Evaluates `fn` around the inputs and builds the report (one instance per check)."""
 
@@ -205,15 +226,24 @@ class _Check:
         return out
 
     def outputs(self, args: list) -> list:
-        """The checked (floating Tensor) outputs of fn(*args), in order."""
+        """The checked outputs of fn(*args), in order: those that require grad, or (as
+        PyTorch does) every floating Tensor output when none does - their numeric
+        gradient must then be zero."""
         outs = _as_tuple(self.fn(*args))
         if not hasattr(self, "out_pos"):
-            self.out_pos = [k for k, o in enumerate(outs)
-                            if isinstance(o, Tensor) and o.dtype.kind == "f"]
-            if not self.out_pos:
+            floating = [k for k, o in enumerate(outs)
+                        if isinstance(o, Tensor) and o.dtype.kind == "f"]
+            if not floating:
                 raise ValueError("gradcheck: the function returned no floating-point Tensor "
                                  "output, so there is no gradient to check")
+            diff = [k for k in floating if outs[k].requires_grad]
+            self.out_pos = diff or floating
             names = self.output_names or [f"output {k}" for k in range(len(outs))]
+            skipped = [names[k] for k in floating if k not in self.out_pos]
+            if skipped:
+                self.report.notes.append(
+                    f"{', '.join(skipped)} {'does' if len(skipped) == 1 else 'do'} not "
+                    f"require grad: not checked")
             self.out_names = [names[k] for k in self.out_pos]
             self.out_shapes = [tuple(outs[k].shape) for k in self.out_pos]
             dtypes = {str(outs[k].dtype) for k in self.out_pos} - {"float64"}
@@ -266,11 +296,9 @@ class _Check:
             args = self.args(self.arrays)
             outs = self.outputs(args)
             leaves = [args[i] for i in self.diff]
-            for k, o in enumerate(outs):
-                if not o.requires_grad:
-                    self.report.notes.append(
-                        f"{self.out_names[k]} does not require grad: its analytic Jacobian "
-                        f"is taken as zero")
+            if not any(o.requires_grad for o in outs):
+                self.report.notes.append(
+                    "no output requires grad: the numeric gradient must be zero")
             if fast_mode:
                 self.fast(outs, leaves)
             else:
@@ -300,13 +328,11 @@ class _Check:
     def compare(self, k: int, n: int, a: np.ndarray, num: np.ndarray,
                 out_shape: tuple) -> None:
         allowed = self.atol + self.rtol * np.abs(num)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            excess = np.abs(a - num) / allowed
-        excess[np.isnan(excess)] = np.inf
-        failed = int((excess > 1).sum())
+        bad, order = _failures(a, num, allowed)
+        failed = int(bad.sum())
         if not failed:
             return
-        r, j = np.unravel_index(int(np.argmax(excess)), a.shape)
+        r, j = np.unravel_index(order, a.shape)
         i = self.diff[n]
         w = np.zeros(a.shape[0])
         w[r] = 1.0
@@ -348,14 +374,11 @@ class _Check:
         numeric = np.array([u @ self.central(i, self.basis(i, j))[k]
                             for j in range(self.arrays[i].size)])
         tol = self.atol * u.sum() + self.rtol * np.abs(numeric)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            excess = np.abs(uJ - numeric) / tol
-        excess[np.isnan(excess)] = np.inf
-        failed = int((excess > 1).sum())
+        bad, j = _failures(uJ, numeric, tol)
+        failed = int(bad.sum())
         if not failed:   # only the projection disagrees (errors below the element tolerance)
             self.add(k, n, None, None, a, num, allowed, 1, 1, u, None)
             return
-        j = int(np.argmax(excess))
         self.add(k, n, None, np.unravel_index(j, self.arrays[i].shape), uJ[j], numeric[j],
                  tol[j], failed, uJ.size, u, self.basis(i, j))
 
@@ -408,8 +431,9 @@ def gradcheck(fn: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-
     """Check the gradients of `fn` at `inputs` against central finite differences.
 
     `inputs` is a Tensor or a tuple of arguments; tensors that require grad are checked
-    (floating ones upcast to float64), others are passed through.  Every floating Tensor
-    output is checked: an element fails when |analytic - numeric| > atol + rtol |numeric|.
+    (floating ones upcast to float64), others are passed through.  The outputs that
+    require grad are checked (when none does, every floating output's numeric gradient
+    must be zero): an element fails unless |analytic - numeric| <= atol + rtol |numeric|.
     Returns True, or raises `GradcheckError` whose message reports the worst element of
     each failing (output, input) pair (``raise_exception=False``: returns False).
     ``fast_mode`` compares random projections u^T J v instead of every element.

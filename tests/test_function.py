@@ -109,7 +109,30 @@ def test_needs_input_grad_and_forward_runs_without_recording():
     with ag.no_grad():
         out = Probe.apply(f64(1.0), f64(2.0), 3)
     assert out.grad_fn is None and not out.requires_grad
-    assert seen["needs"] == (False, False, False)
+    assert seen["needs"] == (True, True, False)   # each input's requires_grad, as torch
+
+
+def test_needs_input_grad_under_no_grad_matches_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+
+    def probe(base):
+        class Probe(base):
+            @staticmethod
+            def forward(ctx, x, y):
+                seen.append(tuple(ctx.needs_input_grad))
+                return x * y
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+        return Probe
+
+    with ag.no_grad():
+        probe(Function).apply(f64(1.0), f64(2.0, requires_grad=False))
+    with torch.no_grad():
+        probe(torch.autograd.Function).apply(torch.ones(1, requires_grad=True), torch.ones(1))
+    assert seen == [(True, False), (True, False)]
 
 
 def test_unused_output_gets_zeros_or_none():
@@ -249,6 +272,67 @@ def test_gradient_for_a_non_tensor_input_is_an_error():
 
     with pytest.raises(RuntimeError, match="ScaleBackward.*input 1.*not a Tensor.*float"):
         Scale.apply(f64(1.0), 2.0).backward()
+
+
+def test_backward_returning_a_non_tensor_raises_runtime_error_as_torch():
+    def returning(base, make):
+        class Ret(base):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return make(g)
+        return Ret
+
+    makes = {"str": lambda g: "oops", "list": lambda g: [g * 2], "float": lambda g: 2.0,
+             "int": lambda g: 2}
+    for name, make in makes.items():
+        for x in (f64(1.0).reshape(()), f64(1.0, 2.0)):
+            with pytest.raises(RuntimeError, match=rf"RetBackward returned a {name} as the "
+                                                   rf"gradient for input 0: expected "
+                                                   rf"Variable or None \(got {name}\)"):
+                returning(Function, make).apply(x).sum().backward()
+            assert x.grad is None
+    torch = pytest.importorskip("torch")
+    for name, make in makes.items():
+        x = torch.tensor(1.0, requires_grad=True)
+        with pytest.raises(RuntimeError, match=rf"expected Variable or None \(got {name}\)"):
+            returning(torch.autograd.Function, make).apply(x).backward()
+
+
+def test_grad_fn_saved_tensors_as_torch():
+    x = f64(1.0, 2.0)
+    y = Cube.apply(x)
+    (s,) = y.grad_fn.saved_tensors
+    assert s is x
+    z = Exp.apply(x)               # a saved output comes back connected to the node
+    (s,) = z.grad_fn.saved_tensors
+    np.testing.assert_allclose(s.data, z.data)
+    assert s.grad_fn is z.grad_fn
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="CubeBackward.*retain_graph=True"):
+        y.grad_fn.saved_tensors
+    torch = pytest.importorskip("torch")
+
+    class TorchCube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x ** 2
+
+    tx = torch.ones(2, requires_grad=True)
+    ty = TorchCube.apply(tx)
+    assert ty.grad_fn.saved_tensors[0] is tx
+    ty.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        ty.grad_fn.saved_tensors
 
 
 def test_saved_input_modified_in_place_raises():

@@ -123,7 +123,7 @@ def test_outputs_that_do_not_require_grad_give_zero_blocks():
 
 def test_argument_errors():
     x = t(X)
-    with pytest.raises(TypeError, match="jacobian: the inputs must be a Tensor"):
+    with pytest.raises(TypeError, match="jacobian: the inputs must be either a Tensor"):
         jacobian(linear, [X])
     with pytest.raises(RuntimeError,
                        match=r"v has invalid size: should be \(3,\) but got \(4,\)"):
@@ -134,6 +134,74 @@ def test_argument_errors():
         hessian(linear, x)
     with pytest.raises(NotImplementedError, match="forward-mode"):
         jacobian(linear, x, strategy="forward-mode")
+
+
+def test_integer_inputs_raise_runtime_error_as_torch():
+    a = ag.tensor([1, 2])
+    calls = {
+        "jacobian": lambda m, x: m.jacobian(lambda u: u * 2, x),
+        "hessian": lambda m, x: m.hessian(lambda u: u.sum(), x),
+        "vjp": lambda m, x: m.vjp(lambda u: u * 2, x, x),
+        "jvp": lambda m, x: m.jvp(lambda u: u * 2, x, x),
+        "hvp": lambda m, x: m.hvp(lambda u: u.sum(), x, x),
+        "vhp": lambda m, x: m.vhp(lambda u: u.sum(), x, x),
+    }
+    import autograd.functional as ours
+    for name, call in calls.items():
+        with pytest.raises(RuntimeError, match=rf"{name}: input 0 has dtype int64; only "
+                                               rf"Tensors of floating point dtype"):
+            call(ours, a)
+    torch = pytest.importorskip("torch")
+    for call in calls.values():
+        with pytest.raises(RuntimeError, match="only Tensors of floating point dtype"):
+            call(torch.autograd.functional, torch.tensor([1, 2]))
+
+
+def test_lists_are_not_tuples_of_tensors_as_in_torch():
+    x = t(X)
+    two = lambda p, q: p * q  # noqa: E731
+    cases = [
+        (lambda m, x: m.jacobian(two, [x, x]), "jacobian: the inputs"),
+        (lambda m, x: m.jacobian(lambda p: [p * 2], x),
+         "jacobian: the outputs of the user-provided function"),
+        (lambda m, x: m.hessian(lambda p, q: (p * q).sum(), [x, x]), "hessian: the inputs"),
+        (lambda m, x: m.vjp(lambda p: p * 2, x, [x]), "vjp: the v"),
+        (lambda m, x: m.vjp(lambda p: [p * 2], x, x), "vjp: the outputs"),
+        (lambda m, x: m.jvp(lambda p: p * 2, [x], [x]), "jvp: the inputs"),
+    ]
+    import autograd.functional as ours
+    for call, msg in cases:
+        with pytest.raises(TypeError, match=msg + ".*must be either a Tensor or a tuple of "
+                                                  "Tensors.*has type list"):
+            call(ours, x)
+    torch = pytest.importorskip("torch")
+    for call, _ in cases:
+        with pytest.raises(TypeError, match="must be either a Tensor or a tuple of Tensors"):
+            call(torch.autograd.functional, torch.tensor(X))
+
+
+def test_grad_outputs_must_be_tensors_as_in_torch():
+    # (autograd.grad/backward, the engine under these transforms)
+    x = t(X, requires_grad=True)
+    for go in ([1.0], [np.float64(1.0)], [np.ones(())]):
+        with pytest.raises(TypeError, match=r"grad: gradients can be either Tensors or None, "
+                                            r"but got (float|float64|ndarray) \(grad_outputs"):
+            ag.grad((x * 2).sum(), x, grad_outputs=go)
+    with pytest.raises(TypeError, match=r"backward: gradients can be either Tensors or None, "
+                                        r"but got float \(grad_tensors\[0\]"):
+        ag.backward([(x * 2).sum()], [1.0])
+    with pytest.raises(TypeError, match="got ndarray"):
+        (x * 2).backward(np.ones(4))
+    assert x.grad is None
+    (g,) = ag.grad((x * 2).sum(), x, grad_outputs=[ag.tensor(3.0, dtype=ag.float64)])
+    np.testing.assert_allclose(g.data, 6.0)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(X, requires_grad=True)
+    for go in ([1.0], [np.ones(())]):
+        with pytest.raises(TypeError, match="gradients can be either Tensors or None"):
+            torch.autograd.grad((tx * 2).sum(), tx, grad_outputs=go)
+    with pytest.raises(TypeError, match="gradients can be either Tensors or None"):
+        torch.autograd.backward([(tx * 2).sum()], [1.0])
 
 
 def test_matches_torch_functional():

@@ -131,11 +131,81 @@ def test_function_computing_in_float32_is_flagged():
     assert any("float32" in n and "round-off" in n for n in report.notes)
 
 
-def test_output_detached_from_the_tape_is_caught():
-    report = gradcheck_report(lambda x: (x * 2, ag.tensor(x.data * 3)), leaf([1.0, 2.0]))
+def test_output_detached_from_the_tape_is_caught_when_no_output_requires_grad():
+    report = gradcheck_report(lambda x: (x.detach() * 0, ag.tensor(x.data * 3)),
+                              leaf([1.0, 2.0]))
     (m,) = report.mismatches
     assert m.output == 1 and m.analytic == 0.0 and m.numeric == pytest.approx(3.0)
-    assert any("output 1 does not require grad" in n for n in report.notes)
+    assert any("no output requires grad" in n for n in report.notes)
+
+
+def test_only_outputs_that_require_grad_are_checked_as_torch_does():
+    # torch checks only the differentiable outputs when there is one
+    report = gradcheck_report(lambda x: (x * 2, ag.tensor(x.data * 3)), leaf([1.0, 2.0]))
+    assert report.ok
+    assert any("output 1 does not require grad: not checked" in n for n in report.notes)
+
+    class SplitMarked(Function):
+        @staticmethod
+        def forward(ctx, x):
+            z = x * 3
+            ctx.mark_non_differentiable(z)
+            return x * 2, z
+
+        @staticmethod
+        def backward(ctx, g, h):
+            return g * 2
+
+    x = leaf([[0.3, -1.2], [0.7, 2.0]])
+    assert gradcheck(lambda x: (x.sin(), x.detach() * 2), (x,), raise_exception=False)
+    assert gradcheck(SplitMarked.apply, (x,), raise_exception=False)
+    assert gradgradcheck(lambda x: (x.sin(), x.detach() * 2), (x,), raise_exception=False)
+    assert not gradcheck(lambda x: (x.detach() * 2,), (x,), raise_exception=False)
+    assert gradcheck(lambda x: (x.detach() * 0,), (x,), raise_exception=False)
+
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.data, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: (x.sin(), x.detach() * 2), (tx,),
+                                    raise_exception=False)
+    assert not torch.autograd.gradcheck(lambda x: (x.detach() * 2,), (tx,),
+                                        raise_exception=False)
+    assert torch.autograd.gradcheck(lambda x: (x.detach() * 0,), (tx,),
+                                    raise_exception=False)
+
+
+def test_atol_zero_passes_exact_gradients_as_torch_allclose_does():
+    # -0 analytic vs 0 numeric off the diagonal: |a - num| <= 0 holds, no 0/0
+    x = leaf([[0.3, -1.2], [0.7, 2.0]])
+    for fast in (False, True):
+        assert gradcheck(ag.sin, (x,), atol=0, fast_mode=fast, raise_exception=False)
+    assert gradgradcheck(ag.sin, (x,), atol=0, raise_exception=False)
+    torch = pytest.importorskip("torch")
+    assert torch.autograd.gradcheck(torch.sin, (torch.tensor(x.data, requires_grad=True),),
+                                    atol=0, raise_exception=False)
+
+
+def test_atol_zero_failure_counts_and_ranks_only_real_errors():
+    class Skewed(Function):
+        """c * x with backward off by d (per element): d = [0, 1e-2, 1e-1]."""
+
+        @staticmethod
+        def forward(ctx, x, c):
+            return x * c
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ag.tensor(np.array([2.0, 2.0, 2.0]) + [0.0, 1e-2, 1e-1]), None
+
+    # off-diagonal elements are exactly 0 on both sides: they pass (no 0/0 "inf" error)
+    report = gradcheck_report(Skewed.apply, (leaf([0.5, 1.0, 2.0]), 2.0), atol=0)
+    (m,) = report.mismatches
+    assert (m.out_index, m.in_index, m.n_failed) == ((2,), (2,), 2)
+    assert m.analytic == pytest.approx(2.1) and m.numeric == pytest.approx(2.0)
+    # a constant function: numeric exactly 0, so no tolerance at all; the largest
+    # absolute error is the worst
+    report = gradcheck_report(Skewed.apply, (leaf([0.5, 1.0, 2.0]), 0.0), atol=0)
+    (m,) = report.mismatches
+    assert (m.in_index, m.n_failed, m.numeric, m.allowed) == ((2,), 3, 0.0, 0.0)
 
 
 def test_kink_is_hinted_and_wrong_smooth_gradient_is_not():

@@ -116,6 +116,16 @@ def test_check_gradients_passes_on_correct_functions():
                     max_examples=10)
 
 
+def test_check_gradients_compares_as_torch_allclose():
+    # atol=0: exact zeros off the diagonal (-0 vs 0) pass; a detached second output
+    # is not checked, as torch.autograd.gradcheck skips it
+    check_gradients(ag.sin, tensors(shapes(min_dims=1)), atol=0, max_examples=10)
+    check_gradients(lambda x: (GoodSoftplus.apply(x), x.detach() * 2), tensors(),
+                    max_examples=10)
+    with pytest.raises(GradcheckError):
+        check_gradients(BadSquare.apply, tensors(shapes(min_dims=1)), atol=0)
+
+
 def test_check_gradients_catches_wrong_backward_on_the_shrunk_example():
     with pytest.raises(GradcheckError) as info:
         check_gradients(BadSquare.apply, tensors(domain="real"))
