@@ -122,6 +122,15 @@ def record_sites() -> Iterator[None]:
         STATE.sites = prev
 
 
+def _excess(err: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """err / allowed, the error in units of its tolerance (> 1: the element fails), with
+    torch.allclose's verdict where there is no tolerance: 0 for an exact match (so
+    -0 vs 0 passes with atol=0), inf for any other error or a NaN."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ex = np.where(allowed > 0, err / allowed, np.where(err <= allowed, 0.0, np.inf))
+    return np.where(np.isnan(ex), np.inf, ex)
+
+
 # ---- the report ---------------------------------------------------------------------
 
 @dataclass
@@ -582,12 +591,7 @@ class _NodeCheck:
         if not self.complex:
             num[:] = (left + right) / 2
         allowed = self.atol + self.rtol * np.abs(num)
-        excess = {}
-        with np.errstate(invalid="ignore"):
-            for p, a in analytic.items():
-                ex = np.abs(a - num) / allowed
-                ex[np.isnan(ex)] = np.inf
-                excess[p] = ex
+        excess = {p: _excess(np.abs(a - num), allowed) for p, a in analytic.items()}
         worst = np.max(list(excess.values()), axis=0)
         fail = worst > 1
         kink = np.zeros(n, dtype=bool)
@@ -636,7 +640,7 @@ class _NodeCheck:
             # u^T J v sums x.size terms: each may carry an atol-sized error of either sign
             allowed = (self.atol * np.sqrt(x.size)
                        + self.rtol * max(abs(num), float(np.linalg.norm(a * v.ravel()))))
-            errs[p] = (abs(av - num) / allowed, av, allowed)
+            errs[p] = (float(_excess(np.abs(av - num), np.float64(allowed))), av, allowed)
         path = max(errs, key=lambda p: errs[p][0])
         excess, av, allowed = errs[path]
         out = {"input": i, "checked": 1, "failed": 0, "kinks": 0,

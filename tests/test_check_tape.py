@@ -520,3 +520,12 @@ def test_gradient_graphs_are_checked_node_by_node_too():
     report = check_tape(total)
     assert report.ok and not report.skipped
     assert {"Cos", "Mul", "Exp"} <= {r.op for r in report.results}
+
+
+@pytest.mark.parametrize("n", [3, 400])   # element by element, and a random projection
+def test_atol_zero_passes_exact_zeros_as_allclose_does(n):
+    # an exactly-zero analytic and numeric derivative has error 0 <= allowed 0
+    x = ag.tensor(np.linspace(0.1, 1.0, n), requires_grad=True)
+    w = ag.tensor(np.where(np.arange(n) % 2, 2.0, 0.0))
+    report = check_tape_report((x * w).sum(), atol=0.0)
+    assert report.ok, report
