@@ -8,11 +8,11 @@ sample by sample.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, stack
 from autograd.random import generator
 from autograd.tensor import wrap
 
@@ -57,14 +57,60 @@ class TensorDataset(Dataset):
         return tuple(t.data for t in self.tensors)
 
 
-def _collate(samples: list) -> Any:
-    """Stack a list of samples (tensors, arrays, numbers or tuples of them)."""
+_COLLATE_TYPES = ("default_collate: batch must contain tensors, numpy arrays, numbers, "
+                  "dicts or lists; found {}")
+
+
+def _collate(samples: Sequence) -> Any:
+    """PyTorch's ``default_collate``: stack tensors, arrays and numbers; keep strings as
+    the given sequence; recurse into dicts (same type), namedtuples (same type) and
+    other tuples/lists (a list of columns)."""
     first = samples[0]
+    if isinstance(first, (str, bytes)):
+        return samples
+    if isinstance(first, Mapping):
+        cols = {k: _collate([s[k] for s in samples]) for k in first}
+        try:
+            return type(first)(cols)
+        except TypeError:   # a mapping type that cannot be built from a dict
+            return cols
     if isinstance(first, (tuple, list)):
-        return type(first)(_collate(list(col)) for col in zip(*samples))
-    if isinstance(first, dict):
-        return {k: _collate([s[k] for s in samples]) for k in first}
-    return wrap(np.stack([np.asarray(s.data if isinstance(s, Tensor) else s) for s in samples]))
+        if any(len(s) != len(first) for s in samples):
+            raise RuntimeError(f"default_collate: each element in list of batch should be "
+                               f"of equal size, got lengths {[len(s) for s in samples]}")
+        cols = [_collate(col) for col in zip(*samples)]
+        return type(first)(*cols) if hasattr(first, "_fields") else cols
+    if isinstance(first, Tensor):
+        if not all(isinstance(s, Tensor) for s in samples):
+            bad = next(i for i, s in enumerate(samples) if not isinstance(s, Tensor))
+            raise TypeError(f"default_collate: expected Tensor as element {bad} of the batch, "
+                            f"but got {type(samples[bad]).__name__}")
+        _check_equal_shapes(samples)
+        if any(s.requires_grad for s in samples):   # torch.stack keeps the graph
+            return stack(samples)
+        return wrap(np.stack([s.data for s in samples]))
+    if isinstance(first, (np.ndarray, np.bool_, np.number)):
+        if first.dtype.kind in "OSUV":   # PyTorch refuses object/string arrays too
+            raise TypeError(_COLLATE_TYPES.format(first.dtype))
+        _check_equal_shapes(samples)
+        return wrap(np.stack(samples))
+    if isinstance(first, (int, float)):
+        arr = np.asarray(samples)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(_COLLATE_TYPES.format(arr.dtype))
+        # torch.tensor([1, 2.5]) has the default dtype; a float first gives float64
+        return wrap(arr.astype(np.float32) if arr.dtype.kind == "f" and
+                    not isinstance(first, float) else arr)
+    raise TypeError(_COLLATE_TYPES.format(type(first)))
+
+
+def _check_equal_shapes(samples: Sequence) -> None:
+    shape = np.shape(samples[0])
+    for i, s in enumerate(samples):
+        if np.shape(s) != shape:
+            raise RuntimeError(f"default_collate: stack expects each tensor to be equal "
+                               f"size, but got {list(shape)} at entry 0 and "
+                               f"{list(np.shape(s))} at entry {i}")
 
 
 class DataLoader:
@@ -73,10 +119,11 @@ class DataLoader:
     shuffle: a new random order each epoch, from ``np.random.default_rng(seed)`` when
     `seed` is given (so the sequence of epochs is reproducible) and otherwise from the
     generator seeded by ``autograd.manual_seed``.  drop_last: skip a final short batch.
-    Batches are tuples of Tensors for a TensorDataset, a Tensor for a Tensor/ndarray
-    dataset; each batch holds its own copy of the data (rows of a tensor that requires
-    grad stay on its graph).  ``batch_size=None`` yields the samples themselves,
-    unbatched, as PyTorch does.
+    Batches are tuples of Tensors for a TensorDataset (PyTorch gives a list), a Tensor
+    for a Tensor/ndarray dataset, and PyTorch's ``default_collate`` of the samples for
+    any other dataset; each batch holds its own copy of the data (rows of a tensor that
+    requires grad stay on its graph).  ``batch_size=None`` yields the samples
+    themselves, unbatched, as PyTorch does.
     """
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,

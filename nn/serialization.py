@@ -8,6 +8,7 @@ code in the file is ever executed (unlike pickle).  PyTorch reads our files with
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from typing import Any, Mapping
 
@@ -36,25 +37,53 @@ def save(state_dict: Mapping[str, Any], path: str | os.PathLike,
         arrays[k] = v if v.flags.c_contiguous else v.copy(order="C")
     if metadata is not None:
         metadata = {str(k): str(v) for k, v in metadata.items()}
+    from safetensors import SafetensorError
     from safetensors.numpy import save_file
-    save_file(arrays, os.fspath(path), metadata=metadata)
+    path = os.fspath(path)
+    try:
+        save_file(arrays, path, metadata=metadata)
+    except SafetensorError as e:
+        # safetensors writes a temp file beside `path` and names that: raise what
+        # open(path, "wb") would (FileNotFoundError, IsADirectoryError...) about `path`
+        code = re.search(r"os error (\d+)", str(e))
+        if code is None:
+            raise ValueError(f"nn.save: cannot write {path!r}: {e}") from None
+        raise OSError(int(code[1]), f"nn.save: {os.strerror(int(code[1]))}", path) from None
 
 
 def load(path: str | os.PathLike) -> OrderedDict:
     """Read a safetensors file into an OrderedDict of names -> Tensors (leaves that do
-    not require grad), ready for ``module.load_state_dict``.  A missing file raises
-    FileNotFoundError; a truncated or corrupt one raises ValueError naming the path."""
+    not require grad), ready for ``module.load_state_dict``.  A path open() cannot read
+    raises its OSError (FileNotFoundError, IsADirectoryError...); a truncated or corrupt
+    file raises ValueError, one holding bfloat16 or float8 TypeError, naming the path."""
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"nn.load: no such file: {path!r}")
+    try:   # safetensors reports a directory as "No such device": raise what open() would
+        open(path, "rb").close()
+    except OSError as e:
+        raise OSError(e.errno, f"nn.load: {e.strerror}", path) from None
     try:
         arrays = load_file(path)
     except SafetensorError as e:
         raise ValueError(f"nn.load: {path!r} is not a valid safetensors file (truncated or "
                          f"corrupt?): {e}") from None
-    except TypeError as e:   # a dtype NumPy lacks, such as PyTorch's bfloat16
-        raise TypeError(f"nn.load: {path!r} holds a tensor whose dtype NumPy cannot "
-                        f"represent ({e}); convert it in PyTorch first, e.g. to float32") from None
+    except (TypeError, AttributeError):   # a dtype NumPy lacks (bfloat16, float8_*)
+        raise TypeError(f"nn.load: {path!r} holds tensors whose dtype NumPy cannot "
+                        f"represent: {_foreign_dtypes(path)}; convert them in PyTorch "
+                        f"first, e.g. to float32") from None
     return OrderedDict((k, wrap(arrays[k])) for k in sorted(arrays))
+
+
+# the safetensors dtypes safetensors.numpy maps to NumPy dtypes
+_NUMPY_DTYPES = {"F64", "F32", "F16", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8",
+                 "BOOL", "C64"}
+
+
+def _foreign_dtypes(path: str) -> str:
+    """'name' (DTYPE) for each tensor in the file whose dtype NumPy lacks."""
+    from safetensors import safe_open
+    with safe_open(path, framework="np") as f:
+        dtypes = {k: f.get_slice(k).get_dtype() for k in f.keys()}
+    return ", ".join(f"{k!r} ({d})" for k, d in sorted(dtypes.items())
+                     if d not in _NUMPY_DTYPES)

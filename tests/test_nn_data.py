@@ -1,6 +1,8 @@
 """nn.data: TensorDataset and DataLoader."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,91 @@ def test_generic_dataset_is_collated():
 def test_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size should be a positive integer, got 0"):
         DataLoader(TensorDataset(*_data()), batch_size=0)
+
+
+class _Samples(Dataset):
+    """A generic (per-sample) dataset returning the given samples."""
+
+    def __init__(self, samples):
+        self.samples = samples
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        return self.samples[i]
+
+
+def _batch(samples):
+    return next(iter(DataLoader(_Samples(samples), batch_size=len(samples))))
+
+
+def _torch_batch(samples):
+    torch = pytest.importorskip("torch")
+    return next(iter(torch.utils.data.DataLoader(_Samples(samples), batch_size=len(samples))))
+
+
+P = collections.namedtuple("P", "x y")
+
+
+def test_collate_keeps_torch_container_types():
+    torch = pytest.importorskip("torch")
+    ours = _batch([P(ag.zeros(2), 0), P(ag.ones(2), 1)])
+    theirs = _torch_batch([P(torch.zeros(2), 0), P(torch.ones(2), 1)])
+    assert type(ours) is P and type(theirs) is P
+    np.testing.assert_array_equal(ours.x.data, theirs.x.numpy())
+    np.testing.assert_array_equal(ours.y.data, theirs.y.numpy())
+    samples = [(np.float32(1.5), "a", {"k": 1, "s": b"x"}),
+               (np.float32(2.5), "b", {"k": 2, "s": b"y"})]
+    ours, theirs = _batch(samples), _torch_batch(samples)
+    assert type(ours) is type(theirs) is list and type(ours[2]) is type(theirs[2]) is dict
+    assert ours[1] == theirs[1] and type(ours[1]) is type(theirs[1])   # strings as given
+    assert ours[2]["s"] == theirs[2]["s"]
+    assert ours[0].dtype == np.float32 and ours[0].tolist() == theirs[0].tolist()
+    assert ours[2]["k"].tolist() == theirs[2]["k"].tolist()
+    assert _batch(["a", "b"]) == _torch_batch(["a", "b"]) == ["a", "b"]
+    for nums in ([1.5, 2.0], [1, 2.5], [True, False], [[1, 2], [3, 4]]):
+        ours, theirs = _batch(nums), _torch_batch(nums)
+        ours, theirs = (ours, theirs) if isinstance(ours, ag.Tensor) else (ours[0], theirs[0])
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        assert ours.tolist() == theirs.tolist()
+
+
+def test_collate_keeps_samples_that_require_grad_on_the_graph():
+    w = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    class Scaled(Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return w[i] * 2
+    batches = list(DataLoader(Scaled(), batch_size=2))
+    assert all(b.requires_grad for b in batches)
+    sum((b * b).sum() for b in batches).backward()
+    np.testing.assert_allclose(w.grad.data, 8 * w.data)
+
+
+@pytest.mark.parametrize("samples, error, message", [
+    ([None, None], TypeError, "default_collate: batch must contain tensors, numpy arrays, "
+                              "numbers, dicts or lists; found <class 'NoneType'>"),
+    ([object(), object()], TypeError, "found <class 'object'>"),
+    ([np.array(["a"]), np.array(["b"])], TypeError, "found <U1"),
+    ([ag.zeros(1), ag.zeros(2)], RuntimeError, r"stack expects each tensor to be equal size, "
+                                               r"but got \[1\] at entry 0 and \[2\] at entry 1"),
+    ([np.zeros((2, 1)), np.zeros((2, 1)), np.zeros(2)], RuntimeError,
+     r"got \[2, 1\] at entry 0 and \[2\] at entry 2"),
+    ([(1, 2), (3,)], RuntimeError, "each element in list of batch should be of equal size"),
+    ([ag.zeros(1), None], TypeError, "default_collate: expected Tensor as element 1"),
+])
+def test_collate_refuses_what_torch_refuses(samples, error, message):
+    with pytest.raises(error, match=message):
+        _batch(samples)
+    try:
+        torch = pytest.importorskip("torch")
+        _torch_batch([torch.from_numpy(s.data) if isinstance(s, ag.Tensor) else s
+                      for s in samples])
+    except error:
+        pass
+    else:
+        pytest.fail("torch accepts this batch")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -88,3 +89,38 @@ def test_files_move_between_us_and_pytorch(tmp_path):
     np.testing.assert_allclose(back(ag.tensor(x)).data,
                                theirs(torch.tensor(x)).detach().numpy(), atol=1e-6)
     assert int(back[1].num_batches_tracked) == 2
+
+
+def test_load_of_a_float8_file_names_the_tensors(tmp_path):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+    path = tmp_path / "f8.safetensors"
+    save_file({"a": torch.zeros(2, dtype=torch.float8_e4m3fn), "b": torch.zeros(1),
+               "c": torch.zeros(2, dtype=torch.bfloat16)}, str(path))
+    with pytest.raises(TypeError, match=r"nn.load: '.*f8.safetensors' holds tensors whose "
+                                        r"dtype NumPy cannot represent: 'a' \(F8_E4M3\), "
+                                        r"'c' \(BF16\); .*float32"):
+        nn.load(path)
+
+
+def _open_error(path, mode):
+    try:
+        open(path, mode)
+    except OSError as e:
+        return type(e)
+    raise AssertionError(f"open({path!r}, {mode!r}) succeeded")
+
+
+def test_path_errors_are_what_open_raises(tmp_path):
+    sd = {"w": ag.zeros(2)}
+    file = tmp_path / "f.safetensors"
+    nn.save(sd, file)
+    cases = [(nn.load, tmp_path, "rb"), (nn.load, file / "x", "rb"),
+             (lambda p: nn.save(sd, p), tmp_path / "nodir" / "x.safetensors", "wb"),
+             (lambda p: nn.save(sd, p), tmp_path, "wb"),
+             (lambda p: nn.save(sd, p), file / "x", "wb")]
+    for fn, path, mode in cases:
+        with pytest.raises(_open_error(path, mode),
+                           match=r"nn\.(save|load): .*" + re.escape(repr(str(path)))):
+            fn(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.safetensors"]   # no temp files left
