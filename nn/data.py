@@ -119,7 +119,7 @@ class DataLoader:
     shuffle: a new random order each epoch, from ``np.random.default_rng(seed)`` when
     `seed` is given (so the sequence of epochs is reproducible) and otherwise from the
     generator seeded by ``autograd.manual_seed``.  drop_last: skip a final short batch.
-    Batches are tuples of Tensors for a TensorDataset (PyTorch gives a list), a Tensor
+    Batches are lists of Tensors for a TensorDataset (as in PyTorch), a Tensor
     for a Tensor/ndarray dataset, and PyTorch's ``default_collate`` of the samples for
     any other dataset; each batch holds its own copy of the data (rows of a tensor that
     requires grad stay on its graph).  ``batch_size=None`` yields the samples
@@ -178,10 +178,10 @@ class DataLoader:
             idx = slice(start, end) if order is None else order[start:end]
             if arrays is not None:
                 # a slice is a view: copy it so the batch never aliases the dataset
-                batch = tuple(a[np.arange(start, end) if order is None else idx]
-                              if isinstance(a, Tensor)
-                              else wrap(a[idx].copy() if order is None else a[idx])
-                              for a in arrays)
+                batch = [a[np.arange(start, end) if order is None else idx]
+                         if isinstance(a, Tensor)
+                         else wrap(a[idx].copy() if order is None else a[idx])
+                         for a in arrays]   # (a list of columns, as PyTorch's collate)
                 yield batch if isinstance(self.dataset, TensorDataset) else batch[0]
             else:
                 rows = range(start, end) if order is None else order[start:end]

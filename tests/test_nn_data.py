@@ -176,3 +176,12 @@ def test_collate_refuses_what_torch_refuses(samples, error, message):
         pass
     else:
         pytest.fail("torch accepts this batch")
+
+
+def test_tensor_dataset_batches_are_lists_as_in_pytorch():
+    x, y = ag.randn(5, 3), ag.tensor(np.arange(5))
+    batch = next(iter(DataLoader(TensorDataset(x, y), batch_size=2)))
+    assert type(batch) is list and len(batch) == 2
+    torch = pytest.importorskip("torch")
+    tds = torch.utils.data.TensorDataset(torch.zeros(5, 3), torch.arange(5))
+    assert type(next(iter(torch.utils.data.DataLoader(tds, batch_size=2)))) is list

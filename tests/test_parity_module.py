@@ -458,7 +458,7 @@ def test_dataloader_keeps_batches_of_a_grad_tensor_on_the_graph():
     for ds in (nn.data.TensorDataset(w), w):
         w.grad = None
         batches = list(nn.data.DataLoader(ds, batch_size=2, shuffle=True, seed=0))
-        firsts = [b[0] if isinstance(b, tuple) else b for b in batches]
+        firsts = [b[0] if isinstance(b, (tuple, list)) else b for b in batches]
         sum((f * f).sum() for f in firsts).backward()
         assert w.grad.tolist() == [[2.0], [4.0], [6.0]]
 
