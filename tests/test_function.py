@@ -42,6 +42,21 @@ class Exp(Function):
         return g * y
 
 
+def torch_cube(torch):
+    """PyTorch's version of the Cube Function used here."""
+    class TorchCube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x ** 2
+    return TorchCube
+
+
 def test_forward_backward_and_repr():
     x = f64(1.0, -2.0, 0.5)
     y = Cube.apply(x)
@@ -316,16 +331,7 @@ def test_grad_fn_saved_tensors_as_torch():
         y.grad_fn.saved_tensors
     torch = pytest.importorskip("torch")
 
-    class TorchCube(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 3 * x ** 2
+    TorchCube = torch_cube(torch)
 
     tx = torch.ones(2, requires_grad=True)
     ty = TorchCube.apply(tx)
@@ -524,16 +530,7 @@ def test_mark_dirty_matches_torch():
 def test_matches_torch_custom_function():
     torch = pytest.importorskip("torch")
 
-    class TorchCube(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * 3 * x ** 2
+    TorchCube = torch_cube(torch)
 
     a = np.array([0.5, -1.5, 2.0])
     tx = torch.tensor(a, requires_grad=True)
