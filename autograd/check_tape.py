@@ -59,7 +59,7 @@ import numpy as np
 from . import graph as _graph
 from .function import BackwardFunction
 from .grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, GradcheckReport
+from .gradcheck import GradcheckError, GradcheckReport, excess as _excess
 from .graph import Node, Op
 from .tensor import Tensor, wrap
 
@@ -120,15 +120,6 @@ def record_sites() -> Iterator[None]:
         yield
     finally:
         STATE.sites = prev
-
-
-def _excess(err: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """err / allowed, the error in units of its tolerance (> 1: the element fails), with
-    torch.allclose's verdict where there is no tolerance: 0 for an exact match (so
-    -0 vs 0 passes with atol=0), inf for any other error or a NaN."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ex = np.where(allowed > 0, err / allowed, np.where(err <= allowed, 0.0, np.inf))
-    return np.where(np.isnan(ex), np.inf, ex)
 
 
 # ---- the report ---------------------------------------------------------------------

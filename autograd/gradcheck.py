@@ -162,23 +162,25 @@ def _as_tuple(x: Any) -> tuple:
     return (x,)
 
 
-def _failures(a: np.ndarray, num: np.ndarray, allowed: np.ndarray) -> tuple:
-    """(mask of failing elements, flat index of the worst one).
+def excess(err: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """err / allowed, each error in units of its tolerance (> 1: it fails), with
+    torch.allclose's verdict where there is no tolerance: 0 for an exact match (so -0
+    vs 0 passes with atol=0), inf for any other error or a NaN.  check_tape uses it too."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ex = np.where(allowed > 0, err / allowed, np.where(err <= allowed, 0.0, np.inf))
+    return np.where(np.isnan(ex), np.inf, ex)
 
-    An element passes when |a - num| <= allowed, as torch.allclose decides (so -0 vs 0
-    passes with atol=0, and NaN fails).  Worst: the largest error relative to its
-    tolerance; elements with no tolerance (allowed 0) or a NaN rank above the rest,
-    by absolute error among themselves.
-    """
+
+def _failures(a: np.ndarray, num: np.ndarray, allowed: np.ndarray) -> tuple:
+    """(mask of failing elements, flat index of the worst one): the largest `excess`;
+    among elements with no tolerance to scale by (or a NaN), the largest error."""
     err = np.abs(a - num)
-    bad = ~(err <= allowed)
+    ex = excess(err, allowed)
+    bad = ex > 1
     if not bad.any():
         return bad, -1
-    hopeless = bad & ~(allowed > 0) | np.isnan(err)
-    if hopeless.any():    # no tolerance to scale by: rank by the error itself (NaN first)
-        key = np.where(hopeless, np.nan_to_num(err, nan=np.inf), -1.0)
-    else:
-        key = np.where(bad, err / np.where(bad, allowed, 1.0), -1.0)
+    hopeless = np.isinf(ex)
+    key = np.where(hopeless, np.nan_to_num(err, nan=np.inf), -1.0) if hopeless.any() else ex
     return bad, int(np.argmax(key))
 
 
