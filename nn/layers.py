@@ -185,7 +185,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = tuple(np.shape(input))
+        shape = tuple(input.shape)
         n = len(shape)
         if not n:
             raise RuntimeError(f"{self!r}: a 0-d input has no dimension to unflatten")
