@@ -15,6 +15,8 @@ import autograd as ag
 import nn
 from nn import functional as F
 
+A = nn.activation   # every activation module (nn exports a subset of them by name)
+
 EDGE = np.array([-1e4, -800.0, -50.0, -20.0, -3.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 3.0, 20.0,
                  50.0, 800.0, 1e4])
 
@@ -58,6 +60,12 @@ STABLE = {
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "elu": F.elu, "tanh": F.tanh,
     "softsign": F.softsign, "isru": F.isru, "arctan": F.arctan, "leaky_relu": F.leaky_relu,
     "log_softmax": lambda x: F.log_softmax(x, 0), "softmax": lambda x: F.softmax(x, 0),
+    "relu6": F.relu6, "hardtanh": F.hardtanh, "hardsigmoid": F.hardsigmoid,
+    "hardswish": F.hardswish, "selu": F.selu, "celu": lambda x: F.celu(x, 0.5),
+    "mish": F.mish, "logsigmoid": F.logsigmoid, "softmin": lambda x: F.softmin(x, 0),
+    "glu": lambda x: F.glu(ag.stack([x, -x]), 0),   # large values in both halves
+    "threshold": lambda x: F.threshold(x, 1.0, -2.0), "softshrink": F.softshrink,
+    "hardshrink": F.hardshrink, "tanhshrink": F.tanhshrink,
 }
 
 
@@ -79,6 +87,18 @@ def test_stable_forms_at_large_inputs():
     # log_softmax keeps the log of an underflowing probability exact
     np.testing.assert_allclose(F.log_softmax(ag.tensor([0.0, 1000.0]), 0).data, [-1000.0, 0.0])
     np.testing.assert_allclose(F.softmax(ag.tensor([1000.0, 1000.0]), 0).data, [0.5, 0.5])
+    np.testing.assert_array_equal(F.mish(ag.tensor(x)).data, [0.0, 800.0])
+    alpha, scale = 1.6732632423543772, 1.0507009873554805   # SELU's (Klambauer et al.)
+    np.testing.assert_array_equal(F.selu(ag.tensor(x)).data, [-alpha * scale, 800 * scale])
+
+
+def test_logsigmoid_is_exact_where_softplus_would_go_linear():
+    # log sigmoid(x) = x - log1p(e^x) for x < 0: -21 - 7.6e-10, not -21
+    x = np.array([-40.0, -30.0, -21.0, -5.0, 0.0, 5.0, 21.0, 40.0])
+    want = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    out, g = _grad(F.logsigmoid, x)
+    np.testing.assert_allclose(out, want, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(g, 1 / (1 + np.exp(x)), rtol=1e-15, atol=0)   # sigmoid(-x)
 
 
 def test_softmax_handles_masked_entries():
@@ -108,6 +128,34 @@ def test_conventions_at_zero():
     assert _grad(lambda t: F.leaky_relu(t, 0.1), x)[1].tolist() == [0.1, 0.1, 1.0]
     np.testing.assert_allclose(_grad(lambda t: F.elu(t, 2.0), x)[1], [2 * math.exp(-1), 2, 1])
     assert _grad(F.softsign, x)[1][1] == 1.0
+
+
+def test_hardsigmoid_and_celu_gradients_are_exact():
+    # (PyTorch's float64 backward of these two is only float32-accurate; see test_matches_pytorch)
+    x = np.array([-5.0, -2.9, -1.0, -1e-3, 0.0, 0.7, 2.9, 5.0])
+    _, g = _grad(F.hardsigmoid, x)
+    np.testing.assert_array_equal(g, np.where(np.abs(x) < 3, 1 / 6, 0.0))
+    _, g = _grad(lambda t: F.celu(t, 0.7), x)
+    # (expm1's backward forms e^x as expm1(x) + 1: exact to an ulp of 1, not of e^x)
+    np.testing.assert_allclose(g, np.where(x > 0, 1.0, np.exp(x / 0.7)), rtol=1e-15, atol=2e-16)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, i: F.relu6(x, inplace=i), lambda x, i: F.hardtanh(x, inplace=i),
+    lambda x, i: F.hardsigmoid(x, inplace=i), lambda x, i: F.hardswish(x, inplace=i),
+    lambda x, i: F.selu(x, inplace=i), lambda x, i: F.celu(x, 2.0, inplace=i),
+    lambda x, i: F.mish(x, inplace=i), lambda x, i: F.threshold(x, 0.1, 9.0, inplace=i),
+    lambda x, i: A.ReLU6(inplace=i)(x), lambda x, i: A.Hardtanh(inplace=i)(x),
+    lambda x, i: A.Hardsigmoid(inplace=i)(x), lambda x, i: A.Hardswish(inplace=i)(x),
+    lambda x, i: A.SELU(inplace=i)(x), lambda x, i: A.CELU(2.0, inplace=i)(x),
+    lambda x, i: A.Mish(inplace=i)(x), lambda x, i: A.Threshold(0.1, 9.0, inplace=i)(x)])
+def test_inplace_is_accepted_and_returns_a_new_tensor(call):
+    x = ag.tensor([-4.0, -1.0, 0.05, 0.5, 4.0, 7.0])
+    before = x.data.copy()
+    out = call(x, True)
+    assert out is not x and not np.shares_memory(out.data, x.data)
+    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(out.data, call(x, False).data)
 
 
 def test_binary_step_threshold_and_zero_gradient():
@@ -150,6 +198,67 @@ def test_bad_input_errors():
         F.softmax(ag.tensor([1, 2]), 0)
     with pytest.raises(IndexError, match="log_softmax"):
         F.log_softmax(ag.randn(2, 3), 2)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
+        F.softmin(ag.randn(2, 3))
+
+
+def _t(lib, values):
+    return lib.tensor(np.asarray(values, dtype=np.float32))
+
+
+# name -> (exception type, what the message names, call(F, nn-like module, lib)); each
+# also runs through PyTorch, which must raise the same type
+BAD_CALLS = {
+    "hardtanh_min_above_max": (ValueError, r"hardtanh.*min_val=2\.0",
+                               lambda F, M, lib: F.hardtanh(_t(lib, [0.0]), 2.0, 1.0)),
+    "Hardtanh_min_above_max": (AssertionError, r"Hardtanh.*\(1\.0\).*\(2\.0\)",
+                               lambda F, M, lib: M.Hardtanh(2.0, 1.0)),
+    "Hardtanh_equal_bounds": (AssertionError, "Hardtanh",
+                              lambda F, M, lib: M.Hardtanh(1.0, 1.0)),
+    "glu_odd": (RuntimeError, r"glu.*dimension 1 is size 3",
+                lambda F, M, lib: F.glu(_t(lib, np.ones((2, 3))))),
+    "GLU_odd_dim0": (RuntimeError, r"glu.*dimension 0 is size 3",
+                     lambda F, M, lib: M.GLU(0)(_t(lib, np.ones((3, 2))))),
+    "glu_scalar": (RuntimeError, "glu does not support scalars",
+                   lambda F, M, lib: F.glu(_t(lib, 1.0))),
+    "glu_dim": (IndexError, r"glu.*\[-2, 1\].*got 2",
+                lambda F, M, lib: F.glu(_t(lib, np.ones((2, 2))), 2)),
+    "softshrink_negative": (RuntimeError, r"softshrink.*-0\.5",
+                            lambda F, M, lib: F.softshrink(_t(lib, [1.0]), -0.5)),
+    "softshrink_nan": (RuntimeError, "softshrink.*nan",
+                       lambda F, M, lib: F.softshrink(_t(lib, [1.0]), math.nan)),
+    "softshrink_beyond_float32": (RuntimeError, r"softshrink.*1e\+300",
+                                  lambda F, M, lib: F.softshrink(_t(lib, [1.0]), 1e300)),
+    "Softshrink_negative": (RuntimeError, "softshrink",
+                            lambda F, M, lib: M.Softshrink(-1.0)(_t(lib, [1.0]))),
+    "celu_zero_alpha": (RuntimeError, "celu.*alpha cannot be 0",
+                        lambda F, M, lib: F.celu(_t(lib, [1.0]), 0.0)),
+    "softmin_dim": (IndexError, "softmin", lambda F, M, lib: F.softmin(_t(lib, [[1.0]]), 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CALLS))
+def test_bad_arguments_raise_pytorchs_exception_type(case):
+    kind, message, call = BAD_CALLS[case]
+    with pytest.raises(kind, match=message) as info:
+        call(F, A, ag)
+    assert type(info.value) is kind
+    torch = pytest.importorskip("torch")
+    with pytest.raises(kind) as info:
+        call(torch.nn.functional, torch.nn, torch)
+    assert type(info.value) is kind
+
+
+def test_arguments_pytorch_accepts():
+    x = ag.tensor([-2.0, -0.5, 0.0, 0.5, 2.0])
+    np.testing.assert_array_equal(F.hardshrink(x, -1.0).data, x.data)   # nothing to shrink
+    np.testing.assert_array_equal(F.hardtanh(x, 0.5, 0.5).data, np.full(5, 0.5))
+    np.testing.assert_array_equal(F.glu(ag.zeros(0, 4)).shape, (0, 2))
+    np.testing.assert_allclose(F.celu(x, -2.0).data, np.where(x.data > 0, x.data,
+                               -2.0 * np.expm1(x.data / -2.0)), rtol=1e-6)
+    with pytest.warns(FutureWarning, match="min_value"):
+        m = A.Hardtanh(min_value=-3.0)
+    assert (m.min_val, m.max_val) == (-3.0, 1.0)
 
 
 # ---- PyTorch parity ----------------------------------------------------------------------
@@ -179,6 +288,40 @@ def _pairs(torch):
         "ISRU": (nn.ISRU(alpha=0.3), lambda x: x / torch.sqrt(1 + 0.3 * x * x)),
         "PReLU_shared": (_prelu(nn.PReLU(), [0.3]), _tprelu(torch, [0.3])),
         "PReLU_channels": (_prelu(nn.PReLU(3), w), _tprelu(torch, w)),
+        "ReLU6": (A.ReLU6(), torch.nn.ReLU6()),
+        "Hardtanh": (A.Hardtanh(), torch.nn.Hardtanh()),
+        "Hardtanh_3": (A.Hardtanh(-3.0, 3.0), torch.nn.Hardtanh(-3.0, 3.0)),
+        "Hardsigmoid": (A.Hardsigmoid(), torch.nn.Hardsigmoid()),
+        "Hardswish": (A.Hardswish(), torch.nn.Hardswish()),
+        "SELU": (A.SELU(), torch.nn.SELU()),
+        "CELU": (A.CELU(), torch.nn.CELU()),
+        "CELU_alpha": (A.CELU(0.7), torch.nn.CELU(0.7)),
+        "Mish": (A.Mish(), torch.nn.Mish()),
+        "LogSigmoid": (A.LogSigmoid(), torch.nn.LogSigmoid()),
+        "Softmin": (A.Softmin(dim=1), torch.nn.Softmin(dim=1)),
+        "Softmin_0": (A.Softmin(0), torch.nn.Softmin(0)),
+        "GLU_0": (A.GLU(0), torch.nn.GLU(0)),
+        "GLU_last": (lambda x: A.GLU()(x.T), lambda x: torch.nn.GLU()(x.T)),
+        "Threshold": (A.Threshold(1.0, -2.0), torch.nn.Threshold(1.0, -2.0)),
+        "Softshrink": (A.Softshrink(), torch.nn.Softshrink()),
+        "Softshrink_1": (A.Softshrink(1.0), torch.nn.Softshrink(1.0)),
+        "Hardshrink": (A.Hardshrink(), torch.nn.Hardshrink()),
+        "Hardshrink_1": (A.Hardshrink(1.0), torch.nn.Hardshrink(1.0)),
+        "Tanhshrink": (A.Tanhshrink(), torch.nn.Tanhshrink()),
+        "F.relu6": (F.relu6, tF.relu6),
+        "F.hardtanh": (lambda x: F.hardtanh(x, -1.0, 3.0), lambda x: tF.hardtanh(x, -1.0, 3.0)),
+        "F.hardsigmoid": (F.hardsigmoid, tF.hardsigmoid),
+        "F.hardswish": (F.hardswish, tF.hardswish),
+        "F.selu": (F.selu, tF.selu),
+        "F.celu": (lambda x: F.celu(x, 1.5), lambda x: tF.celu(x, 1.5)),
+        "F.mish": (F.mish, tF.mish),
+        "F.logsigmoid": (F.logsigmoid, tF.logsigmoid),
+        "F.softmin": (lambda x: F.softmin(x, -1), lambda x: tF.softmin(x, -1)),
+        "F.glu": (lambda x: F.glu(x, 0), lambda x: tF.glu(x, 0)),
+        "F.threshold": (lambda x: F.threshold(x, -3.0, 5.0), lambda x: tF.threshold(x, -3.0, 5.0)),
+        "F.softshrink": (lambda x: F.softshrink(x, 3.0), lambda x: tF.softshrink(x, 3.0)),
+        "F.hardshrink": (lambda x: F.hardshrink(x, 3.0), lambda x: tF.hardshrink(x, 3.0)),
+        "F.tanhshrink": (F.tanhshrink, tF.tanhshrink),
         "F.leaky_relu": (lambda x: F.leaky_relu(x, 0.05), lambda x: tF.leaky_relu(x, 0.05)),
         "F.softmax_dtype": (lambda x: F.softmax(x, 0), lambda x: tF.softmax(x, 0)),
         "method_log_softmax": (lambda x: x.log_softmax(-1), lambda x: x.log_softmax(-1)),
@@ -201,31 +344,96 @@ PAIR_NAMES = ["ReLU", "LeakyReLU", "ELU", "GELU", "GELU_tanh", "SiLU", "Sigmoid"
               "Softmax", "Softmax_last", "LogSoftmax", "LogSoftmax_0", "Softsign", "Softplus",
               "Softplus_beta", "Identity", "ArcTan", "ISRU", "PReLU_shared", "PReLU_channels",
               "F.leaky_relu", "F.softmax_dtype", "method_log_softmax"]
+NEW_PAIR_NAMES = ["ReLU6", "Hardtanh", "Hardtanh_3", "Hardsigmoid", "Hardswish", "SELU", "CELU",
+                  "CELU_alpha", "Mish", "LogSigmoid", "Softmin", "Softmin_0", "GLU_0", "GLU_last",
+                  "Threshold", "Softshrink", "Softshrink_1", "Hardshrink", "Hardshrink_1",
+                  "Tanhshrink", "F.relu6", "F.hardtanh", "F.hardsigmoid", "F.hardswish", "F.selu",
+                  "F.celu", "F.mish", "F.logsigmoid", "F.softmin", "F.glu", "F.threshold",
+                  "F.softshrink", "F.hardshrink", "F.tanhshrink"]
+# PyTorch's float64 backward of these computes a coefficient in float32 (hardsigmoid's 1/6,
+# celu's 1/alpha), so it is float32-accurate only; test_hardsigmoid_and_celu_gradients_are_exact
+# holds ours to the exact derivative instead.
+TORCH_FLOAT32_GRADS = {"Hardsigmoid", "F.hardsigmoid", "CELU_alpha", "F.celu", "hardsigmoid"}
+TOL = {"float64": dict(rtol=1e-12, atol=1e-12), "float32": dict(rtol=2e-6, atol=2e-6)}
 
 
-@pytest.mark.parametrize("name", PAIR_NAMES)
+@pytest.mark.parametrize("name", PAIR_NAMES + NEW_PAIR_NAMES)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_matches_pytorch(name, dtype):
     torch = pytest.importorskip("torch")
     ours, theirs = _pairs(torch)[name]
     rng = np.random.default_rng(0)
+    # (EDGE's 0, +-1 and +-3 are kinks of many of the options above)
     x = np.concatenate([rng.standard_normal(12) * 3, EDGE[2:-2], [1.4, 1.6, -1.5]])
     x = x[: 3 * (len(x) // 3)].reshape(-1, 3).astype(dtype)   # (N, 3): dim 1 has 3 channels
-    u = rng.standard_normal(x.shape).astype(dtype)
     if dtype == "float32" and isinstance(theirs, torch.nn.Module):
         theirs = theirs.float()
     if isinstance(ours, nn.PReLU):       # the slopes in the input's precision, as .double()
         ours.weight.data = ours.weight.data.astype(dtype)
-    out, g = _grad(ours, x, u)
     tx = torch.tensor(x, requires_grad=True)
     tout = theirs(tx)
+    u = rng.standard_normal(tuple(tout.shape)).astype(dtype)   # (GLU halves the shape)
+    out, g = _grad(ours, x, u)
     (tout * torch.tensor(u)).sum().backward()
-    tol = dict(rtol=1e-12, atol=1e-12) if dtype == "float64" else dict(rtol=2e-6, atol=2e-6)
+    tol = TOL[dtype]
     assert out.dtype == np.dtype(dtype)
     np.testing.assert_allclose(out, tout.detach().numpy(), **tol)
-    np.testing.assert_allclose(g, tx.grad.numpy(), **tol)
+    np.testing.assert_allclose(g, tx.grad.numpy(),
+                               **(TOL["float32"] if name in TORCH_FLOAT32_GRADS else tol))
     if isinstance(ours, nn.PReLU):
         np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), **tol)
+
+
+# name -> (ours, PyTorch's, the kinks, where PyTorch picks one one-sided derivative)
+def _kinks(torch):
+    tF = torch.nn.functional
+    return {
+        "relu6": (F.relu6, tF.relu6, [0.0, 6.0]),
+        "hardtanh": (lambda x: F.hardtanh(x, -2.0, 1.5), lambda x: tF.hardtanh(x, -2.0, 1.5),
+                     [-2.0, 1.5]),
+        "hardtanh_equal_bounds": (lambda x: F.hardtanh(x, 1.0, 1.0),
+                                  lambda x: tF.hardtanh(x, 1.0, 1.0), [1.0]),
+        "hardsigmoid": (F.hardsigmoid, tF.hardsigmoid, [-3.0, 3.0]),
+        "hardswish": (F.hardswish, tF.hardswish, [-3.0, 3.0]),
+        "selu": (F.selu, tF.selu, [0.0]),
+        "celu": (lambda x: F.celu(x, 2.0), lambda x: tF.celu(x, 2.0), [0.0]),
+        "threshold": (lambda x: F.threshold(x, 0.25, 4.0), lambda x: tF.threshold(x, 0.25, 4.0),
+                      [0.25]),
+        "softshrink": (lambda x: F.softshrink(x, 0.25), lambda x: tF.softshrink(x, 0.25),
+                       [-0.25, 0.25]),
+        "softshrink_0": (lambda x: F.softshrink(x, 0.0), lambda x: tF.softshrink(x, 0.0), [0.0]),
+        "hardshrink": (lambda x: F.hardshrink(x, 0.25), lambda x: tF.hardshrink(x, 0.25),
+                       [-0.25, 0.25]),
+        "hardshrink_0": (lambda x: F.hardshrink(x, 0.0), lambda x: tF.hardshrink(x, 0.0), [0.0]),
+    }
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "hardtanh_equal_bounds", "hardsigmoid",
+                                  "hardswish", "selu", "celu", "threshold", "softshrink",
+                                  "softshrink_0", "hardshrink", "hardshrink_0"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_values_and_gradients_at_kinks_match_pytorch(name, dtype):
+    torch = pytest.importorskip("torch")
+    ours, theirs, kinks = _kinks(torch)[name]
+    x = np.array([v + d for v in kinks for d in (0.0, -1e-3, 1e-3)], dtype=dtype)
+    out, g = _grad(ours, x)
+    tx = torch.tensor(x, requires_grad=True)
+    tout = theirs(tx)
+    tout.sum().backward()
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(out, tout.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(g, tx.grad.numpy(),
+                               **(TOL["float32"] if name in TORCH_FLOAT32_GRADS else TOL[dtype]))
+
+
+def test_softmin_dtype_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[-1, 0, 3], [2, 2, 7]])
+    for values in (x, x.astype(np.float32)):
+        got = F.softmin(ag.tensor(values), 1, dtype=ag.float64)
+        want = torch.nn.functional.softmin(torch.tensor(values), 1, dtype=torch.float64)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-12)
 
 
 def test_binary_step_matches_pytorch_heaviside():
@@ -245,10 +453,18 @@ def test_erf_matches_pytorch():
 
 @pytest.mark.parametrize("make", ["ReLU()", "ReLU(inplace=True)", "LeakyReLU()", "PReLU(3)",
                                   "ELU()", "GELU('tanh')", "Softmax(dim=1)", "LogSoftmax()",
-                                  "Softplus()", "SiLU()", "Identity()", "Sigmoid()"])
+                                  "Softplus()", "SiLU()", "Identity()", "Sigmoid()",
+                                  "ReLU6()", "ReLU6(inplace=True)", "Hardtanh()",
+                                  "Hardtanh(-2.5, 3, True)", "Hardsigmoid(inplace=True)",
+                                  "Hardswish()", "SELU()", "SELU(inplace=True)", "CELU()",
+                                  "CELU(0.5, inplace=True)", "Mish(True)", "LogSigmoid()",
+                                  "Softmin()", "Softmin(dim=1)", "GLU()", "GLU(0)",
+                                  "Threshold(0.1, 20)", "Threshold(0.1, 20.0, inplace=True)",
+                                  "Softshrink()", "Softshrink(1)", "Hardshrink(0.25)",
+                                  "Tanhshrink()"])
 def test_repr_and_state_dict_keys_match_pytorch(make):
     torch = pytest.importorskip("torch")
-    ours, theirs = eval("nn." + make), eval("torch.nn." + make)
+    ours, theirs = eval(make, vars(A)), eval(make, vars(torch.nn))
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     if isinstance(ours, nn.PReLU):   # a PyTorch state_dict loads as is
@@ -264,6 +480,9 @@ NON_FLOAT = {   # name -> F form; each refuses int64 and bool with NotImplemente
     "softplus": F.softplus, "softmax": lambda x: F.softmax(x, 0),
     "log_softmax": lambda x: F.log_softmax(x, 0),
     "prelu": lambda x: F.prelu(x, ag.tensor([1], dtype=x.dtype)),
+    "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish, "selu": F.selu, "celu": F.celu,
+    "mish": F.mish, "logsigmoid": F.logsigmoid, "glu": lambda x: F.glu(x, 0),
+    "softshrink": F.softshrink, "hardshrink": F.hardshrink,
 }
 
 
@@ -275,7 +494,10 @@ def test_floating_only_activations_refuse_integer_and_bool_input(name, values):
     with pytest.raises(NotImplementedError, match=f"not implemented for '{dtype_name}'"):
         NON_FLOAT[name](x)
     module = {"leaky_relu": nn.LeakyReLU(), "gelu": nn.GELU(), "silu": nn.SiLU(),
-              "elu": nn.ELU(), "softplus": nn.Softplus()}.get(name)
+              "elu": nn.ELU(), "softplus": nn.Softplus(), "hardsigmoid": A.Hardsigmoid(),
+              "hardswish": A.Hardswish(), "selu": A.SELU(), "celu": A.CELU(), "mish": A.Mish(),
+              "logsigmoid": A.LogSigmoid(), "glu": A.GLU(0), "softshrink": A.Softshrink(),
+              "hardshrink": A.Hardshrink()}.get(name)
     if module is not None:
         with pytest.raises(NotImplementedError, match=name):
             module(x)
@@ -295,15 +517,31 @@ def test_activations_that_take_integers_keep_or_promote_them():
         F.relu(ag.tensor([True, False]))
     with pytest.raises(NotImplementedError, match="'Bool'"):
         F.softsign(ag.tensor([True, False]))
+    # clamps and thresholds truncate their float arguments to the integer dtype
+    assert F.hardtanh(x, -1.5, 1.7).tolist() == [-1, 0, 1, 1]
+    assert F.relu6(x * 4).tolist() == [0, 0, 4, 6]
+    assert F.threshold(x, 0.5, -3.5).tolist() == [-3, -3, 1, 2]
+    assert F.threshold(x, 0.5, -3.5).dtype == np.int64
+    t = F.tanhshrink(x)
+    assert t.dtype == np.float32
+    np.testing.assert_allclose(t.data, x.data - np.tanh(x.data), rtol=1e-6)
+    for fn in (F.relu6, F.hardtanh, F.tanhshrink, lambda b: F.softmin(b, 0)):
+        with pytest.raises(RuntimeError, match="Boolean inputs not supported"):
+            fn(ag.tensor([True, False]))
+    with pytest.raises(NotImplementedError, match="threshold.*'Bool'"):
+        F.threshold(ag.tensor([True, False]), 0.5, 1.0)
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid",
                                   "tanh", "softmax", "log_softmax", "softsign", "softplus",
-                                  "prelu"])
+                                  "prelu", "relu6", "hardtanh", "hardsigmoid", "hardswish",
+                                  "selu", "celu", "mish", "logsigmoid", "softmin", "glu",
+                                  "threshold", "softshrink", "hardshrink", "tanhshrink"])
 @pytest.mark.parametrize("values", [[-2, 0, 1, 2], [True, False, True, False]])
 def test_integer_and_bool_inputs_match_pytorch(name, values):
     torch = pytest.importorskip("torch")
-    args = (0,) if "softmax" in name else ()
+    args = {"softmax": (0,), "log_softmax": (0,), "softmin": (0,), "glu": (0,),
+            "hardtanh": (-1.5, 1.7), "threshold": (-0.5, 7.9)}.get(name, ())
 
     def call(lib, mod, x):
         if name == "prelu":

@@ -1,13 +1,19 @@
 """nn.functional: activation functions (see nn/functional/__init__.py).
 
 Most activations are compositions of autograd ops, so their gradients and higher
-derivatives come for free.  softmax and log_softmax are autograd's fused ops
-(autograd/ops/softmax.py), behind PyTorch's check of the input dtype.
+derivatives come for free.  softmax and log_softmax (and softmin, softmax of -x) are
+autograd's fused ops (autograd/ops/softmax.py), behind PyTorch's check of the input
+dtype.  Where PyTorch's gradient at a kink differs from what the composition would give
+(hardtanh at its bounds, threshold at the threshold, ...), the mask that picks the
+branch is PyTorch's.
 
 Like PyTorch's kernels, most activations refuse integer and bool tensors
 (NotImplementedError: `_floating_only`) rather than compute in a float dtype they
-were not given; relu keeps integers, and sigmoid, tanh, softsign and arctan promote
-them to float as PyTorch's do.
+were not given; relu, relu6, hardtanh and threshold keep integers, and sigmoid, tanh,
+softsign, arctan and tanhshrink promote them to float as PyTorch's do.
+
+An `inplace=` argument is accepted wherever PyTorch has one, for compatibility, but
+ignored: the result is always a new tensor (autograd needs the input intact).
 """
 from __future__ import annotations
 
@@ -20,12 +26,15 @@ import autograd as ag
 from autograd import Tensor
 from autograd.graph import Op, apply
 from autograd.ops import softmax as _softmax
+from autograd.ops._util import norm_axis
 
 from .layers import check_dtypes
 
 __all__ = ["relu", "leaky_relu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh",
            "softmax", "log_softmax", "softsign", "softplus", "identity", "arctan", "isru",
-           "binary_step"]
+           "binary_step", "relu6", "hardtanh", "hardsigmoid", "hardswish", "selu", "celu",
+           "mish", "logsigmoid", "softmin", "glu", "threshold", "softshrink", "hardshrink",
+           "tanhshrink"]
 
 # PyTorch's names of the non-floating dtypes, for its "not implemented for" message.
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
@@ -48,17 +57,32 @@ def _floating_only(op: str, input: Tensor, dtype: Any = None) -> None:
                                   f"floating input, got dtype {dt} (convert with .float())")
 
 
+def _refuse_bool(op: str, input: Any) -> None:
+    """Raise RuntimeError for a bool input, as PyTorch does where its kernel takes
+    integers but not bools (or where the op negates or subtracts the input)."""
+    if _dtype(input).kind == "b":
+        raise RuntimeError(f"{op}: Boolean inputs not supported for {op} (convert with "
+                           f".float() or .long())")
+
+
+def _in_dtype(input: Tensor, value: float) -> float:
+    """A scalar argument as the input's kernel sees it: truncated for an integer input,
+    as PyTorch's cast does, so integer tensors stay integer."""
+    return int(value) if _dtype(input).kind in "iu" else value
+
+
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+# SELU's fixed point constants (Klambauer et al. 2017), to PyTorch's digits.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0); the gradient at 0 is 0 (PyTorch's convention).  `inplace` is accepted
     for PyTorch compatibility; the result is always a new tensor.  Integers stay
     integers; bool raises RuntimeError, as in PyTorch."""
-    if _dtype(input).kind == "b":
-        raise RuntimeError("relu: Boolean inputs not supported for relu (convert with "
-                           ".float() or .long())")
+    _refuse_bool("relu", input)
     return ag.relu(input)
 
 
@@ -87,12 +111,35 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return ag.where(input.data > 0, input, input * weight)
 
 
+def _elu(op: str, input: Tensor, alpha: float, scale: float = 1.0,
+         input_scale: float = 1.0) -> Tensor:
+    """PyTorch's ELU family: scale x for x > 0, else scale alpha (e^(input_scale x) - 1).
+    The exponential sees min(x, 0) so the unused branch cannot overflow and poison the
+    gradient with inf * 0."""
+    _floating_only(op, input)
+    neg = ag.clamp(input, max=0.0)
+    neg = ag.expm1(neg if input_scale == 1 else neg * input_scale) * (alpha * scale)
+    return ag.where(input.data > 0, input if scale == 1 else input * scale, neg)
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, else alpha (e^x - 1).  The exponential sees min(x, 0) so the
-    unused branch cannot overflow and poison the gradient with inf * 0."""
-    _floating_only("elu", input)
-    neg = ag.expm1(ag.clamp(input, max=0.0)) * alpha
-    return ag.where(input.data > 0, input, neg)
+    """x for x > 0, else alpha (e^x - 1); the gradient at 0 is alpha."""
+    return _elu("elu", input, alpha)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with SELU's constants alpha = 1.6733, scale = 1.0507, which
+    keep activations near zero mean and unit variance; the gradient at 0 is
+    scale * alpha."""
+    return _elu("selu", input, _SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, else alpha (e^(x/alpha) - 1): continuously differentiable for every
+    alpha (the gradient at 0 is 1)."""
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _elu("celu", input, alpha, input_scale=1.0 / alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -137,6 +184,22 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return ag.softplus(input, beta=beta, threshold=threshold)
 
 
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x)); softplus is autograd's overflow-free op, so large |x| give
+    finite values and gradients."""
+    _floating_only("mish", input)
+    return input * ag.tanh(ag.softplus(input))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log(1 + e^-|x|): finite, with a
+    finite gradient sigmoid(-x), for every finite x."""
+    _floating_only("logsigmoid", input)
+    # An infinite threshold keeps softplus off its linear shortcut, which is off by e^-x
+    # (a relative 4e-11 at x = -21, where the exact form is still representable).
+    return -ag.softplus(-input, threshold=math.inf)
+
+
 def softmax(input: Tensor, dim: Any = None, _stacklevel: int = 3, dtype: Any = None, *,
             axis: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim` (autograd's softmax); `dtype` casts first."""
@@ -149,6 +212,15 @@ def log_softmax(input: Tensor, dim: Any = None, _stacklevel: int = 3, dtype: Any
     """log(softmax(x)) along `dim` (autograd's log_softmax); `dtype` casts first."""
     _floating_only("log_softmax", input, dtype)
     return _softmax.log_softmax(input, dim, dtype=dtype, axis=axis)
+
+
+def softmin(input: Tensor, dim: Any = None, _stacklevel: int = 3, dtype: Any = None, *,
+            axis: Any = None) -> Tensor:
+    """softmax(-x) = exp(-x) / sum(exp(-x)) along `dim`; `dtype` casts after the
+    negation, as in PyTorch."""
+    _refuse_bool("softmin", input)   # PyTorch negates first, and bools cannot be negated
+    _floating_only("softmin", input, dtype)
+    return _softmax._softmax_like(_softmax.Softmax, "softmin", -input, dim, axis, dtype)
 
 
 def identity(input: Tensor) -> Tensor:
@@ -188,3 +260,95 @@ def binary_step(input: Tensor) -> Tensor:
     return apply(BinaryStep, input)
 
 
+def _hard_clamp(input: Tensor, lo: float, hi: float, flat: Any) -> Tensor:
+    """clamp(input, lo, hi) with a zero gradient wherever the bool array `flat` holds:
+    PyTorch's hard activations pass no gradient at the bounds themselves, where clamp
+    does."""
+    return ag.where(flat, ag.clamp(input, lo, hi).detach(), input)
+
+
+def _hardtanh(op: str, input: Tensor, min_val: float, max_val: float) -> Tensor:
+    _refuse_bool(op, input)
+    lo, hi = _in_dtype(input, min_val), _in_dtype(input, max_val)
+    x = input.data
+    return _hard_clamp(input, lo, hi, (x <= lo) | (x >= hi))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val), with gradient 1 strictly between the bounds and 0 at
+    and beyond them.  Integers stay integers (the bounds truncated); bool raises."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got "
+                         f"min_val={min_val} and max_val={max_val}")
+    return _hardtanh("hardtanh", input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) = hardtanh(x, 0, 6): gradient 0 at 0 and at 6."""
+    return _hardtanh("relu6", input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 for x <= -3, 1 for x >= 3, x/6 + 1/2 between; the gradient is
+    1/6 strictly inside (-3, 3), else 0."""
+    _floating_only("hardsigmoid", input)
+    x = input.data
+    # The mask reads x itself: x + 3 may round onto a bound (3 - ulp + 3 == 6).
+    return _hard_clamp(input + 3.0, 0.0, 6.0, (x <= -3.0) | (x >= 3.0)) / 6.0
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6 = x hardsigmoid(x): 0 for x <= -3, x for x >= 3; the gradient
+    is 0 at -3 and 1 at 3, as in PyTorch."""
+    _floating_only("hardswish", input)
+    return input * hardsigmoid(input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit a * sigmoid(b), a and b the first and second halves of the
+    input along `dim`, which must have an even size."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = norm_axis("glu", dim, input.ndim)
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is "
+                           f"size {input.shape[d]} (input of shape {tuple(input.shape)})")
+    _floating_only("glu", input)
+    a, b = input.chunk(2, d)
+    return a * ag.sigmoid(b)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value; the gradient is 0 at x == threshold.  Integers
+    stay integers (threshold and value truncated); bool raises."""
+    if _dtype(input).kind == "b":
+        _floating_only("threshold", input)
+    t, v = _in_dtype(input, threshold), _in_dtype(input, value)
+    # PyTorch tests x <= threshold, so a NaN stays NaN rather than becoming `value`.
+    return ag.where(input.data <= t, v, input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0
+    between; the gradient is 0 at +-lambd.  lambd must lie in [0, the dtype's max]."""
+    _floating_only("softshrink", input)
+    top = float(np.finfo(_dtype(input)).max)
+    if not 0 <= lambd <= top:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, {top:g}] for input "
+                           f"dtype {_dtype(input)}, but found {lambd}")
+    return input - ag.clamp(input, -lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0; the gradient is 0 at +-lambd.  A negative lambd
+    shrinks nothing (PyTorch accepts it)."""
+    _floating_only("hardshrink", input)
+    x = input.data
+    return ag.where((x >= -lambd) & (x <= lambd), 0.0, input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x); integers give float (tanh promotes them), bool raises RuntimeError."""
+    _refuse_bool("tanhshrink", input)
+    return input - ag.tanh(input)

@@ -1,6 +1,7 @@
 """Rows for nn.functional's activations (nn/functional/activation.py) and the erf op
 (autograd/ops/special.py) that exact GELU is built on.  References are written in
-NumPy (erf from the standard library's math.erf), independent of our code."""
+NumPy (erf from the standard library's math.erf) from each function's formula,
+independent of our code; domains keep away from kinks (`away_from`)."""
 from __future__ import annotations
 
 import math
@@ -26,6 +27,26 @@ def _prelu_shapes():
     """x (N, C, *) with a weight of C slopes, or a single slope for any x."""
     return hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4).map(
         lambda s: [s, (s[1],) if len(s) >= 2 else (1,)])
+
+
+def _glu_shapes():
+    """One input whose last dim has an even size."""
+    return hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3).map(
+        lambda s: [s[:-1] + (2 * s[-1],)])
+
+
+def _np_glu(x):
+    a, b = np.split(x, 2, axis=-1)
+    return a / (1 + np.exp(-b))
+
+
+def _np_softmin(x):
+    e = np.exp(-x - np.max(-x, axis=-1, keepdims=True)) if x.ndim else np.ones_like(x)
+    return e / (e.sum(axis=-1, keepdims=True) if x.ndim else e)
+
+
+# SELU's constants from Klambauer et al. (2017), eq. 14
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848, 1.0507009873554804934
 
 
 def _np_prelu(x, w):
@@ -60,4 +81,33 @@ ROWS = [
     Row("F.isru", lambda x: F.isru(x, alpha=0.5),
         lambda x: x / np.sqrt(1 + np.float32(0.5) * x * x), domain=(-4.0, 4.0)),
     Row("F.binary_step", F.binary_step, lambda x: (x >= 0).astype(x.dtype), domain=NONZERO),
+    Row("F.relu6", F.relu6, lambda x: np.minimum(np.maximum(x, 0), 6),
+        domain=away_from(0.0, 6.0, lo=-2.0, hi=8.0)),
+    Row("F.hardtanh", lambda x: F.hardtanh(x, -0.5, 1.25), lambda x: np.clip(x, -0.5, 1.25),
+        domain=away_from(-0.5, 1.25)),
+    Row("F.hardsigmoid", F.hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1),
+        domain=away_from(-3.0, 3.0, lo=-5.0, hi=5.0)),
+    Row("F.hardswish", F.hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6,
+        domain=away_from(-3.0, 3.0, lo=-5.0, hi=5.0)),
+    Row("F.selu", F.selu, _same_dtype(
+        lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1))),
+        domain=away_from(0.0, lo=-4.0, hi=4.0)),
+    Row("F.celu", lambda x: F.celu(x, alpha=0.6), _same_dtype(
+        lambda x: np.maximum(x, 0) + np.minimum(0, 0.6 * (np.exp(np.minimum(x, 0) / 0.6) - 1))),
+        domain=away_from(0.0, lo=-4.0, hi=4.0)),
+    Row("F.mish", F.mish, _same_dtype(lambda x: x * np.tanh(np.log1p(np.exp(x)))),
+        domain=(-6.0, 6.0)),
+    Row("F.logsigmoid", F.logsigmoid, _same_dtype(lambda x: np.log(1 / (1 + np.exp(-x)))),
+        domain=(-8.0, 8.0)),
+    Row("F.softmin", lambda x: F.softmin(x, -1 if x.ndim else 0), _np_softmin,
+        domain=(-5.0, 5.0)),
+    Row("F.glu", F.glu, _np_glu, shapes=_glu_shapes, domain=(-4.0, 4.0)),
+    Row("F.threshold", lambda x: F.threshold(x, 0.5, -1.5),
+        lambda x: np.where(x > 0.5, x, np.float32(-1.5)), domain=away_from(0.5)),
+    Row("F.softshrink", lambda x: F.softshrink(x, 0.75),
+        lambda x: np.sign(x) * np.maximum(np.abs(x) - np.float32(0.75), 0),
+        domain=away_from(-0.75, 0.75)),
+    Row("F.hardshrink", lambda x: F.hardshrink(x, 0.75),
+        lambda x: np.where(np.abs(x) > 0.75, x, np.float32(0)), domain=away_from(-0.75, 0.75)),
+    Row("F.tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x), domain=(-3.0, 3.0)),
 ]
