@@ -35,22 +35,26 @@ class Matmul(Op):
         a, b = ctx.inputs
         need_a, need_b = ctx.needs_input_grad
         ta, tb = ctx.ta, ctx.tb
-        if a.ndim == 1 and b.ndim == 1:
+        na, nb = a._data.ndim, b._data.ndim
+        if na == 1 and nb == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
         # (flagged products come from backward, where both operands are >= 2-D)
-        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
-        b2 = unsqueeze(b, 1) if b.ndim == 1 else b
-        g2 = unsqueeze(g, -2) if a.ndim == 1 else g
-        g2 = unsqueeze(g2, -1) if b.ndim == 1 else g2
+        a2 = unsqueeze(a, 0) if na == 1 else a
+        b2 = unsqueeze(b, 1) if nb == 1 else b
+        g2 = unsqueeze(g, -2) if na == 1 else g
+        g2 = unsqueeze(g2, -1) if nb == 1 else g2
+        exact = na == nb == 2   # (then the products have the operands' shapes)
         ga = gb = None   # (shapes are known to match: apply directly, lean reshapes)
         if need_a:   # da = op^-1(g b'^T): b' g^T when a is transposed
             ga = (apply(Matmul, b2, g2, ta=tb, tb=True) if ta
                   else apply(Matmul, g2, b2, tb=not tb))
-            ga = reshape_to(sum_to(ga, a2.shape), a.shape)
+            if not exact:
+                ga = reshape_to(sum_to(ga, a2.shape), a.shape)
         if need_b:   # db = op^-1(a'^T g): g^T a' when b is transposed
             gb = (apply(Matmul, g2, a2, ta=True, tb=ta) if tb
                   else apply(Matmul, a2, g2, ta=not ta))
-            gb = reshape_to(sum_to(gb, b2.shape), b.shape)
+            if not exact:
+                gb = reshape_to(sum_to(gb, b2.shape), b.shape)
         return ga, gb
 
 

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..dtypes import result_type
+from ..grad_mode import STATE
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
 from ._util import norm_axes, norm_axis, pick, view_op
@@ -86,6 +87,10 @@ def expand_to(g: Tensor, shape: tuple) -> Tensor:
     """Broadcast `g` to the known-compatible `shape` (the lean form backward rules use)."""
     if g._data.shape == shape:
         return g
+    if not STATE.enabled:
+        # Plain backward: a read-only view of a gradient that nothing saves, and that
+        # becomes a .grad only as a copy, needs no shared version counter.
+        return apply(Expand, g, shape=shape)
     return view_op(Expand, g, shape=shape)
 
 
