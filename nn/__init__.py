@@ -10,8 +10,10 @@ from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
-from .activation import (ELU, GELU, ISRU, ArcTan, BinaryStep, Identity, LeakyReLU, LogSoftmax,
-                         PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh)
+from .activation import (CELU, ELU, GELU, GLU, ISRU, SELU, ArcTan, BinaryStep, Hardshrink,
+                         Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
+                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin,
+                         Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss)
 
@@ -21,6 +23,8 @@ __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
-            "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep"]
+            "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep",
+            "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid",
+            "Softmin", "GLU", "Threshold", "Softshrink", "Hardshrink", "Tanhshrink"]
 __all__ += ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
             "BCEWithLogitsLoss"]

@@ -15,7 +15,6 @@ import autograd as ag
 import nn
 from nn import functional as F
 
-A = nn.activation   # every activation module (nn exports a subset of them by name)
 
 EDGE = np.array([-1e4, -800.0, -50.0, -20.0, -3.0, -1.0, -1e-8, 0.0, 1e-8, 1.0, 3.0, 20.0,
                  50.0, 800.0, 1e4])
@@ -145,10 +144,10 @@ def test_hardsigmoid_and_celu_gradients_are_exact():
     lambda x, i: F.hardsigmoid(x, inplace=i), lambda x, i: F.hardswish(x, inplace=i),
     lambda x, i: F.selu(x, inplace=i), lambda x, i: F.celu(x, 2.0, inplace=i),
     lambda x, i: F.mish(x, inplace=i), lambda x, i: F.threshold(x, 0.1, 9.0, inplace=i),
-    lambda x, i: A.ReLU6(inplace=i)(x), lambda x, i: A.Hardtanh(inplace=i)(x),
-    lambda x, i: A.Hardsigmoid(inplace=i)(x), lambda x, i: A.Hardswish(inplace=i)(x),
-    lambda x, i: A.SELU(inplace=i)(x), lambda x, i: A.CELU(2.0, inplace=i)(x),
-    lambda x, i: A.Mish(inplace=i)(x), lambda x, i: A.Threshold(0.1, 9.0, inplace=i)(x)])
+    lambda x, i: nn.ReLU6(inplace=i)(x), lambda x, i: nn.Hardtanh(inplace=i)(x),
+    lambda x, i: nn.Hardsigmoid(inplace=i)(x), lambda x, i: nn.Hardswish(inplace=i)(x),
+    lambda x, i: nn.SELU(inplace=i)(x), lambda x, i: nn.CELU(2.0, inplace=i)(x),
+    lambda x, i: nn.Mish(inplace=i)(x), lambda x, i: nn.Threshold(0.1, 9.0, inplace=i)(x)])
 def test_inplace_is_accepted_and_returns_a_new_tensor(call):
     x = ag.tensor([-4.0, -1.0, 0.05, 0.5, 4.0, 7.0])
     before = x.data.copy()
@@ -241,7 +240,7 @@ BAD_CALLS = {
 def test_bad_arguments_raise_pytorchs_exception_type(case):
     kind, message, call = BAD_CALLS[case]
     with pytest.raises(kind, match=message) as info:
-        call(F, A, ag)
+        call(F, nn, ag)
     assert type(info.value) is kind
     torch = pytest.importorskip("torch")
     with pytest.raises(kind) as info:
@@ -257,7 +256,7 @@ def test_arguments_pytorch_accepts():
     np.testing.assert_allclose(F.celu(x, -2.0).data, np.where(x.data > 0, x.data,
                                -2.0 * np.expm1(x.data / -2.0)), rtol=1e-6)
     with pytest.warns(FutureWarning, match="min_value"):
-        m = A.Hardtanh(min_value=-3.0)
+        m = nn.Hardtanh(min_value=-3.0)
     assert (m.min_val, m.max_val) == (-3.0, 1.0)
 
 
@@ -288,26 +287,26 @@ def _pairs(torch):
         "ISRU": (nn.ISRU(alpha=0.3), lambda x: x / torch.sqrt(1 + 0.3 * x * x)),
         "PReLU_shared": (_prelu(nn.PReLU(), [0.3]), _tprelu(torch, [0.3])),
         "PReLU_channels": (_prelu(nn.PReLU(3), w), _tprelu(torch, w)),
-        "ReLU6": (A.ReLU6(), torch.nn.ReLU6()),
-        "Hardtanh": (A.Hardtanh(), torch.nn.Hardtanh()),
-        "Hardtanh_3": (A.Hardtanh(-3.0, 3.0), torch.nn.Hardtanh(-3.0, 3.0)),
-        "Hardsigmoid": (A.Hardsigmoid(), torch.nn.Hardsigmoid()),
-        "Hardswish": (A.Hardswish(), torch.nn.Hardswish()),
-        "SELU": (A.SELU(), torch.nn.SELU()),
-        "CELU": (A.CELU(), torch.nn.CELU()),
-        "CELU_alpha": (A.CELU(0.7), torch.nn.CELU(0.7)),
-        "Mish": (A.Mish(), torch.nn.Mish()),
-        "LogSigmoid": (A.LogSigmoid(), torch.nn.LogSigmoid()),
-        "Softmin": (A.Softmin(dim=1), torch.nn.Softmin(dim=1)),
-        "Softmin_0": (A.Softmin(0), torch.nn.Softmin(0)),
-        "GLU_0": (A.GLU(0), torch.nn.GLU(0)),
-        "GLU_last": (lambda x: A.GLU()(x.T), lambda x: torch.nn.GLU()(x.T)),
-        "Threshold": (A.Threshold(1.0, -2.0), torch.nn.Threshold(1.0, -2.0)),
-        "Softshrink": (A.Softshrink(), torch.nn.Softshrink()),
-        "Softshrink_1": (A.Softshrink(1.0), torch.nn.Softshrink(1.0)),
-        "Hardshrink": (A.Hardshrink(), torch.nn.Hardshrink()),
-        "Hardshrink_1": (A.Hardshrink(1.0), torch.nn.Hardshrink(1.0)),
-        "Tanhshrink": (A.Tanhshrink(), torch.nn.Tanhshrink()),
+        "ReLU6": (nn.ReLU6(), torch.nn.ReLU6()),
+        "Hardtanh": (nn.Hardtanh(), torch.nn.Hardtanh()),
+        "Hardtanh_3": (nn.Hardtanh(-3.0, 3.0), torch.nn.Hardtanh(-3.0, 3.0)),
+        "Hardsigmoid": (nn.Hardsigmoid(), torch.nn.Hardsigmoid()),
+        "Hardswish": (nn.Hardswish(), torch.nn.Hardswish()),
+        "SELU": (nn.SELU(), torch.nn.SELU()),
+        "CELU": (nn.CELU(), torch.nn.CELU()),
+        "CELU_alpha": (nn.CELU(0.7), torch.nn.CELU(0.7)),
+        "Mish": (nn.Mish(), torch.nn.Mish()),
+        "LogSigmoid": (nn.LogSigmoid(), torch.nn.LogSigmoid()),
+        "Softmin": (nn.Softmin(dim=1), torch.nn.Softmin(dim=1)),
+        "Softmin_0": (nn.Softmin(0), torch.nn.Softmin(0)),
+        "GLU_0": (nn.GLU(0), torch.nn.GLU(0)),
+        "GLU_last": (lambda x: nn.GLU()(x.T), lambda x: torch.nn.GLU()(x.T)),
+        "Threshold": (nn.Threshold(1.0, -2.0), torch.nn.Threshold(1.0, -2.0)),
+        "Softshrink": (nn.Softshrink(), torch.nn.Softshrink()),
+        "Softshrink_1": (nn.Softshrink(1.0), torch.nn.Softshrink(1.0)),
+        "Hardshrink": (nn.Hardshrink(), torch.nn.Hardshrink()),
+        "Hardshrink_1": (nn.Hardshrink(1.0), torch.nn.Hardshrink(1.0)),
+        "Tanhshrink": (nn.Tanhshrink(), torch.nn.Tanhshrink()),
         "F.relu6": (F.relu6, tF.relu6),
         "F.hardtanh": (lambda x: F.hardtanh(x, -1.0, 3.0), lambda x: tF.hardtanh(x, -1.0, 3.0)),
         "F.hardsigmoid": (F.hardsigmoid, tF.hardsigmoid),
@@ -464,7 +463,7 @@ def test_erf_matches_pytorch():
                                   "Tanhshrink()"])
 def test_repr_and_state_dict_keys_match_pytorch(make):
     torch = pytest.importorskip("torch")
-    ours, theirs = eval(make, vars(A)), eval(make, vars(torch.nn))
+    ours, theirs = eval("nn." + make), eval("torch.nn." + make, {"torch": torch})
     assert repr(ours) == repr(theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     if isinstance(ours, nn.PReLU):   # a PyTorch state_dict loads as is
@@ -494,10 +493,10 @@ def test_floating_only_activations_refuse_integer_and_bool_input(name, values):
     with pytest.raises(NotImplementedError, match=f"not implemented for '{dtype_name}'"):
         NON_FLOAT[name](x)
     module = {"leaky_relu": nn.LeakyReLU(), "gelu": nn.GELU(), "silu": nn.SiLU(),
-              "elu": nn.ELU(), "softplus": nn.Softplus(), "hardsigmoid": A.Hardsigmoid(),
-              "hardswish": A.Hardswish(), "selu": A.SELU(), "celu": A.CELU(), "mish": A.Mish(),
-              "logsigmoid": A.LogSigmoid(), "glu": A.GLU(0), "softshrink": A.Softshrink(),
-              "hardshrink": A.Hardshrink()}.get(name)
+              "elu": nn.ELU(), "softplus": nn.Softplus(), "hardsigmoid": nn.Hardsigmoid(),
+              "hardswish": nn.Hardswish(), "selu": nn.SELU(), "celu": nn.CELU(), "mish": nn.Mish(),
+              "logsigmoid": nn.LogSigmoid(), "glu": nn.GLU(0), "softshrink": nn.Softshrink(),
+              "hardshrink": nn.Hardshrink()}.get(name)
     if module is not None:
         with pytest.raises(NotImplementedError, match=name):
             module(x)
