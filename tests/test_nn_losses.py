@@ -355,3 +355,440 @@ def test_float64_target_dtype_of_the_loss_follows_pytorch(loss, want):
     out.backward()
     assert x.grad.dtype == np.float32
     assert loss(x, ag.tensor(y.astype(np.int64))).dtype == np.float32
+
+
+# ---- smooth l1, kl, poisson, gaussian, margin and embedding losses --------------------------
+
+def _quiet(fn):
+    """fn with warnings ignored (kl_div's default reduction warns in both libraries)."""
+    def call(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    return call
+
+
+def _signs(rng, shape, others=()):
+    return rng.choice(np.array([1, -1, *others]), size=shape)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("beta", [1.0, 0.5, 0.0])
+def test_smooth_l1_loss_matches_pytorch(reduction, beta):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    x, y = rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3))
+    x[0, :3], y[0, :3] = [0.75, 0.5, -1.0], [0.25, 0.5, -0.5]   # |d| = 0.5, 0 and 0.5
+    kw = dict(reduction=reduction, beta=beta)
+    _assert_parity(torch, lambda a, b: F.smooth_l1_loss(a, b, **kw),
+                   lambda a, b: torch.nn.functional.smooth_l1_loss(a, b, **kw), x, y)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_pytorch_with_zero_targets(reduction, log_target):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    for shape in [(4, 5), (2, 3, 4), (5,), ()]:
+        x = np.log(rng.dirichlet(np.ones(5), size=20)).reshape(-1)[:int(np.prod(shape))]
+        y = rng.random(shape)
+        if not log_target:
+            y.reshape(-1)[::3] = 0.0                  # (NaN target gradient there: both)
+        kw = dict(reduction=reduction, log_target=log_target)
+        _assert_parity(torch, _quiet(lambda a, b: F.kl_div(a, b, **kw)),
+                       _quiet(lambda a, b: torch.nn.functional.kl_div(a, b, **kw)),
+                       x.reshape(shape), np.log(y) if log_target else y)
+
+
+def test_kl_div_zero_targets_contribute_nothing_and_keep_the_gradient_finite():
+    x = ag.tensor([[-0.5, -1.0, -2.0]], dtype=ag.float64, requires_grad=True)
+    y = ag.tensor([[0.0, 0.25, 0.75]], dtype=ag.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.kl_div(x, y, reduction="none")
+        loss.sum().backward()
+    assert loss.data[0, 0] == 0.0
+    np.testing.assert_array_equal(x.grad.data, -y.data)
+
+
+def test_kl_div_default_mean_warns_like_pytorch():
+    x, y = ag.log(ag.full((2, 3), 1 / 3)), ag.full((2, 3), 1 / 3)
+    with pytest.warns(UserWarning, match="kl_div.*'batchmean' divides only by the batch size"):
+        F.kl_div(x, y)
+    with pytest.warns(UserWarning, match="batchmean"):
+        nn.loss.KLDivLoss()(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for r in ("batchmean", "sum", "none"):
+            F.kl_div(x, y, reduction=r)
+            nn.loss.KLDivLoss(reduction=r)(x, y)
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        torch.nn.functional.kl_div(torch.zeros(2, 3), torch.ones(2, 3))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("log_input, full", list(itertools.product([True, False], repeat=2)))
+def test_poisson_nll_loss_matches_pytorch(reduction, log_input, full):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((4, 5)) if log_input else rng.random((4, 5)) * 3
+    if not log_input:
+        x[0, 0] = 0.0                                 # eps keeps log(x + eps) finite
+    y = np.concatenate([[0.0, 0.0, 0.5, 1.0, 1.0 + 1e-9], rng.poisson(3.0, 15)]).reshape(4, 5)
+    kw = dict(log_input=log_input, full=full, reduction=reduction)
+    # (PyTorch's target gradient is NaN at y = 0 with `full`; ours is finite, see below)
+    _assert_parity(torch, lambda a, b: F.poisson_nll_loss(a, b, **kw),
+                   lambda a, b: torch.nn.functional.poisson_nll_loss(a, b, **kw), x, y,
+                   grad={0} if full else None)
+
+
+def test_poisson_full_loss_is_finite_at_zero_targets_gradients_included():
+    x = ag.tensor([0.5, -1.0, 2.0, 0.0], dtype=ag.float64, requires_grad=True)
+    y = ag.tensor([0.0, 0.0, 3.0, 1.0], dtype=ag.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.poisson_nll_loss(x, y, full=True, reduction="none")
+        loss.sum().backward()
+    stirling = 3 * np.log(3) - 3 + 0.5 * np.log(2 * np.pi * 3)
+    np.testing.assert_allclose(loss.data, np.exp(x.data) - y.data * x.data + [0, 0, stirling, 0],
+                               rtol=1e-15)
+    # d/dy: -x, plus log y + 1/(2y) where y > 1 (the Stirling term is 0 elsewhere)
+    np.testing.assert_allclose(y.grad.data, -x.data + [0, 0, np.log(3) + 1 / 6, 0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("var_shape", ["same", "row", "shared", "number"])
+def test_gaussian_nll_loss_matches_pytorch(reduction, full, var_shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(13)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    var = {"same": rng.random((4, 3)) + 0.1, "row": rng.random(4) + 0.1,
+           "shared": rng.random((4, 1)) + 0.1, "number": 0.7}[var_shape]
+    if var_shape == "same":
+        var[0, :2] = [0.0, 1e-8]                      # below eps: clamped, gradient kept
+    kw = dict(full=full, reduction=reduction)
+    if var_shape == "number":
+        _assert_parity(torch, lambda a, b: F.gaussian_nll_loss(a, b, var, **kw),
+                       lambda a, b: torch.nn.functional.gaussian_nll_loss(a, b, var, **kw), x, y)
+    else:
+        _assert_parity(torch, lambda a, b, v: F.gaussian_nll_loss(a, b, v, **kw),
+                       lambda a, b, v: torch.nn.functional.gaussian_nll_loss(a, b, v, **kw),
+                       x, y, var)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_soft_margin_loss_matches_pytorch(reduction):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(14)
+    x = np.concatenate([rng.standard_normal(10) * 3, [40.0, -40.0]]).reshape(4, 3)
+    y = _signs(rng, (4, 3)).astype(np.float64)
+    # (PyTorch's soft_margin_loss is not differentiable in the target; ours is)
+    _assert_parity(torch, lambda a, b: F.soft_margin_loss(a, b, reduction=reduction),
+                   lambda a, b: torch.nn.functional.soft_margin_loss(a, b, reduction=reduction),
+                   x, y, grad={0})
+
+
+def test_soft_margin_loss_does_not_overflow():
+    x = ag.tensor([1000.0, -1000.0], dtype=ag.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.soft_margin_loss(x, ag.tensor([-1, -1]), reduction="none")
+        loss.sum().backward()
+    np.testing.assert_array_equal(loss.data, [1000.0, 0.0])
+    np.testing.assert_array_equal(x.grad.data, [1.0, 0.0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multilabel_soft_margin_loss_matches_pytorch(reduction, weighted):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(15)
+    for shape in [(4, 3), (2, 3, 5), (4,)]:
+        x = rng.standard_normal(shape) * 3
+        y = (rng.random(shape) < 0.5).astype(np.float64)
+        arrays = [x, y] + ([rng.random(shape[-1]) + 0.5] if weighted else [])
+        _assert_parity(torch,
+                       lambda a, b, *w: F.multilabel_soft_margin_loss(
+                           a, b, *w, reduction=reduction),
+                       lambda a, b, *w: torch.nn.functional.multilabel_soft_margin_loss(
+                           a, b, *w, reduction=reduction), *arrays)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [1.0, 0.3])
+def test_hinge_embedding_loss_matches_pytorch(reduction, margin):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(16)
+    x = rng.random((4, 3)) * 2
+    x[0, 0] = margin                                  # the hinge's kink
+    y = _signs(rng, (4, 3), others=(0, 2))            # other targets get both terms
+    y[0, 0] = -1
+    kw = dict(margin=margin, reduction=reduction)
+    _assert_parity(torch, lambda a, b: F.hinge_embedding_loss(a, b, **kw),
+                   lambda a, b: torch.nn.functional.hinge_embedding_loss(a, b, **kw), x, y)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.5])
+def test_margin_ranking_loss_matches_pytorch(reduction, margin):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(17)
+    a, b = rng.standard_normal(6), rng.standard_normal(6)
+    b[0] = a[0] + margin                              # the kink, for y = 1
+    for y in (_signs(rng, 6), _signs(rng, 6).astype(np.float64) * rng.random(6)):
+        y[0] = 1
+        kw = dict(margin=margin, reduction=reduction)
+        _assert_parity(torch, lambda p, q, t: F.margin_ranking_loss(p, q, t, **kw),
+                       lambda p, q, t: torch.nn.functional.margin_ranking_loss(p, q, t, **kw),
+                       a, b, y)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.4, -0.2])
+def test_cosine_embedding_loss_matches_pytorch(reduction, margin):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(18)
+    for shape in [(6, 4), (4,)]:
+        # (norms well above 1e-6, where PyTorch's eps form and ours agree to 1e-13)
+        x1, x2 = rng.standard_normal(shape) * 2, rng.standard_normal(shape) * 2
+        y = _signs(rng, shape[:-1], others=(0,))      # 0: no contribution
+        if len(shape) == 2:
+            x2[1] = x1[1]                             # identical: cos = 1
+            x2[2] = -3 * x1[2]                        # opposite: cos = -1
+        kw = dict(margin=margin, reduction=reduction)
+        _assert_parity(torch, lambda a, b, t: F.cosine_embedding_loss(a, b, t, **kw),
+                       lambda a, b, t: torch.nn.functional.cosine_embedding_loss(a, b, t, **kw),
+                       x1, x2, y)
+
+
+def test_cosine_embedding_loss_at_a_zero_vector_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x1 = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]])
+    x2 = np.array([[1.0, -2.0, 2.0], [0.0, 0.0, 0.0]])
+    for y in (np.array([1, 1]), np.array([-1, -1])):
+        _assert_parity(torch, lambda a, b, t: F.cosine_embedding_loss(a, b, t, margin=-0.5),
+                       lambda a, b, t: torch.nn.functional.cosine_embedding_loss(
+                           a, b, t, margin=-0.5), x1, x2, y)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("p, margin", [(2.0, 1.0), (1.0, 0.5), (3.0, 2.0)])
+def test_triplet_margin_loss_matches_pytorch(reduction, swap, p, margin):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(19)
+    for shape in [(8, 3), (3,)]:
+        a, pos, neg = (rng.standard_normal(shape) for _ in range(3))
+        if len(shape) == 2:
+            pos[0] = a[0]                             # d(a, p) = ||eps||: eps matters
+            neg[1] = a[1] + 0.1                       # a near negative: swap matters
+        kw = dict(margin=margin, p=p, swap=swap, reduction=reduction)
+        _assert_parity(torch, lambda *t: F.triplet_margin_loss(*t, **kw),
+                       lambda *t: torch.nn.functional.triplet_margin_loss(*t, **kw), a, pos, neg)
+
+
+CASES = {   # module name: (kwargs, inputs as functions of an rng, indices that get grads)
+    "SmoothL1Loss": (dict(beta=0.5), lambda r: [r.standard_normal((5, 4)),
+                                                 r.standard_normal((5, 4))], {0, 1}),
+    "KLDivLoss": (dict(reduction="batchmean", log_target=True),
+                  lambda r: [np.log(r.dirichlet(np.ones(4), 5)),
+                             np.log(r.dirichlet(np.ones(4), 5))], {0, 1}),
+    "PoissonNLLLoss": (dict(log_input=False, full=True),
+                       lambda r: [r.random((5, 4)) * 3, r.poisson(2.0, (5, 4)) * 1.0], {0}),
+    "GaussianNLLLoss": (dict(full=True, eps=1e-3),
+                        lambda r: [r.standard_normal((5, 4)), r.standard_normal((5, 4)),
+                                   r.random((5, 1))], {0, 1, 2}),
+    "SoftMarginLoss": ({}, lambda r: [r.standard_normal((5, 4)), _signs(r, (5, 4)) * 1.0], {0}),
+    "MultiLabelSoftMarginLoss": (dict(reduction="sum"),
+                                 lambda r: [r.standard_normal((5, 4)),
+                                            (r.random((5, 4)) < 0.5) * 1.0], {0, 1}),
+    "HingeEmbeddingLoss": (dict(margin=2.0), lambda r: [r.random((5, 4)) * 3,
+                                                        _signs(r, (5, 4)) * 1.0], {0}),
+    "MarginRankingLoss": (dict(margin=0.2), lambda r: [r.standard_normal(5),
+                                                       r.standard_normal(5),
+                                                       _signs(r, 5) * 1.0], {0, 1}),
+    "CosineEmbeddingLoss": (dict(margin=0.1), lambda r: [r.standard_normal((5, 4)),
+                                                         r.standard_normal((5, 4)),
+                                                         _signs(r, 5) * 1.0], {0, 1}),
+    "TripletMarginLoss": (dict(margin=0.5, p=1.0, swap=True),
+                          lambda r: [r.standard_normal((5, 4)) for _ in range(3)], {0, 1, 2}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("defaults", [True, False])
+def test_new_loss_modules_match_pytorch_in_float32(name, defaults):
+    torch = pytest.importorskip("torch")
+    kwargs, make, grad = CASES[name]
+    kwargs = {} if defaults else kwargs
+    arrays = [a.astype(np.float32) for a in make(np.random.default_rng(20))]
+    ours, theirs = getattr(nn.loss, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    out, grads, u = _quiet(lambda: _run(ours, *arrays, grad=grad))()
+    tout, tgrads = _quiet(lambda: _torch_run(torch, theirs, *arrays, u=u, grad=grad))()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, tout, rtol=2e-6, atol=2e-6)
+    for i in grad:
+        np.testing.assert_allclose(grads[i], tgrads[i], rtol=2e-5, atol=2e-7)
+
+
+def test_new_loss_modules_keep_pytorchs_attributes_and_buffers():
+    torch = pytest.importorskip("torch")
+    for name, (kwargs, _, _) in CASES.items():
+        ours, theirs = getattr(nn.loss, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+        for attr in ("reduction", "beta", "log_target", "log_input", "full", "eps", "margin",
+                     "p", "swap"):
+            assert getattr(ours, attr, None) == getattr(theirs, attr, None), (name, attr)
+    w = np.array([1.0, 2.0, 0.5])
+    m = nn.loss.MultiLabelSoftMarginLoss(weight=w)
+    assert list(m.state_dict()) == ["weight"]
+    x, y = ag.randn(2, 3), ag.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    assert m(x, y).item() == pytest.approx(
+        F.multilabel_soft_margin_loss(x, y, weight=w).item(), rel=1e-6)
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert nn.loss.SmoothL1Loss(reduce=False).reduction == "none"
+
+
+@pytest.mark.filterwarnings("ignore:.*target size")   # (smooth_l1 broadcasting: tested below)
+@pytest.mark.parametrize("fn, nargs", [
+    (F.smooth_l1_loss, 2), (F.soft_margin_loss, 2), (F.kl_div, 2), (F.poisson_nll_loss, 2),
+    (F.multilabel_soft_margin_loss, 2), (F.hinge_embedding_loss, 2),
+    (F.gaussian_nll_loss, 3), (F.margin_ranking_loss, 3), (F.triplet_margin_loss, 3),
+])
+def test_new_losses_promote_dtypes_like_pytorch(fn, nargs):
+    """Each loss's result dtype for float32/float64 inputs and targets, 0-d and integer
+    targets included, is PyTorch's (some keep the input's dtype, some promote)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(21)
+    for dts in [("f4", "f8", "f8"), ("f8", "f4", "f4"), ("f4", "i8", "f4"), ("f4", "f4", "f8")]:
+        for tshape in [(3, 4), (), (4,)]:
+            shapes = [(3, 4), tshape, (3, 4)][:nargs]
+            arrays = [(rng.random(s) + 0.5).astype(d) for s, d in zip(shapes, dts)]
+            kw = {"reduction": "sum"} if fn is F.kl_div else {}
+            try:
+                want = getattr(torch.nn.functional, fn.__name__)(
+                    *[torch.tensor(a) for a in arrays], **kw).detach().numpy().dtype
+            except RuntimeError:   # kl_div refuses integer targets: so do we
+                with pytest.raises(RuntimeError):
+                    fn(*[ag.tensor(a) for a in arrays], **kw)
+                continue
+            assert fn(*[ag.tensor(a) for a in arrays], **kw).dtype == want, (dts, tshape)
+
+
+def test_only_smooth_l1_warns_about_a_broadcast_target():
+    x, y = ag.zeros(2, 3), ag.ones(3)
+    with pytest.warns(UserWarning, match=r"smooth_l1_loss.*\(3,\).*\(2, 3\)"):
+        assert F.smooth_l1_loss(x, y).item() == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fn in (F.soft_margin_loss, F.poisson_nll_loss, F.hinge_embedding_loss, F.kl_div):
+            assert fn(x, y, reduction="none").shape == (2, 3)
+        assert F.multilabel_soft_margin_loss(x, y, reduction="none").shape == (2,)
+
+
+def test_deprecated_size_average_and_reduce_map_onto_reduction():
+    x, y = ag.randn(2, 3), ag.randn(2, 3)
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert F.smooth_l1_loss(x, y, reduce=False).shape == (2, 3)
+    with pytest.warns(UserWarning, match="deprecated"):
+        s = F.soft_margin_loss(x, y, size_average=False).item()
+    assert s == pytest.approx(F.soft_margin_loss(x, y, reduction="sum").item())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # (the legacy arguments warn, 'mean' does not)
+        k = F.kl_div(x, y.abs(), size_average=False).item()
+    assert k == pytest.approx(F.kl_div(x, y.abs(), reduction="sum").item())
+
+
+# Bad input: (exception, our message, a call taking (functional module, tensor maker)),
+# run on ours and, when installed, on PyTorch, which must raise the same type.
+NEW_BAD = [
+    (RuntimeError, "smooth_l1_loss: beta must be non-negative, got -1.0",
+     lambda f, t: f.smooth_l1_loss(t([1.0]), t([0.0]), beta=-1.0)),
+    (ValueError, "smooth_l1_loss: 'avg' is not a valid value for reduction",
+     lambda f, t: f.smooth_l1_loss(t([1.0]), t([0.0]), reduction="avg")),
+    (RuntimeError, r"smooth_l1_loss.*\(3,\).*\(2,\)",
+     lambda f, t: f.smooth_l1_loss(t([1.0, 2.0]), t([0.0, 1.0, 2.0]))),
+    (RuntimeError, "kl_div: expected a floating point target, got dtype int64",
+     lambda f, t: f.kl_div(t([[-1.0, -0.5]]), t([[1, 0]]), reduction="sum")),
+    (RuntimeError, "kl_div: integral inputs not supported",
+     lambda f, t: f.kl_div(t([[1, 0]]), t([[0.5, 0.5]]), reduction="sum")),
+    (ValueError, "kl_div: 'avg' is not a valid value for reduction.*'batchmean'",
+     lambda f, t: f.kl_div(t([-1.0]), t([1.0]), reduction="avg")),
+    (ValueError, r"poisson_nll_loss: 'max' is not a valid",
+     lambda f, t: f.poisson_nll_loss(t([1.0]), t([1.0]), reduction="max")),
+    (RuntimeError, r"poisson_nll_loss.*\(3,\).*\(2,\)",
+     lambda f, t: f.poisson_nll_loss(t([1.0, 2.0]), t([0.0, 1.0, 2.0]))),
+    (ValueError, r"gaussian_nll_loss: var has negative entry/entries \(var shape \(2,\)\)",
+     lambda f, t: f.gaussian_nll_loss(t([1.0, 2.0]), t([1.0, 2.0]), t([1.0, -1.0]))),
+    (ValueError, "gaussian_nll_loss: var has negative",
+     lambda f, t: f.gaussian_nll_loss(t([1.0, 2.0]), t([1.0, 2.0]), -0.5)),
+    (ValueError, r"gaussian_nll_loss: var is of incorrect size \(3, 2\) for input of size "
+                 r"\(3, 4\)",
+     lambda f, t: f.gaussian_nll_loss(t([[0.0] * 4] * 3), t([[0.0] * 4] * 3), t([[1.0] * 2] * 3))),
+    (ValueError, r"gaussian_nll_loss: var is of incorrect size \(\)",
+     lambda f, t: f.gaussian_nll_loss(t([[0.0] * 4] * 3), t([[0.0] * 4] * 3), t(1.0))),
+    (ValueError, r"gaussian_nll_loss: var is of incorrect size \(1, 1\)",
+     lambda f, t: f.gaussian_nll_loss(t([[0.0] * 4] * 3), t([[0.0] * 4] * 3), t([[1.0]]))),
+    (ValueError, "gaussian_nll_loss: 'x' is not a valid",
+     lambda f, t: f.gaussian_nll_loss(t([1.0]), t([1.0]), t([1.0]), reduction="x")),
+    (IndexError, "multilabel_soft_margin_loss: input must have at least 1 dimension",
+     lambda f, t: f.multilabel_soft_margin_loss(t(1.0), t(1.0))),
+    (RuntimeError, "multilabel_soft_margin_loss: expected a numeric target, got dtype bool",
+     lambda f, t: f.multilabel_soft_margin_loss(t([1.0, 2.0]), t([True, False]))),
+    (RuntimeError, r"soft_margin_loss.*\(3,\).*\(2,\)",
+     lambda f, t: f.soft_margin_loss(t([1.0, 2.0]), t([1.0, -1.0, 1.0]))),
+    (RuntimeError, r"hinge_embedding_loss.*\(3,\).*\(2,\)",
+     lambda f, t: f.hinge_embedding_loss(t([1.0, 2.0]), t([1.0, -1.0, 1.0]))),
+    (RuntimeError, r"margin_ranking_loss: all input tensors should have the same number of "
+                   r"dimensions, got input1 \(2, 2\), input2 \(2, 2\), target \(2,\)",
+     lambda f, t: f.margin_ranking_loss(t([[1.0, 2.0]] * 2), t([[1.0, 2.0]] * 2), t([1, -1]))),
+    (RuntimeError, r"margin_ranking_loss: shapes do not broadcast: input1 \(2,\), input2 \(3,\)",
+     lambda f, t: f.margin_ranking_loss(t([1.0, 2.0]), t([1.0, 2.0, 3.0]), t([1, -1]))),
+    (RuntimeError, "margin_ranking_loss: expected a numeric target, got dtype bool",
+     lambda f, t: f.margin_ranking_loss(t([1.0, 2.0]), t([1.0, 2.0]), t([True, False]))),
+    (RuntimeError, r"cosine_embedding_loss: expected a 0-d or 1-d target.*\(2, 1\)",
+     lambda f, t: f.cosine_embedding_loss(t([[1.0, 2.0]] * 2), t([[1.0, 2.0]] * 2),
+                                          t([[1], [1]]))),
+    (RuntimeError, r"cosine_embedding_loss: a 1-d target expects 2-d inputs, got input1 \(2,\)",
+     lambda f, t: f.cosine_embedding_loss(t([1.0, 2.0]), t([1.0, 2.0]), t([1, 1]))),
+    (RuntimeError, r"cosine_embedding_loss: a 0-d target expects 1-d inputs",
+     lambda f, t: f.cosine_embedding_loss(t([[1.0, 2.0]] * 2), t([[1.0, 2.0]] * 2), t(1))),
+    (RuntimeError, r"cosine_embedding_loss: shapes do not broadcast.*target \(3, 1\)",
+     lambda f, t: f.cosine_embedding_loss(t([[1.0, 2.0]] * 2), t([[1.0, 2.0]] * 2),
+                                          t([1, 1, -1]))),
+    (RuntimeError, r"cosine_embedding_loss: shapes do not broadcast: input1 \(2, 2\), "
+                   r"input2 \(2, 3\)",
+     lambda f, t: f.cosine_embedding_loss(t([[1.0, 2.0]] * 2), t([[1.0, 2.0, 3.0]] * 2),
+                                          t([1, 1]))),
+    (ValueError, "triplet_margin_loss: margin must be greater than 0, got 0",
+     lambda f, t: f.triplet_margin_loss(t([1.0]), t([1.0]), t([1.0]), margin=0)),
+    (RuntimeError, r"triplet_margin_loss: the anchor, positive, and negative tensors.*"
+                   r"anchor \(1,\), positive \(1, 1\), negative \(1,\)",
+     lambda f, t: f.triplet_margin_loss(t([1.0]), t([[1.0]]), t([1.0]))),
+]
+
+
+@pytest.mark.parametrize("exc, match, call", NEW_BAD, ids=[m[:40] for _, m, _ in NEW_BAD])
+def test_new_losses_bad_input_raises_pytorchs_exception_type(exc, match, call):
+    with pytest.raises(exc, match=match):
+        call(F, ag.tensor)
+    try:
+        import torch
+    except ImportError:
+        return
+    with pytest.raises(exc), warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # (PyTorch warns about a broadcast target first)
+        call(torch.nn.functional, torch.tensor)
+
+
+@pytest.mark.parametrize("make, exc", [
+    (lambda m: m.TripletMarginLoss(margin=-1.0), ValueError),
+    (lambda m: m.KLDivLoss(reduction="avg"), ValueError),
+    (lambda m: m.GaussianNLLLoss(reduction="max"), ValueError),
+])
+def test_new_loss_modules_refuse_bad_options(make, exc):
+    with pytest.raises(exc, match="Loss"):
+        make(nn.loss)
+    assert nn.loss.KLDivLoss(reduction="batchmean").reduction == "batchmean"

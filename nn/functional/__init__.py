@@ -5,6 +5,7 @@ backward side by side) and the public functions re-exported here.
 """
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403

@@ -1,13 +1,15 @@
 """nn.functional: loss functions (see nn/functional/__init__.py).
 
-Every loss takes ``reduction="mean" | "sum" | "none"`` with PyTorch's meaning.  The
-classification losses over class indices (cross_entropy, nll_loss) and binary cross
-entropy are fused ops with their own backward; the rest are compositions of autograd
-ops.  Bad input (target dtype or shape, class index out of range) raises the
+Every loss takes ``reduction="mean" | "sum" | "none"`` with PyTorch's meaning (kl_div
+also "batchmean").  The classification losses over class indices (cross_entropy,
+nll_loss) and binary cross entropy are fused ops with their own backward; the rest are
+compositions of autograd ops (the embedding losses of nn/functional/distance.py's
+distances).  Bad input (target dtype or shape, class index out of range) raises the
 exception type PyTorch raises, with a message naming the loss and the shapes.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -21,24 +23,32 @@ from autograd.graph import Op, ShapeError, apply
 from autograd.tensor import wrap
 
 from .activation import log_softmax, softmax
+from .distance import _broadcast_shape, _clamp_min_keeping_grad, cosine_similarity, \
+    pairwise_distance
 
-__all__ = ["mse_loss", "l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
+           "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+           "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
+           "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
+           "cosine_embedding_loss", "triplet_margin_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduction(op: str, reduction: str, size_average: Any = None, reduce: Any = None) -> str:
-    """Validate `reduction`; map PyTorch's deprecated size_average/reduce onto it."""
+def _reduction(op: str, reduction: str, size_average: Any = None, reduce: Any = None,
+               choices: tuple = _REDUCTIONS) -> str:
+    """Validate `reduction` (one of `choices`); map PyTorch's deprecated
+    size_average/reduce onto it."""
     if size_average is not None or reduce is not None:
         warnings.warn(f"{op}: size_average and reduce are deprecated, use "
                       f"reduction='mean'|'sum'|'none'", UserWarning, stacklevel=3)
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = "none" if not reduce else "mean" if size_average else "sum"
-    if reduction not in _REDUCTIONS:
+    if reduction not in choices:
+        names = [repr(c) for c in choices]
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction "
-                         f"(expected 'mean', 'sum' or 'none')")
+                         f"(expected {', '.join(names[:-1])} or {names[-1]})")
     return reduction
 
 
@@ -63,23 +73,27 @@ def _check_float(op: str, input: Tensor) -> None:
 
 
 def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool,
-                      promote: bool = True, kinds: str = "fiu") -> tuple[Tensor, Tensor]:
+                      promote: str = "wide", kinds: str = "fiu",
+                      warn: bool = True) -> tuple[Tensor, Tensor]:
     """(input, target) with the target a tensor of a dtype kind in `kinds`, checked
     against input's shape: equal (same_shape) or broadcastable, with PyTorch's warning
-    when broadcasting changes it.  A non-float target takes input's dtype; with
-    `promote` two float dtypes meet at the wider one, whichever is 0-d (PyTorch
-    broadcasts before promoting: float32 input with a float64 target gives a float64
-    loss)."""
+    when broadcasting changes it (unless not `warn`: losses PyTorch lets broadcast
+    silently).  A non-float target takes input's dtype.  Two float dtypes, by `promote`:
+    "wide": both take the wider one, whichever is 0-d (losses that broadcast before
+    promoting: float32 input with a float64 target gives a float64 loss); "input": the
+    target takes input's; "arith": left to the arithmetic, which promotes as PyTorch's
+    composite losses do (a 0-d float64 target leaves a float32 input's dtype)."""
     _check_float(op, input)
     target = _as_tensor(target, input)
     if target.dtype.kind not in kinds:
-        raise RuntimeError(f"{op}: expected a numeric target, got dtype {target.dtype}")
+        what = "floating point" if kinds == "f" else "numeric"
+        raise RuntimeError(f"{op}: expected a {what} target, got dtype {target.dtype}")
     if target.dtype != input.dtype:
-        if promote and target.dtype.kind == "f":
+        if target.dtype.kind != "f" or promote == "input":
+            target = target.to(input.dtype)
+        elif promote == "wide":
             dt = np.promote_types(input.dtype, target.dtype)
             input, target = input.to(dt), target.to(dt)
-        else:
-            target = target.to(input.dtype)
     if target.shape != input.shape:
         if same_shape:
             raise ShapeError(f"{op}: target size {tuple(target.shape)} must be the same as "
@@ -89,10 +103,11 @@ def _pointwise_target(op: str, input: Tensor, target: Any, *, same_shape: bool,
         except ValueError:
             raise ShapeError(f"{op}: the target size {tuple(target.shape)} does not "
                              f"broadcast with the input size {tuple(input.shape)}") from None
-        warnings.warn(f"{op}: using a target size ({tuple(target.shape)}) that is different "
-                      f"to the input size ({tuple(input.shape)}). This will likely lead to "
-                      f"incorrect results due to broadcasting. Please ensure they have the "
-                      f"same size.", UserWarning, stacklevel=3)
+        if warn:
+            warnings.warn(f"{op}: using a target size ({tuple(target.shape)}) that is different "
+                          f"to the input size ({tuple(input.shape)}). This will likely lead "
+                          f"to incorrect results due to broadcasting. Please ensure they have "
+                          f"the same size.", UserWarning, stacklevel=3)
     return input, target
 
 
@@ -148,12 +163,29 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     reduction = _reduction(op, reduction)
     if not delta > 0:
         raise RuntimeError(f"{op}: delta must be positive, got {delta}")
-    x, y = _pointwise_target(op, input, target, same_shape=False, promote=False,
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="input",
                              kinds="fiub")   # (PyTorch's huber keeps input's dtype)
-    d = x - y
+    return _weigh(op, _huber(x - y, delta), weight, input, reduction, by_weight=False)
+
+
+def _huber(d: Tensor, delta: float) -> Tensor:
     a = ag.abs(d)
-    loss = ag.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _weigh(op, loss, weight, input, reduction, by_weight=False)
+    return ag.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = input - target;
+    Huber's loss divided by beta, so beta = 0 gives the L1 loss."""
+    op = "smooth_l1_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError(f"{op}: beta must be non-negative, got {beta}")
+    # (beta = 0 is PyTorch's l1_loss, which refuses a bool target)
+    x, y = _pointwise_target(op, input, target, same_shape=False,
+                             kinds="fiub" if beta else "fiu")
+    d = x - y
+    return _reduce(_huber(d, beta) / beta if beta else ag.abs(d), reduction)
 
 
 # ---- classification over class indices (fused) ------------------------------------------
@@ -474,7 +506,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     gives a finite loss.  Prefer binary_cross_entropy_with_logits on raw scores."""
     op = "binary_cross_entropy"
     reduction = _reduction(op, reduction, size_average, reduce)
-    _, target = _pointwise_target(op, input, target, same_shape=True, promote=False)
+    _, target = _pointwise_target(op, input, target, same_shape=True, promote="input")
     for name, a in (("input", input.data), ("target", target.data)):
         if a.size and not ((a >= 0) & (a <= 1)).all():
             raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1 "
@@ -522,3 +554,211 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     if weight is not None:
         loss = loss * _loss_weight(op, "weight", weight, loss)
     return _reduce(loss, reduction)
+
+
+# ---- divergences and likelihoods ----------------------------------------------------------
+
+_BATCHMEAN = _REDUCTIONS + ("batchmean",)
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence of `target` from the distribution whose log-probabilities
+    are `input`, pointwise y (log y - x), 0 where y = 0; with `log_target` y holds
+    log-probabilities and the term is e^y (y - x), with no log of 0 anywhere.
+
+    reduction "batchmean" divides the sum by the batch size input.shape[0], the true KL
+    divergence; "mean", the default, divides by the element count, and warns about it
+    as PyTorch does."""
+    op = "kl_div"
+    if size_average is None and reduce is None and reduction == "mean":
+        warnings.warn(f"{op}: reduction: 'mean' divides the total loss by both the batch "
+                      f"size and the support size. 'batchmean' divides only by the batch "
+                      f"size, and aligns with the KL div math definition. 'mean' will be "
+                      f"changed to behave the same as 'batchmean' in the next major "
+                      f"release.", UserWarning, stacklevel=2)
+    reduction = _reduction(op, reduction, size_average, reduce, choices=_BATCHMEAN)
+    if input.dtype.kind != "f":   # (PyTorch: RuntimeError here, not NotImplementedError)
+        raise RuntimeError(f"{op}: integral inputs not supported, got input dtype "
+                           f"{input.dtype}")
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="arith",
+                             kinds="f", warn=False)
+    loss = ag.exp(y) * (y - x) if log_target else ag.xlogy(y, y) - y * x
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of `target` y under Poisson(rate), rate - y log(rate) up to
+    a constant: e^x - y x with `log_input` (x = log rate), else x - y log(x + eps).
+    `full` adds Stirling's approximation of log(y!), y log y - y + 0.5 log(2 pi y), where
+    y > 1 (0 elsewhere, as in PyTorch)."""
+    op = "poisson_nll_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="arith",
+                             kinds="fiub", warn=False)
+    loss = ag.exp(x) - y * x if log_input else x - y * ag.log(x + eps)
+    if full:
+        big = y.data > 1
+        # Evaluated at y = 1 where masked out, so log(0) reaches neither value nor gradient.
+        y1 = ag.where(big, y, 1.0)
+        loss = loss + ag.where(big, y1 * ag.log(y1) - y1 + 0.5 * ag.log(2 * math.pi * y1), 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of `target` under N(input, var):
+    0.5 (log var + (input - target)^2 / var), plus 0.5 log(2 pi) with `full`.
+
+    var: input's shape; or input's shape without the last dim, or with one dim of size
+    1 (one variance shared along it); or a number for all.  It is clamped to >= eps for
+    stability outside autograd, as PyTorch does, so its gradient is never cut off."""
+    op = "gaussian_nll_loss"
+    reduction = _reduction(op, reduction)
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="arith",
+                             warn=False)
+    number = not isinstance(var, Tensor) and np.ndim(var) == 0
+    var = ag.ones_like(x) * var if number else _as_tensor(var, input)
+    if (var.data < 0).any():
+        raise ValueError(f"{op}: var has negative entry/entries (var shape "
+                         f"{tuple(var.shape)})")
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1]:
+            var = var.unsqueeze(-1)
+        elif var.ndim != input.ndim or sum(v for i, v in zip(input.shape, var.shape)
+                                           if i != v) != 1:
+            raise ValueError(f"{op}: var is of incorrect size {tuple(var.shape)} for input "
+                             f"of size {tuple(input.shape)} (expected input's size, that "
+                             f"size without the last dim, or with a single other dim 1)")
+    var = _clamp_min_keeping_grad(var, eps)
+    loss = 0.5 * (ag.log(var) + (x - y) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# ---- margin and embedding losses ----------------------------------------------------------
+
+def _log1pexp(z: Tensor) -> Tensor:
+    # softplus without its linear cut-off: overflow-free either way, and its gradient
+    # then is the sigmoid everywhere, like the logsigmoid PyTorch's losses use
+    return ag.softplus(z, threshold=math.inf)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Two-class logistic loss for targets y = 1 or -1: log(1 + e^(-y x)) (as a softplus:
+    no overflow for large -y x)."""
+    op = "soft_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="input",
+                             kinds="fiub", warn=False)
+    return _reduce(_log1pexp(-y * x), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """One-versus-all logistic loss over the C classes in input's last dim, for targets
+    y in {0, 1}: the mean over classes of -w (y log sigmoid(x) + (1 - y) log sigmoid(-x)),
+    then reduced over the samples.  weight w: per class, broadcast."""
+    op = "multilabel_soft_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if input.ndim == 0:   # (PyTorch: IndexError from size(-1))
+        raise IndexError(f"{op}: input must have at least 1 dimension (classes), got a "
+                         f"0-d tensor")
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="arith",
+                             warn=False)
+    loss = y * _log1pexp(-x) + (1 - y) * _log1pexp(x)
+    if weight is not None:
+        loss = loss * _as_tensor(weight, x)
+    return _reduce(loss.sum(-1) / input.shape[-1], reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """For distances x and targets y = 1 (similar pair) or -1 (dissimilar): x where y = 1,
+    max(0, margin - x) where y = -1.  Like PyTorch, any other target gets both terms."""
+    op = "hinge_embedding_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x, y = _pointwise_target(op, input, target, same_shape=False, promote="input",
+                             kinds="fiub", warn=False)
+    t = y.data
+    loss = ag.where(t != 1, ag.clamp(margin - x, min=0.0), 0.0) + ag.where(t != -1, x, 0.0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin): target y = 1 asks x1 to rank above x2 by `margin`,
+    y = -1 below.  The three must have the same number of dims (and broadcast)."""
+    op = "margin_ranking_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    x1, y = _pointwise_target(op, input1, target, same_shape=False, promote="arith",
+                              warn=False)
+    if not input1.ndim == input2.ndim == y.ndim:
+        raise RuntimeError(f"{op}: all input tensors should have the same number of "
+                           f"dimensions, got input1 {tuple(input1.shape)}, input2 "
+                           f"{tuple(input2.shape)}, target {tuple(y.shape)}")
+    _broadcast_shape(op, input1=input1.shape, input2=input2.shape, target=y.shape)
+    return _reduce(ag.clamp(-y * (x1 - input2) + margin, min=0.0), reduction)
+
+
+# PyTorch's cosine_embedding_loss divides by sqrt((|x1|^2 + e)(|x2|^2 + e)), e the float32
+# constant 1e-12, rather than calling cosine_similarity; clamping each norm at sqrt(e)
+# instead agrees with it to a relative 0.5e-12 / |x|^2, zero vectors included (value and
+# gradient): closely unless a norm is within a few orders of magnitude of 1e-6.
+_COS_EMBEDDING_EPS = math.sqrt(_BCE_EPS)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Tensor:
+    """With c the cosine similarity of x1 and x2 along their last dim: 1 - c where the
+    target y = 1, max(0, c - margin) where y = -1 (0 for any other target).  Inputs
+    (N, D) take a target (N,); inputs (D,) a 0-d target."""
+    op = "cosine_embedding_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    y = target if isinstance(target, Tensor) else wrap(to_array(target))
+    if y.ndim > 1:
+        raise RuntimeError(f"{op}: expected a 0-d or 1-d target (multi-target not "
+                           f"supported), got shape {tuple(y.shape)}")
+    if not input1.ndim == input2.ndim == y.ndim + 1:
+        raise RuntimeError(f"{op}: a {y.ndim}-d target expects {y.ndim + 1}-d inputs, got "
+                           f"input1 {tuple(input1.shape)} and input2 {tuple(input2.shape)}")
+    # (a target (N,) as (N, 1): its batch checked against the inputs' (N, D))
+    _broadcast_shape(op, input1=input1.shape, input2=input2.shape, target=y.shape + (1,))
+    cos = cosine_similarity(input1, input2, dim=-1, eps=_COS_EMBEDDING_EPS)
+    t = y.data
+    loss = ag.where(t == 1, 1.0 - cos, 0.0) + ag.where(t == -1, ag.clamp(cos - margin, min=0.0),
+                                                       0.0)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)), d = pairwise_distance (p-norm over the last dim,
+    eps added to the difference).  `swap` takes min(d(a, n), d(p, n)) as the negative's
+    distance (Balntas et al., 2016)."""
+    op = "triplet_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}: the anchor, positive, and negative tensors are expected "
+                           f"to have the same number of dimensions, got anchor "
+                           f"{tuple(anchor.shape)}, positive {tuple(positive.shape)}, "
+                           f"negative {tuple(negative.shape)}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ag.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ag.clamp(margin + d_pos - d_neg, min=0.0), reduction)

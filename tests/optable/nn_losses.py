@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from nn import functional as F
 
@@ -120,6 +121,119 @@ def _dt(x):
     return np.asarray(x).dtype
 
 
+def _signs(shape):
+    """Targets of 1 and -1 (int64) for a `shape`, a fixed function of it."""
+    rng = np.random.default_rng(sum(shape) * 17 + len(shape) + 5)
+    return np.where(rng.random(shape) < 0.5, -1, 1)
+
+
+def _with_zeros(shape, scale=1.0):
+    """Non-negative float64 targets for a `shape`, 0 at every third position (the first
+    included), a fixed function of it."""
+    rng = np.random.default_rng(sum(shape) * 13 + len(shape))
+    t = rng.uniform(0.2, 1.0, shape) * scale
+    t.reshape(-1)[::3] = 0.0
+    return t
+
+
+def _shapes_like(min_dims, derive=lambda s: s, arity=2):
+    """A `shapes` callable: a shape of at least `min_dims` dims for the first arity - 1
+    inputs, `derive(shape)` for the last."""
+    return lambda: hnp.array_shapes(min_dims=min_dims, max_dims=3, min_side=1,
+                                    max_side=4).map(lambda s: [s] * (arity - 1) + [derive(s)])
+
+
+def _vectors(arity):
+    """`arity` inputs (N, D) or (D,): embeddings batched or not."""
+    return lambda: st.sampled_from([1, 2]).flatmap(
+        lambda n: hnp.array_shapes(min_dims=n, max_dims=n, min_side=1, max_side=4)
+    ).map(lambda s: [s] * arity)
+
+
+def _one_dim_one(s):
+    """`s` with its middle (or only) dim set to 1."""
+    i = len(s) // 2
+    return s[:i] + (1,) + s[i + 1:]
+
+
+def _smooth_l1(d, beta):
+    a = np.abs(d)
+    return np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+
+
+def _np_kl(x, y, log_target=False, reduction="sum"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.exp(y) * (y - x) if log_target else np.where(y > 0, y * (np.log(y) - x), 0)
+    loss = loss.astype(x.dtype)
+    if reduction == "batchmean":
+        return np.asarray(loss.sum() / (x.shape[0] if x.ndim else 1)).astype(x.dtype)
+    return np.asarray(_reduce(loss, reduction)).astype(x.dtype)
+
+
+def _np_poisson(x, y, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    loss = np.exp(x) - y * x if log_input else x - y * np.log(x + np.float32(eps))
+    if full:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stirling = y * np.log(y) - y + 0.5 * np.log(2 * np.pi * y)
+        loss = loss + np.where(y > 1, stirling, 0)
+    return np.asarray(_reduce(loss.astype(x.dtype), reduction)).astype(x.dtype)
+
+
+def _np_gaussian(x, y, var, full=False, reduction="mean"):
+    var = np.asarray(var, x.dtype)
+    if var.shape != x.shape and var.shape == x.shape[:-1]:
+        var = var[..., None]
+    loss = 0.5 * (np.log(np.maximum(var, 1e-6)) + (x - y) ** 2 / np.maximum(var, 1e-6))
+    if full:
+        loss = loss + 0.5 * np.log(2 * np.pi)
+    return np.asarray(_reduce(loss.astype(x.dtype), reduction)).astype(x.dtype)
+
+
+def _log_sigmoid(x):
+    return -np.logaddexp(0, -x)
+
+
+def _class_weight(x):
+    return np.linspace(0.5, 2.0, x.shape[-1])
+
+
+def _np_multilabel(x, y, w=None, reduction="mean"):
+    loss = -(y * _log_sigmoid(x) + (1 - y) * _log_sigmoid(-x))
+    loss = loss if w is None else loss * w
+    per_sample = loss.sum(-1) / x.shape[-1]
+    return np.asarray(_reduce(per_sample, reduction)).astype(x.dtype)
+
+
+def _np_hinge(x, y, margin, reduction):
+    loss = np.where(y == 1, x, np.maximum(0, margin - x))
+    return np.asarray(_reduce(loss, reduction)).astype(x.dtype)
+
+
+def _np_cosine_embedding(a, b, y, margin, reduction):
+    cos = (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+    loss = np.where(y == 1, 1 - cos, np.where(y == -1, np.maximum(0, cos - margin), 0))
+    return np.asarray(_reduce(loss, reduction)).astype(a.dtype)
+
+
+def _np_distance(a, b, p, eps=1e-6):
+    d = np.abs(a - b + np.float32(eps))
+    return d if d.ndim == 0 else (d ** p).sum(-1) ** (1 / p)
+
+
+def _np_triplet(a, pos, neg, margin, p, swap, reduction):
+    d_neg = _np_distance(a, neg, p)
+    if swap:
+        d_neg = np.minimum(d_neg, _np_distance(pos, neg, p))
+    loss = np.maximum(margin + _np_distance(a, pos, p) - d_neg, 0)
+    return np.asarray(_reduce(loss, reduction)).astype(a.dtype)
+
+
+# Triplets whose distances are smooth and never tie: per coordinate, anchors lie left of
+# the positives and the positives left of the negatives (so d(p, n) < d(a, n)), or the
+# anchors in the middle (d(a, n) < d(p, n)); with margin 10 the hinge is always open.
+LEFT, MIDDLE, RIGHT = (-2.0, -1.2), (-0.4, 0.4), (1.2, 2.0)
+
+
 ROWS = [
     # ---- regression -----------------------------------------------------------------
     Row("F.mse_loss", F.mse_loss, lambda x, y: np.mean((x - y) ** 2), arity=2, shapes="same"),
@@ -195,4 +309,111 @@ ROWS = [
         lambda x, y: _np_bce_logits(x, y, _pos_weight(x), "sum"), arity=2,
         shapes=_class_shapes(2, spatial=False), domain=[(-6.0, 6.0), (0.0, 1.0)],
         label="F.binary_cross_entropy_with_logits_pos_weight"),
+    # ---- smooth l1 (kinks of the second derivative at |d| = beta kept away) ---------------
+    Row("F.smooth_l1_loss", lambda x: F.smooth_l1_loss(x, x.data * 0, reduction="sum"),
+        lambda x: _smooth_l1(x, np.float32(1.0)).sum().astype(x.dtype),
+        domain=away_from(-1.0, 1.0)),
+    Row("F.smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
+        lambda x, y: np.mean(_smooth_l1(x - y, np.float32(0.5))).astype(x.dtype), arity=2,
+        shapes="same", domain=[(-0.2, 0.2), (-0.2, 0.2)], label="F.smooth_l1_loss_quadratic"),
+    Row("F.smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.5, reduction="none"),
+        lambda x, y: _smooth_l1(x - y, np.float32(0.5)), arity=2, shapes="same",
+        domain=[(0.5, 2.0), (-2.0, -0.5)], label="F.smooth_l1_loss_linear"),
+    Row("F.smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.0, reduction="sum"),
+        lambda x, y: np.abs(x - y).sum(), arity=2, shapes="same",
+        domain=[(0.1, 2.0), (-2.0, -0.1)], label="F.smooth_l1_loss_beta0"),
+    # ---- kl divergence ------------------------------------------------------------------
+    Row("F.kl_div", lambda x, y: F.kl_div(x, y, reduction="sum"), _np_kl, arity=2,
+        shapes="same", domain=[(-3.0, 0.0), (0.05, 1.0)]),
+    Row("F.kl_div", lambda x, y: F.kl_div(x, y, reduction="batchmean"),
+        lambda x, y: _np_kl(x, y, reduction="batchmean"), arity=2, shapes="same",
+        domain=[(-3.0, 0.0), (0.05, 1.0)], label="F.kl_div_batchmean"),
+    Row("F.kl_div", lambda x, y: F.kl_div(x, y, reduction="none", log_target=True),
+        lambda x, y: _np_kl(x, y, True, "none"), arity=2, shapes="same",
+        domain=[(-3.0, 0.0), (-3.0, 0.0)], label="F.kl_div_log_target"),
+    Row("F.kl_div", lambda x: F.kl_div(x, _with_zeros(x.shape).astype(x.dtype), reduction="none"),
+        lambda x: _np_kl(x, _with_zeros(x.shape).astype(x.dtype), reduction="none"),
+        domain=(-3.0, 0.0), label="F.kl_div_zero_targets"),
+    # ---- poisson and gaussian likelihoods -------------------------------------------------
+    Row("F.poisson_nll_loss", F.poisson_nll_loss, _np_poisson, arity=2, shapes="same",
+        domain=[(-2.0, 2.0), (0.0, 3.0)]),
+    Row("F.poisson_nll_loss", lambda x, y: F.poisson_nll_loss(x, y, full=True, reduction="none"),
+        lambda x, y: _np_poisson(x, y, full=True, reduction="none"), arity=2, shapes="same",
+        domain=[(-2.0, 2.0), away_from(1.0, lo=0.05, hi=4.0)], label="F.poisson_nll_loss_full"),
+    Row("F.poisson_nll_loss",
+        lambda x, y: F.poisson_nll_loss(x, y, log_input=False, reduction="sum"),
+        lambda x, y: _np_poisson(x, y, log_input=False, reduction="sum"), arity=2,
+        shapes="same", domain=[(0.1, 3.0), (0.0, 3.0)], label="F.poisson_nll_loss_rate"),
+    Row("F.poisson_nll_loss",
+        lambda x: F.poisson_nll_loss(x, _with_zeros(x.shape, 4.0).astype(x.dtype), full=True,
+                                    reduction="sum"),
+        lambda x: _np_poisson(x, _with_zeros(x.shape, 4.0).astype(x.dtype), full=True,
+                              reduction="sum"),
+        label="F.poisson_nll_loss_zero_targets"),
+    Row("F.gaussian_nll_loss", F.gaussian_nll_loss, _np_gaussian, arity=3, shapes="same",
+        domain=[(-2.0, 2.0), (-2.0, 2.0), (0.2, 2.0)]),
+    Row("F.gaussian_nll_loss",
+        lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True, reduction="none"),
+        lambda x, y, v: _np_gaussian(x, y, v, True, "none"), arity=3,
+        shapes=_shapes_like(1, lambda s: s[:-1], arity=3),
+        domain=[(-2.0, 2.0), (-2.0, 2.0), (0.2, 2.0)], label="F.gaussian_nll_loss_var_per_row"),
+    Row("F.gaussian_nll_loss",
+        lambda x, y, v: F.gaussian_nll_loss(x, y, v, reduction="sum"),
+        lambda x, y, v: _np_gaussian(x, y, v, reduction="sum"), arity=3,
+        shapes=_shapes_like(1, _one_dim_one, arity=3),
+        domain=[(-2.0, 2.0), (-2.0, 2.0), (0.2, 2.0)], label="F.gaussian_nll_loss_var_shared"),
+    Row("F.gaussian_nll_loss", lambda x, y: F.gaussian_nll_loss(x, y, 0.7),
+        lambda x, y: _np_gaussian(x, y, np.full(x.shape, 0.7)), arity=2, shapes="same",
+        label="F.gaussian_nll_loss_var_number"),
+    # ---- margin losses ----------------------------------------------------------------------
+    Row("F.soft_margin_loss", lambda x: F.soft_margin_loss(x, _signs(x.shape)),
+        lambda x: np.mean(np.log1p(np.exp(-_signs(x.shape) * x))).astype(x.dtype),
+        domain=(-4.0, 4.0)),
+    Row("F.soft_margin_loss", lambda x, y: F.soft_margin_loss(x, y, reduction="none"),
+        lambda x, y: np.log1p(np.exp(-y * x)), arity=2, shapes="same",
+        domain=[(-4.0, 4.0), (-1.5, 1.5)], label="F.soft_margin_loss_float_target"),
+    Row("F.multilabel_soft_margin_loss",
+        lambda x, y: F.multilabel_soft_margin_loss(x, y, weight=_class_weight(x.data)),
+        lambda x, y: _np_multilabel(x, y, _class_weight(x).astype(x.dtype)), arity=2,
+        shapes=_shapes_like(1), domain=[(-4.0, 4.0), (0.0, 1.0)]),
+    Row("F.multilabel_soft_margin_loss",
+        lambda x, y: F.multilabel_soft_margin_loss(x, y, reduction="none"),
+        lambda x, y: _np_multilabel(x, y, reduction="none"), arity=2, shapes=_shapes_like(1),
+        domain=[(-4.0, 4.0), (0.0, 1.0)], label="F.multilabel_soft_margin_loss_none"),
+    *[Row("F.hinge_embedding_loss",
+          lambda x, r=r: F.hinge_embedding_loss(x, _signs(x.shape), margin=0.5, reduction=r),
+          lambda x, r=r: _np_hinge(x, _signs(x.shape), np.float32(0.5), r),
+          domain=away_from(0.5), label=f"F.hinge_embedding_loss_{r}") for r in ("mean", "none")],
+    # (|x1 - x2| >= 0.2 > margin: the y = 1 terms are 0, the y = -1 terms open)
+    *[Row("F.margin_ranking_loss",
+          lambda a, b, r=r: F.margin_ranking_loss(a, b, _signs(a.shape), margin=0.1,
+                                                  reduction=r),
+          lambda a, b, r=r: np.asarray(_reduce(np.maximum(
+              0, -_signs(a.shape) * (a - b) + np.float32(0.1)), r)).astype(a.dtype),
+          arity=2, shapes="same", domain=[(0.1, 2.0), (-2.0, -0.1)],
+          label=f"F.margin_ranking_loss_{r}") for r in ("mean", "none")],
+    # (margin -1.5: the y = -1 hinge is always open; margin 0.3 checks the forward only)
+    *[Row("F.cosine_embedding_loss",
+          lambda a, b, m=m, r=r: F.cosine_embedding_loss(a, b, _signs(a.shape[:-1]), margin=m,
+                                                         reduction=r),
+          lambda a, b, m=m, r=r: _np_cosine_embedding(a, b, _signs(a.shape[:-1]),
+                                                      np.float32(m), r),
+          arity=2, shapes=_vectors(2), domain=away_from(0.0), grad=m < -1,
+          label=f"F.cosine_embedding_loss_{r}_{m}") for m, r in ((-1.5, "mean"), (-1.5, "none"),
+                                                                  (0.3, "sum"))],
+    Row("F.triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=10.0),
+        lambda a, p, n: _np_triplet(a, p, n, np.float32(10.0), 2, False, "mean"), arity=3,
+        shapes="same", domain=[LEFT, MIDDLE, RIGHT]),
+    Row("F.triplet_margin_loss",
+        lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=10.0, swap=True, reduction="sum"),
+        lambda a, p, n: _np_triplet(a, p, n, np.float32(10.0), 2, True, "sum"), arity=3,
+        shapes="same", domain=[LEFT, MIDDLE, RIGHT], label="F.triplet_margin_loss_swapped"),
+    Row("F.triplet_margin_loss",
+        lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=10.0, p=3, swap=True,
+                                              reduction="none"),
+        lambda a, p, n: _np_triplet(a, p, n, np.float32(10.0), 3, True, "none"), arity=3,
+        shapes="same", domain=[MIDDLE, LEFT, RIGHT], label="F.triplet_margin_loss_not_swapped"),
+    Row("F.triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, p=1),
+        lambda a, p, n: _np_triplet(a, p, n, np.float32(1.0), 1, False, "mean"), arity=3,
+        shapes="same", grad=False, label="F.triplet_margin_loss_defaults_forward"),
 ]
