@@ -14,8 +14,11 @@ from .activation import (CELU, ELU, GELU, GLU, ISRU, SELU, ArcTan, BinaryStep, H
                          Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin,
                          Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
-                   NLLLoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                   GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss, PoissonNLLLoss,
+                   SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+from .distance import CosineSimilarity, PairwiseDistance
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional"]
 __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
@@ -27,4 +30,7 @@ __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tan
             "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid",
             "Softmin", "GLU", "Threshold", "Softshrink", "Hardshrink", "Tanhshrink"]
 __all__ += ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-            "BCEWithLogitsLoss"]
+            "BCEWithLogitsLoss", "SmoothL1Loss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss",
+            "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]
+__all__ += ["PairwiseDistance", "CosineSimilarity"]

@@ -416,12 +416,12 @@ def test_kl_div_default_mean_warns_like_pytorch():
     with pytest.warns(UserWarning, match="kl_div.*'batchmean' divides only by the batch size"):
         F.kl_div(x, y)
     with pytest.warns(UserWarning, match="batchmean"):
-        nn.loss.KLDivLoss()(x, y)
+        nn.KLDivLoss()(x, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for r in ("batchmean", "sum", "none"):
             F.kl_div(x, y, reduction=r)
-            nn.loss.KLDivLoss(reduction=r)(x, y)
+            nn.KLDivLoss(reduction=r)(x, y)
     torch = pytest.importorskip("torch")
     with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
         torch.nn.functional.kl_div(torch.zeros(2, 3), torch.ones(2, 3))
@@ -624,7 +624,7 @@ def test_new_loss_modules_match_pytorch_in_float32(name, defaults):
     kwargs, make, grad = CASES[name]
     kwargs = {} if defaults else kwargs
     arrays = [a.astype(np.float32) for a in make(np.random.default_rng(20))]
-    ours, theirs = getattr(nn.loss, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
     assert repr(ours) == repr(theirs)
     out, grads, u = _quiet(lambda: _run(ours, *arrays, grad=grad))()
     tout, tgrads = _quiet(lambda: _torch_run(torch, theirs, *arrays, u=u, grad=grad))()
@@ -637,18 +637,18 @@ def test_new_loss_modules_match_pytorch_in_float32(name, defaults):
 def test_new_loss_modules_keep_pytorchs_attributes_and_buffers():
     torch = pytest.importorskip("torch")
     for name, (kwargs, _, _) in CASES.items():
-        ours, theirs = getattr(nn.loss, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+        ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
         for attr in ("reduction", "beta", "log_target", "log_input", "full", "eps", "margin",
                      "p", "swap"):
             assert getattr(ours, attr, None) == getattr(theirs, attr, None), (name, attr)
     w = np.array([1.0, 2.0, 0.5])
-    m = nn.loss.MultiLabelSoftMarginLoss(weight=w)
+    m = nn.MultiLabelSoftMarginLoss(weight=w)
     assert list(m.state_dict()) == ["weight"]
     x, y = ag.randn(2, 3), ag.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
     assert m(x, y).item() == pytest.approx(
         F.multilabel_soft_margin_loss(x, y, weight=w).item(), rel=1e-6)
     with pytest.warns(UserWarning, match="deprecated"):
-        assert nn.loss.SmoothL1Loss(reduce=False).reduction == "none"
+        assert nn.SmoothL1Loss(reduce=False).reduction == "none"
 
 
 @pytest.mark.filterwarnings("ignore:.*target size")   # (smooth_l1 broadcasting: tested below)
@@ -790,5 +790,5 @@ def test_new_losses_bad_input_raises_pytorchs_exception_type(exc, match, call):
 ])
 def test_new_loss_modules_refuse_bad_options(make, exc):
     with pytest.raises(exc, match="Loss"):
-        make(nn.loss)
-    assert nn.loss.KLDivLoss(reduction="batchmean").reduction == "batchmean"
+        make(nn)
+    assert nn.KLDivLoss(reduction="batchmean").reduction == "batchmean"
