@@ -1,4 +1,5 @@
-"""Containers: Sequential, ModuleList, ModuleDict, with PyTorch's list and dict methods."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, with
+PyTorch's list and dict methods."""
 from __future__ import annotations
 
 import operator
@@ -6,9 +7,13 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Iterator
 
-from .module import Module
+import numpy as np
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+from autograd import Tensor
+
+from .module import Module, Parameter
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 class _Indexed(Module):
@@ -252,3 +257,239 @@ class ModuleDict(Module):
                 raise ValueError(f"ModuleDict update sequence element #{j} has length "
                                  f"{len(pair)}; 2 is required")
             self[pair[0]] = pair[1]
+
+
+# ---- parameter containers -------------------------------------------------------------
+
+def _as_parameter(value: Any) -> Any:
+    """A Tensor put in a parameter container becomes a Parameter sharing its data, as in
+    PyTorch; anything else is kept as it is (a plain attribute, not in state_dict)."""
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) \
+        else value
+
+
+# PyTorch's names for the dtypes in these containers' reprs, so that the reprs match.
+_TORCH_DTYPE = {np.dtype(np.float16): ("float16", "HalfTensor"),
+                np.dtype(np.float32): ("float32", "FloatTensor"),
+                np.dtype(np.float64): ("float64", "DoubleTensor")}
+
+
+def _entries_repr(items: Iterable, typename: bool) -> str:
+    """PyTorch's extra_repr of ParameterList (dtype names, ``torch.float32``) and
+    ParameterDict (tensor type names, ``torch.FloatTensor``): one line per entry."""
+    lines = []
+    for k, v in items:
+        if isinstance(v, Tensor):
+            name = _TORCH_DTYPE.get(v.dtype, (str(v.dtype),) * 2)[typename]
+            kind = "Parameter" if isinstance(v, Parameter) else "Tensor"
+            size = "x".join(map(str, v.shape))
+            lines.append(f"  ({k}): {kind} containing: [torch.{name} of size {size}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(v).__name__}")
+    return "\n".join(lines)
+
+
+class ParameterList(Module):
+    """A list whose Tensors are registered as parameters named "0", "1", ... (so
+    parameters() and state_dict() see them under PyTorch's keys); Tensors become
+    Parameters, other values are stored as plain attributes.  Not callable."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def _name(self, idx: Any) -> str:
+        """The attribute name of position `idx` (negative positions count from the end)."""
+        i = operator.index(idx)   # TypeError for str/float, as a Python list
+        if not -self._size <= i < self._size:
+            raise IndexError(f"ParameterList: index {i} is out of range for {self._size} "
+                             f"entries")
+        return str(i % self._size)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(self._size)[idx]])
+        return getattr(self, self._name(idx))
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        setattr(self, self._name(idx), _as_parameter(value))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self._size))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __dir__(self) -> list:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, value: Any) -> ParameterList:
+        """Add `value` at the end; returns self."""
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append every value of an iterable (not a Tensor); returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but "
+                            f"got {type(values).__name__}")
+        for v in list(values):   # a list: extending by self must not loop forever
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return _entries_repr(enumerate(self), typename=False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class MissingKeyError(KeyError, AttributeError):
+    """A key a ParameterDict lacks: a dict raises KeyError, PyTorch's ParameterDict
+    AttributeError, so this is both and code written for either catches it."""
+
+
+class ParameterDict(Module):
+    """An ordered dict whose Tensors are registered as parameters under their (str) keys
+    (so parameters() and state_dict() see them); Tensors become Parameters, other values
+    are stored as plain attributes.  update() from a plain dict adds its keys sorted,
+    from an OrderedDict, a ParameterDict or (key, value) pairs in order, as PyTorch's
+    does.  Not callable."""
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _check_key(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: a key must be a string, got {key!r} of type "
+                            f"{type(key).__name__}")
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        if self._check_key(key) not in self._keys:
+            raise MissingKeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._check_key(key)
+        value = _as_parameter(value)
+        if isinstance(value, Parameter):
+            self._forget(key, keep=self._parameters)   # a plain value of that key goes
+            self.register_parameter(key, value)        # (checks the name, as PyTorch)
+        else:
+            setattr(self, key, value)
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[self._check_key(key)]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._keys)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Any:
+        """The keys, in insertion order."""
+        return self._keys.keys()
+
+    def values(self) -> Iterator[Any]:
+        """The values, in insertion order."""
+        return (self[k] for k in self._keys)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """(key, value) pairs, in insertion order."""
+        return ((k, self[k]) for k in self._keys)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of `key`, or `default` when absent."""
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The value of `key`, after inserting `default` under it when absent."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str) -> Any:
+        """Remove `key` and return its value."""
+        v = self[key]
+        del self[key]
+        return v
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last inserted (key, value) pair."""
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        k = next(reversed(self._keys))
+        return k, self.pop(k)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for k in list(self._keys):
+            del self[k]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same values (not copies)."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with each of `keys` set to `default`."""
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters: Any) -> None:
+        """Add (or replace) entries from a mapping or an iterable of (key, value) pairs."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Iterable = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        elif isinstance(parameters, Iterable):
+            pairs = parameters
+        else:
+            raise TypeError(f"ParameterDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(parameters).__name__}")
+        for j, pair in enumerate(pairs):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"ParameterDict update sequence element #{j} should be "
+                                f"Iterable; is {type(pair).__name__}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError(f"ParameterDict update sequence element #{j} has length "
+                                 f"{len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
+    def extra_repr(self) -> str:
+        return _entries_repr(self.items(), typename=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")

@@ -1,5 +1,5 @@
-"""Layers: Linear, Dense (Keras style), Dropout, LayerNorm, BatchNorm1d/2d, Embedding,
-Flatten, Unflatten.
+"""Layers: Linear, Dense (Keras style), Dropout, LayerNorm, RMSNorm, GroupNorm,
+BatchNorm1d/2d, InstanceNorm1d/2d, Embedding, Flatten, Unflatten.
 
 Parameter names, shapes, layouts and default initializations are PyTorch's, so a
 state_dict moves between the two (Dense's weight is laid out like Linear's).  Each
@@ -9,6 +9,7 @@ the layer (its repr) and the shapes.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -22,13 +23,25 @@ from . import init
 from .functional.layers import check_padding_idx
 from .module import Module, Parameter, factory_dtype
 
-__all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
-           "Embedding", "Flatten", "Unflatten"]
+__all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm1d",
+           "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "Embedding", "Flatten", "Unflatten"]
 
 
 def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
     return ShapeError(f"{layer!r}: expected input {expected}, got input of shape "
                       f"{tuple(np.shape(input))}")
+
+
+def _normalized_shape(normalized_shape: int | Sequence[int]) -> tuple:
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    return tuple(int(n) for n in ns)
+
+
+def _check_trailing(layer: Module, input: Any) -> None:
+    """The input of a layer normalizing over its trailing `normalized_shape` ends with it."""
+    ns, nd = layer.normalized_shape, np.ndim(input)
+    if nd < len(ns) or tuple(np.shape(input)[nd - len(ns):]) != ns:
+        raise _feature_error(layer, f"(*, {', '.join(map(str, ns))})", input)
 
 
 # ---- dense layers ---------------------------------------------------------------------
@@ -234,8 +247,7 @@ class LayerNorm(Module):
                  elementwise_affine: bool = True, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape = tuple(int(n) for n in ns)
+        self.normalized_shape = _normalized_shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dt = factory_dtype("LayerNorm", device, dtype)
         if elementwise_affine:
@@ -256,15 +268,79 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        k = len(self.normalized_shape)
-        if np.ndim(input) < k or tuple(np.shape(input)[np.ndim(input) - k:]) != self.normalized_shape:
-            raise _feature_error(self, f"(*, {', '.join(map(str, self.normalized_shape))})",
-                                 input)
+        _check_trailing(self, input)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the trailing `normalized_shape` dims,
+    ``weight`` (ones) when `elementwise_affine`.  eps=None: the machine epsilon of the
+    input's computation type (float64's for float64, float32's otherwise)."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = _normalized_shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dt = factory_dtype("RMSNorm", device, dtype)
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dt))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self) -> None:
+        """weight = 1."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_trailing(self, input)
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Group normalization of (N, C, *) input: the C = `num_channels` channels split into
+    `num_groups` groups, each (sample, group) normalized over its channels and positions
+    in training and eval alike, y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]
+    with ``weight`` (ones) and ``bias`` (zeros) of shape (C,) when `affine`."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps, self.affine = eps, affine
+        dt = factory_dtype("GroupNorm", device, dtype)
+        c = self.num_channels
+        self.register_parameter("weight", Parameter(np.ones(c, dtype=dt)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(c, dtype=dt))
+                                if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        # Without affine parameters PyTorch accepts any channel count the groups divide.
+        if self.affine and (np.ndim(input) < 2 or np.shape(input)[1] != self.num_channels):
+            raise _feature_error(self, f"(N, {self.num_channels}, *)", input)
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
 
 
 class _BatchNorm(Module):
@@ -356,6 +432,54 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W) input (see _BatchNorm)."""
     _dims = (4,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance normalization of (N, C, *) input, or unbatched (C, *): each (sample,
+    channel) normalized over its positions, y = (x - mean) / sqrt(var + eps) *
+    weight[c] + bias[c].  The parameters, buffers and state_dict keys are
+    BatchNorm's (PyTorch's _NormBase), but off by default (affine=False,
+    track_running_stats=False).  With tracked statistics, training updates
+    ``running_mean``/``running_var`` by the batch average of the per-instance statistics
+    and eval normalizes with them; ``num_batches_tracked`` is kept but never counted, and
+    momentum=None means no update, as in PyTorch.  `_dims[0]` is the unbatched rank."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        nd = np.ndim(input)
+        if nd not in self._dims:
+            raise ValueError(f"{self!r}: expected {self._dims[0]}D or {self._dims[1]}D input, "
+                             f"got {nd}D input of shape {tuple(np.shape(input))}")
+        unbatched = nd == self._dims[0]
+        dim = 0 if unbatched else 1
+        if np.shape(input)[dim] != self.num_features:
+            if self.affine:
+                raise _feature_error(self, f"with {self.num_features} channels in dim {dim}",
+                                     input)
+            warnings.warn(f"{self!r}: input's size at dim={dim} does not match num_features "
+                          f"({self.num_features}), which is not used because affine=False",
+                          stacklevel=2)
+        x = input.unsqueeze(0) if unbatched else input
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or unbatched (C, L) input (see _InstanceNorm)."""
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W) or unbatched (C, H, W) input (see
+    _InstanceNorm)."""
+    _dims = (3, 4)
 
 
 # ---- embedding ------------------------------------------------------------------------

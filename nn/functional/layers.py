@@ -5,11 +5,15 @@ it is the hot path of every MLP, and one node instead of three (matmul, transpos
 add) saves both Python overhead and a temporary.  ``Normalize`` (x - E[x]) /
 sqrt(Var[x] + eps) is the fused core of the two normalizations:
 
-* ``layer_norm``  Normalize over the last dims, then * w + b;
-* ``batch_norm``  Normalize per channel over (N, *), * w + b, with running statistics.
+* ``layer_norm``     Normalize over the last dims, then * w + b;
+* ``batch_norm``     Normalize per channel over (N, *), * w + b, with running statistics;
+* ``group_norm``     Normalize per (sample, group of channels), then * w[c] + b[c];
+* ``instance_norm``  Normalize per (sample, channel) over (*), * w[c] + b[c], with
+                     running statistics (batch_norm's eval path when not using them).
 
 The others are compositions of autograd ops (gradients and double backward for free):
 
+* ``rms_norm``    x / sqrt(mean(x^2) + eps) * w over the last dims;
 * ``dropout``     x * mask / (1 - p), mask ~ Bernoulli(1 - p) (inverted scaling);
 * ``embedding``   a row lookup whose gradient scatter-adds, scaled per looked-up row
                   by ``ScaleGrad`` (0 for padding_idx, 1/count for scale_grad_by_freq);
@@ -33,7 +37,8 @@ from autograd.ops.shape import reshape, sum_to, transpose
 from autograd.random import generator
 from autograd.tensor import wrap
 
-__all__ = ["linear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot", "pad"]
+__all__ = ["linear", "dropout", "layer_norm", "batch_norm", "group_norm", "instance_norm",
+           "rms_norm", "embedding", "one_hot", "pad"]
 
 
 pad = ag.pad   # (PyTorch's F.pad: autograd's op)
@@ -196,28 +201,96 @@ class Normalize(Op):
         return (g - mean(g, axes, keepdim=True) - xhat * mean(g * xhat, axes, keepdim=True)) * rstd
 
 
+def _trailing_axes(op: str, input: Tensor, normalized_shape: int | Sequence[int],
+                   params: dict) -> tuple:
+    """The trailing axes that `normalized_shape` names, after checking that the input
+    ends with it and that the parameters in `params` (name -> Tensor or None) have it."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != ns:
+        raise ShapeError(f"{op}: given normalized_shape={list(ns)}, expected input with "
+                         f"shape [*, {', '.join(map(str, ns))}], but got input of shape "
+                         f"{tuple(input.shape)}")
+    for name, t in params.items():
+        if t is not None and tuple(t.shape) != ns:
+            raise ShapeError(f"{op}: {name} of shape {tuple(t.shape)} does not match "
+                             f"normalized_shape {ns}")
+    check_dtypes(op, input, params)
+    return tuple(range(input.ndim - k, input.ndim))
+
+
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the trailing `normalized_shape` dims:
     y = (x - mean) / sqrt(var + eps) * weight + bias (biased variance, like PyTorch)."""
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(ns)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != ns:
-        raise ShapeError(f"layer_norm: given normalized_shape={list(ns)}, expected input with "
-                         f"shape [*, {', '.join(map(str, ns))}], but got input of shape "
-                         f"{tuple(input.shape)}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != ns:
-            raise ShapeError(f"layer_norm: {name} of shape {tuple(t.shape)} does not match "
-                             f"normalized_shape {ns}")
-    check_dtypes("layer_norm", input, {"weight": weight, "bias": bias})
-    axes = tuple(range(input.ndim - k, input.ndim))
+    axes = _trailing_axes("layer_norm", input, normalized_shape, {"weight": weight, "bias": bias})
     out = apply(Normalize, input, axes=axes, eps=eps, stats=None)
     if weight is not None:
         out = out * weight
     if bias is not None:
         out = out + bias
     return out
+
+
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalization over the trailing `normalized_shape` dims:
+    y = x / sqrt(mean(x^2) + eps) * weight.  eps=None is the machine epsilon of the
+    computation type, as in PyTorch: float64's for float64 input, float32's otherwise."""
+    axes = _trailing_axes("rms_norm", input, normalized_shape, {"weight": weight})
+    if eps is None:
+        eps = float(np.finfo(np.float64 if input.dtype == np.float64 else np.float32).eps)
+    out = input * (mean(input * input, axes, keepdim=True) + eps) ** -0.5
+    return out if weight is None else out * weight
+
+
+def _channel_shape(x: Tensor) -> tuple:
+    """(1, C, 1, ...): a per-channel vector's shape against x (N, C, *)."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _check_channels(op: str, input: Tensor, tensors: dict) -> None:
+    """Check that input is (N, C, *) and each tensor in `tensors` (name -> Tensor or
+    None) is None or (C,) of input's dtype."""
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected input of shape (N, C, *), got "
+                         f"{tuple(input.shape)}")
+    c = input.shape[1]
+    for name, t in tensors.items():
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"{op}: {name} of shape {tuple(t.shape)} does not match "
+                             f"the {c} channels of input {tuple(input.shape)}")
+    check_dtypes(op, input, tensors)
+
+
+def _channel_affine(out: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """out (N, C, *) * weight[c] + bias[c] (either may be None)."""
+    shape = _channel_shape(out)
+    if weight is not None:
+        out = out * (weight if out.ndim == 2 else reshape(weight, shape))
+    if bias is not None:
+        out = out + (bias if out.ndim == 2 else reshape(bias, shape))
+    return out
+
+
+def _check_pair(op: str, running_mean: Tensor | None, running_var: Tensor | None) -> None:
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{op}: running_mean and running_var must either both be "
+                         f"None or neither be None, got running_mean="
+                         f"{_shape_or_none(running_mean)}, running_var="
+                         f"{_shape_or_none(running_var)}")
+
+
+def _with_running_stats(op: str, when: str, input: Tensor, running_mean: Tensor | None,
+                        running_var: Tensor | None, eps: float) -> Tensor:
+    """(x - running_mean[c]) / sqrt(running_var[c] + eps): the statistics are state, not
+    inputs, so they get no gradient.  `when` completes the error for missing ones."""
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is None:
+            raise RuntimeError(f"{op}: {name} must be defined {when}")
+    shape = _channel_shape(input)
+    inv = (running_var.data.reshape(shape) + eps) ** -0.5
+    return (input - running_mean.data.reshape(shape)) * inv.astype(input.dtype)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -230,52 +303,87 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     ``running = (1 - momentum) running + momentum batch_stat``, with the *unbiased*
     batch variance for running_var.  Not training: normalize with the running stats.
     """
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (N, C, *), got "
-                         f"{tuple(input.shape)}")
+    _check_channels("batch_norm", input, {
+        "running_mean": running_mean, "running_var": running_var, "weight": weight,
+        "bias": bias})
+    if not training:
+        out = _with_running_stats("batch_norm", "in evaluation mode (training=False)", input,
+                                  running_mean, running_var, eps)
+        return _channel_affine(out, weight, bias)
+    _check_pair("batch_norm", running_mean, running_var)
     c = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ShapeError(f"batch_norm: {name} of shape {tuple(t.shape)} does not match "
-                             f"the {c} channels of input {tuple(input.shape)}")
-    check_dtypes("batch_norm", input, {"running_mean": running_mean,
-                                       "running_var": running_var, "weight": weight,
-                                       "bias": bias})
-    stat_shape = (1, c) + (1,) * (input.ndim - 2)
-    axes = (0,) + tuple(range(2, input.ndim))
-    if training:
-        if (running_mean is None) != (running_var is None):
-            raise ValueError(f"batch_norm: running_mean and running_var must either both be "
-                             f"None or neither be None, got running_mean="
-                             f"{_shape_or_none(running_mean)}, running_var="
-                             f"{_shape_or_none(running_var)}")
-        n = input.data.size // c if c else 0
-        if n == 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got input of shape {tuple(input.shape)}")
-        if n == 0:
-            # An empty batch (PyTorch): an empty result, no statistics to update.
-            out = input * 1.0
-        else:
-            stats: list = []
-            out = apply(Normalize, input, axes=axes, eps=eps, stats=stats)
-            mu, var = stats
-            if running_mean is not None:
-                _update_running(running_mean, mu, momentum)
-                _update_running(running_var, var * (n / (n - 1)), momentum)
+    n = input.data.size // c if c else 0
+    if n == 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                         f"training, got input of shape {tuple(input.shape)}")
+    if n == 0:
+        # An empty batch (PyTorch): an empty result, no statistics to update.
+        out = input * 1.0
     else:
-        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
-            if t is None:
-                raise RuntimeError(f"batch_norm: {name} must be defined in evaluation mode "
-                                   f"(training=False)")
-        inv = (running_var.data.reshape(stat_shape) + eps) ** -0.5
-        out = (input - running_mean.data.reshape(stat_shape)) * inv.astype(input.dtype)
-    if weight is not None:
-        out = out * (weight if input.ndim == 2 else reshape(weight, stat_shape))
-    if bias is not None:
-        out = out + (bias if input.ndim == 2 else reshape(bias, stat_shape))
-    return out
+        stats: list = []
+        axes = (0,) + tuple(range(2, input.ndim))
+        out = apply(Normalize, input, axes=axes, eps=eps, stats=stats)
+        mu, var = stats
+        if running_mean is not None:
+            _update_running(running_mean, mu, momentum)
+            _update_running(running_var, var * (n / (n - 1)), momentum)
+    return _channel_affine(out, weight, bias)
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalization of input (N, C, *): each (sample, channel) normalized
+    over its positions, y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c] (biased
+    variance).  With `use_input_stats` and running stats given, these are updated in
+    place by the batch average of the per-instance statistics,
+    ``running = (1 - momentum) running + momentum mean_n(stat)`` (unbiased variances);
+    without `use_input_stats`, normalize with the running stats instead (batch_norm's
+    eval path)."""
+    _check_channels("instance_norm", input, {
+        "running_mean": running_mean, "running_var": running_var, "weight": weight,
+        "bias": bias})
+    if not use_input_stats:
+        out = _with_running_stats("instance_norm", "when use_input_stats is False", input,
+                                  running_mean, running_var, eps)
+        return _channel_affine(out, weight, bias)
+    _check_pair("instance_norm", running_mean, running_var)
+    n = math.prod(input.shape[2:])
+    if n == 1:   # (PyTorch's check; every instance would normalize to 0)
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when "
+                         f"training, got input of shape {tuple(input.shape)}")
+    stats: list = []
+    out = apply(Normalize, input, axes=tuple(range(2, input.ndim)), eps=eps, stats=stats)
+    if running_mean is not None and input.data.size:
+        mu, var = stats
+        _update_running(running_mean, mu.mean(0), momentum)
+        _update_running(running_var, (var * (n / (n - 1))).mean(0), momentum)
+    return _channel_affine(out, weight, bias)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalization of input (N, C, *): the C channels split into `num_groups`
+    groups of C / num_groups consecutive channels, each (sample, group) normalized over
+    its channels and positions, y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]
+    (biased variance; weight and bias (C,))."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected at least 2 dimensions for input tensor "
+                           f"but received shape {tuple(input.shape)}")
+    n, c = input.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"group_norm: expected number of channels in input to be "
+                           f"divisible by num_groups, but got input of shape "
+                           f"{tuple(input.shape)} and num_groups={num_groups}")
+    if input.data.size == num_groups:   # (PyTorch's check: one value per group)
+        raise ValueError(f"group_norm: expected more than 1 value per channel when "
+                         f"training, got input of shape {tuple(input.shape)} and "
+                         f"num_groups={num_groups}")
+    _check_channels("group_norm", input, {"weight": weight, "bias": bias})
+    grouped = reshape(input, (n, num_groups, c // num_groups) + tuple(input.shape[2:]))
+    out = apply(Normalize, grouped, axes=tuple(range(2, grouped.ndim)), eps=eps, stats=None)
+    return _channel_affine(reshape(out, tuple(input.shape)), weight, bias)
 
 
 def _shape_or_none(t: Tensor | None) -> Any:

@@ -1,6 +1,7 @@
 """Rows for nn.functional's layers (nn/functional/layers.py): the fused ops Linear and
-Normalize (under layer_norm and batch_norm, whose "plain" rows check its double
-backward), and the compositions dropout and embedding."""
+Normalize (under layer_norm, batch_norm, group_norm and instance_norm, whose "plain"
+rows check its double backward), and the compositions rms_norm, dropout and
+embedding."""
 from __future__ import annotations
 
 import numpy as np
@@ -56,6 +57,64 @@ def _np_batch_norm(x, w=None, b=None, eps=1e-5):
     return y * w.reshape(shape) + b.reshape(shape) if w is not None else y
 
 
+def _groups(c):
+    """group_norm's rows split c channels into its smallest divisor > 1 of groups (c = 4:
+    2 groups of 2, c = 3: 3 groups of 1, c = 1: one group)."""
+    return next(g for g in range(2, c + 1) if c % g == 0) if c > 1 else 1
+
+
+def _gn_shapes(affine=True):
+    """x (N, C, *spatial) with more than one value per group, plus weight and bias (C,)."""
+    @st.composite
+    def draw(d):
+        n, c = d(st.integers(1, 3)), d(st.integers(1, 6))
+        sp = tuple(d(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+        if c // _groups(c) * np.prod(sp, dtype=int) == 1:
+            sp = (2,)
+        return [(n, c) + sp] + ([(c,), (c,)] if affine else [])
+    return draw
+
+
+def _np_group_norm(x, w=None, b=None, groups=1, eps=1e-5):
+    n, c = x.shape[:2]
+    xg = x.reshape(n, groups, -1)
+    y = ((xg - xg.mean(-1, keepdims=True)) / np.sqrt(xg.var(-1, keepdims=True) + eps))
+    y = y.reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    return y * w.reshape(shape) + b.reshape(shape) if w is not None else y
+
+
+def _in_shapes(affine=True):
+    """x (N, C, *spatial) with prod(spatial) > 1, plus weight and bias (C,)."""
+    @st.composite
+    def draw(d):
+        n, c = d(st.integers(1, 3)), d(st.integers(1, 3))
+        sp = tuple(d(st.lists(st.integers(1, 3), min_size=1, max_size=2)))
+        if np.prod(sp) == 1:
+            sp = sp[:-1] + (2,)
+        return [(n, c) + sp] + ([(c,), (c,)] if affine else [])
+    return draw
+
+
+def _np_instance_norm(x, w=None, b=None, eps=1e-5):
+    axes = tuple(range(2, x.ndim))
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + eps)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    return y * w.reshape(shape) + b.reshape(shape) if w is not None else y
+
+
+def _in_tracked(x, w, b):
+    c = x.shape[1]
+    rm, rv = ag.zeros(c, dtype=x.dtype), ag.ones(c, dtype=x.dtype)
+    return F.instance_norm(x, rm, rv, w, b, use_input_stats=True, momentum=0.3)
+
+
+def _np_rms_norm(x, w=None, k=1, eps=1e-5):
+    ms = np.mean(x * x, axis=tuple(range(x.ndim - k, x.ndim)), keepdims=True)
+    y = x / np.sqrt(ms + eps)
+    return y * w if w is not None else y
+
+
 _RM = np.array([0.5, -1.0, 0.25], dtype=np.float32)
 _RV = np.array([2.0, 0.5, 1.5], dtype=np.float32)
 
@@ -71,6 +130,12 @@ def _np_bn_eval(x, w, b):
     shape = (1, c) + (1,) * (x.ndim - 2)
     y = (x - _RM[:c].reshape(shape)) / np.sqrt(_RV[:c].reshape(shape) + 1e-5)
     return y * w.reshape(shape) + b.reshape(shape)
+
+
+def _in_eval(x, w, b):
+    c = x.shape[1]
+    return F.instance_norm(x, ag.tensor(_RM[:c].astype(x.dtype)),
+                           ag.tensor(_RV[:c].astype(x.dtype)), w, b, use_input_stats=False)
 
 
 def _bn_train(x, w, b):
@@ -112,6 +177,29 @@ ROWS = [
         label="batch_norm_train_nd_plain"),
     Row("batch_norm", _bn_eval, _np_bn_eval, arity=3, shapes=_bn_shapes(spatial=(0, 2)),
         label="batch_norm_eval"),
+    Row("group_norm", lambda x, w, b: F.group_norm(x, _groups(x.shape[1]), w, b),
+        lambda x, w, b: _np_group_norm(x, w, b, _groups(x.shape[1])), arity=3, shapes=_gn_shapes(),
+        atol=1e-4, rtol=1e-3),
+    Row("group_norm", lambda x: F.group_norm(x, _groups(x.shape[1])),
+        lambda x: _np_group_norm(x, groups=_groups(x.shape[1])), shapes=_gn_shapes(affine=False),
+        atol=1e-4, rtol=1e-3, label="group_norm_plain"),
+    Row("instance_norm", _in_tracked, _np_instance_norm, arity=3, shapes=_in_shapes(),
+        atol=1e-4, rtol=1e-3, label="instance_norm_tracked"),
+    Row("instance_norm", lambda x: F.instance_norm(x), _np_instance_norm,
+        shapes=_in_shapes(affine=False), atol=1e-4, rtol=1e-3, label="instance_norm_plain"),
+    Row("instance_norm", _in_eval, _np_bn_eval, arity=3, shapes=_in_shapes(),
+        label="instance_norm_eval"),
+    # rms_norm: eps given (with eps=None, float64's 2e-16, the function is too curved
+    # near x = 0 for finite differences); the default eps is checked forward only
+    Row("rms_norm", lambda x, w: F.rms_norm(x, w.shape, w, eps=1e-5),
+        lambda x, w: _np_rms_norm(x, w), arity=2,
+        shapes=lambda: _norm_shapes()().map(lambda s: s[:2]), atol=1e-4, rtol=1e-3),
+    Row("rms_norm", lambda x: F.rms_norm(x, x.shape[-2:], eps=1e-5),
+        lambda x: _np_rms_norm(x, k=2), shapes=_norm_shapes(affine=False, k=2),
+        atol=1e-4, rtol=1e-3, label="rms_norm_2d_plain"),
+    Row("rms_norm", lambda x: F.rms_norm(x, x.shape[-1:]),
+        lambda x: _np_rms_norm(x, eps=np.finfo(np.float32).eps),
+        shapes=_norm_shapes(affine=False), grad=False, label="rms_norm_default_eps"),
     Row("dropout", _dropout, _np_dropout, shapes=lambda: st.just([(3, 4)]) | st.just([(5,)])),
     Row("embedding", lambda w: F.embedding(_IDX, w), lambda w: w[_IDX], shapes=_emb_shapes),
 ]
