@@ -1,7 +1,8 @@
-"""GroupNorm, RMSNorm, InstanceNorm1d/2d, ParameterList, ParameterDict: behaviour, and
-parity with PyTorch where it is installed (the same state_dict gives the same outputs
-and gradients, state_dicts load both ways with the same keys, reprs and exception types
-are PyTorch's)."""
+"""GroupNorm, RMSNorm, InstanceNorm1d/2d, ParameterList, ParameterDict,
+scaled_dot_product_attention and MultiheadAttention: behaviour, and parity with PyTorch
+where it is installed (the same state_dict gives the same outputs and gradients,
+state_dicts load both ways with the same keys, reprs and exception types are
+PyTorch's)."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -12,6 +13,7 @@ import pytest
 import autograd as ag
 import nn
 from nn import functional as F
+from nn.attention import MultiheadAttention
 from nn.containers import ParameterDict, ParameterList
 from nn.layers import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
 
@@ -20,7 +22,7 @@ RNG = np.random.default_rng(0)
 # Our new modules by PyTorch's names, for building the same model with either library.
 OURS = {"GroupNorm": GroupNorm, "RMSNorm": RMSNorm, "InstanceNorm1d": InstanceNorm1d,
         "InstanceNorm2d": InstanceNorm2d, "ParameterList": ParameterList,
-        "ParameterDict": ParameterDict}
+        "ParameterDict": ParameterDict, "MultiheadAttention": MultiheadAttention}
 
 
 def ours(name):
@@ -222,11 +224,8 @@ def test_norm_reprs_and_state_dicts_match_torch_both_ways(name, args, kwargs):
 
 # ---- bad input: PyTorch's exception types ---------------------------------------------
 
-def _x(lib, *shape):
-    return (ag if lib is nn else lib).zeros(*shape)
-
-
-# (id, a call taking the library's nn and a zeros(*shape) maker, PyTorch's exception type)
+# (id, a call taking the library's nn and a zeros(*shape, dtype=name) maker, PyTorch's
+# exception type)
 BAD = [
     ("groups_divide_channels", lambda nn_, z: nn_.GroupNorm(4, 6), ValueError),
     ("group_norm_channels", lambda nn_, z: nn_.functional.group_norm(z(2, 6, 3), 4), RuntimeError),
@@ -263,7 +262,53 @@ BAD = [
     ("parameter_dict_pair_length", lambda nn_, z: nn_.ParameterDict([("a", z(1), 1)]),
      ValueError),
     ("parameter_dict_call", lambda nn_, z: nn_.ParameterDict()(z(1)), RuntimeError),
+    ("mha_heads_divide", lambda nn_, z: nn_.MultiheadAttention(6, 4), AssertionError),
+    ("mha_embed_dim", lambda nn_, z: nn_.MultiheadAttention(0, 2), ValueError),
+    ("mha_attn_mask_2d", lambda nn_, z: _mha_bad(nn_, z, attn_mask=z(4, 4)), RuntimeError),
+    ("mha_attn_mask_3d", lambda nn_, z: _mha_bad(nn_, z, attn_mask=z(3, 4, 5)), RuntimeError),
+    ("mha_attn_mask_4d", lambda nn_, z: _mha_bad(nn_, z, attn_mask=z(1, 6, 4, 5)),
+     AssertionError),
+    ("mha_attn_mask_int", lambda nn_, z: _mha_bad(nn_, z, attn_mask=z(4, 5, dtype="int64")),
+     AssertionError),
+    ("mha_kpm_shape", lambda nn_, z: _mha_bad(nn_, z, key_padding_mask=z(3, 4)),
+     AssertionError),
+    ("mha_kpm_rank", lambda nn_, z: _mha_bad(nn_, z, key_padding_mask=z(5)), AssertionError),
+    ("mha_query_rank", lambda nn_, z: _mha_bad(nn_, z, q=z(2, 4, 3, 8)), AssertionError),
+    ("mha_key_rank", lambda nn_, z: _mha_bad(nn_, z, k=z(5, 8)), AssertionError),
+    ("mha_key_value_shapes", lambda nn_, z: _mha_bad(nn_, z, v=z(6, 3, 8)), AssertionError),
+    ("mha_embed_dim_of_query", lambda nn_, z: _mha_bad(nn_, z, q=z(4, 3, 6)), AssertionError),
+    ("mha_causal_without_mask", lambda nn_, z: _mha_bad(nn_, z, is_causal=True), RuntimeError),
+    ("sdpa_causal_and_mask", lambda nn_, z: _sdpa_bad(nn_, z, attn_mask=z(4, 6), is_causal=True),
+     RuntimeError),
+    ("sdpa_features", lambda nn_, z: _sdpa_bad(nn_, z, k=z(2, 6, 4)), RuntimeError),
+    ("sdpa_lengths", lambda nn_, z: _sdpa_bad(nn_, z, v=z(2, 5, 3)), RuntimeError),
+    ("sdpa_1d", lambda nn_, z: _sdpa_bad(nn_, z, q=z(5), k=z(5), v=z(5)), RuntimeError),
+    ("sdpa_dtypes", lambda nn_, z: _sdpa_bad(nn_, z, v=z(2, 6, 3, dtype="float64")),
+     RuntimeError),
+    ("sdpa_mask_dtype", lambda nn_, z: _sdpa_bad(nn_, z, attn_mask=z(4, 6, dtype="int64")),
+     RuntimeError),
+    ("sdpa_mask_shape", lambda nn_, z: _sdpa_bad(nn_, z, attn_mask=z(5, 6)), RuntimeError),
+    ("sdpa_gqa_heads", lambda nn_, z: _sdpa_bad(nn_, z, q=z(2, 3, 4, 5), k=z(2, 2, 6, 5),
+                                                v=z(2, 2, 6, 3), enable_gqa=True),
+     RuntimeError),
+    ("sdpa_dropout_p", lambda nn_, z: _sdpa_bad(nn_, z, dropout_p=1.5), RuntimeError),
 ]
+
+
+def _mha_bad(nn_, z, q=None, k=None, v=None, **kwargs):
+    """MultiheadAttention(8, 2) on (L, N, E) = (4, 3, 8) queries and 5 keys, with one
+    input or argument replaced."""
+    q, k, v = (z(*s) if t is None else t for t, s in ((q, (4, 3, 8)), (k, (5, 3, 8)),
+                                                     (v, (5, 3, 8))))
+    return nn_.MultiheadAttention(8, 2)(q, k, v, **kwargs)
+
+
+def _sdpa_bad(nn_, z, q=None, k=None, v=None, **kwargs):
+    """scaled_dot_product_attention on (2, 4, 5) queries, (2, 6, 5) keys and (2, 6, 3)
+    values, with one input or argument replaced."""
+    q, k, v = (z(*s) if t is None else t for t, s in ((q, (2, 4, 5)), (k, (2, 6, 5)),
+                                                     (v, (2, 6, 3))))
+    return nn_.functional.scaled_dot_product_attention(q, k, v, **kwargs)
 
 
 class _OurNN:
@@ -275,14 +320,14 @@ class _OurNN:
 @pytest.mark.parametrize("call,exc", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input_raises_pytorchs_exception_type(call, exc):
     with pytest.raises(exc):
-        call(_OurNN(), lambda *s: ag.zeros(*s))
+        call(_OurNN(), lambda *s, dtype=None: ag.zeros(*s, dtype=dtype))
 
 
 @pytest.mark.parametrize("call,exc", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input_pytorch_raises_the_same_type(call, exc):
     torch = pytest.importorskip("torch")
     with pytest.raises(exc):
-        call(torch.nn, lambda *s: torch.zeros(*s))
+        call(torch.nn, lambda *s, dtype=None: torch.zeros(*s, dtype=dtype and getattr(torch, dtype)))
 
 
 def test_errors_name_the_op_or_layer_and_shapes():
@@ -382,3 +427,250 @@ def test_parameter_containers_match_torch():
     assert [k for k, _ in ours_net.named_parameters()] == [k for k, _ in twin.named_parameters()]
     twin.load_state_dict({k: torch.from_numpy(np.array(v.data))
                           for k, v in ours_net.state_dict().items()})
+
+
+# ---- scaled_dot_product_attention ---------------------------------------------------------
+
+def _sdpa_case(case, rng):
+    """(query, key, value, keyword arguments) as float64 arrays for one option."""
+    q, k, v = (rng.standard_normal(s) for s in ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 2)))
+    kw: dict = {}
+    if case == "bool_mask":
+        mask = rng.random((4, 6)) > 0.5
+        mask[1] = False            # a query with nothing to attend to: zeros
+        kw["attn_mask"] = mask
+    elif case == "float_mask":
+        kw["attn_mask"] = rng.standard_normal((3, 4, 6))
+    elif case == "float_mask_inf":     # -inf drops a score; a row of them gives zeros
+        mask = rng.standard_normal((4, 6))
+        mask[rng.random((4, 6)) > 0.6] = -np.inf
+        mask[2] = -np.inf
+        kw["attn_mask"] = mask
+    elif case == "causal":
+        kw["is_causal"] = True
+    elif case == "scale":
+        kw["scale"] = 0.3
+    elif case == "gqa":
+        k, v = k[:, :1], v[:, :1]
+        kw["enable_gqa"] = True
+    elif case == "broadcast":
+        q = q[0]                   # (3, 4, 5) against (2, 3, 6, 5)
+    return q, k, v, kw
+
+
+@pytest.mark.parametrize("case", ["plain", "bool_mask", "float_mask", "float_mask_inf", "causal",
+                                  "scale", "gqa", "broadcast"])
+def test_sdpa_matches_torch(case):
+    """Outputs and the gradients of query, key, value (and a float mask)."""
+    torch = pytest.importorskip("torch")
+    q, k, v, kw = _sdpa_case(case, np.random.default_rng(3))
+    arrays = {"query": q, "key": k, "value": v,
+              **{n: a for n, a in kw.items() if isinstance(a, np.ndarray)}}
+    scalars = {n: a for n, a in kw.items() if not isinstance(a, np.ndarray)}
+    ours_in = {n: ag.tensor(a, requires_grad=a.dtype != bool) for n, a in arrays.items()}
+    theirs_in = {n: torch.tensor(a, requires_grad=a.dtype != bool) for n, a in arrays.items()}
+    out = F.scaled_dot_product_attention(**ours_in, **scalars)
+    tout = torch.nn.functional.scaled_dot_product_attention(**theirs_in, **scalars)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
+    u = np.random.default_rng(4).standard_normal(out.shape)
+    (out * ag.tensor(u)).sum().backward()
+    (tout * torch.tensor(u)).sum().backward()
+    for n, t in ours_in.items():
+        if t.requires_grad:
+            np.testing.assert_allclose(t.grad.data, theirs_in[n].grad.numpy(), atol=1e-12,
+                                       err_msg=n)
+
+
+# ---- MultiheadAttention ---------------------------------------------------------------
+
+E, HEADS, L, S, N = 8, 2, 4, 5, 3
+
+MHA_CONFIGS = [dict(), dict(bias=False), dict(batch_first=True), dict(kdim=5, vdim=3),
+               dict(add_bias_kv=True), dict(add_zero_attn=True),
+               dict(kdim=5, vdim=3, add_bias_kv=True, add_zero_attn=True, batch_first=True)]
+
+MHA_CALLS = ["plain", "no_weights", "per_head", "kpm_bool", "kpm_float", "mask_bool_2d",
+             "mask_float_3d", "kpm_and_mask", "causal", "causal_weights", "unbatched", "self"]
+
+
+def _mha_call(config, call, rng):
+    """(query, key, value, keyword arguments) as arrays for one way of calling."""
+    kdim, vdim = config.get("kdim", E), config.get("vdim", E)
+
+    def seq(t, d):
+        if call == "unbatched":
+            return rng.standard_normal((t, d))
+        return rng.standard_normal((N, t, d) if config.get("batch_first") else (t, N, d))
+
+    q, k, v = seq(L, E), seq(S, kdim), seq(S, vdim)
+    kpm = np.zeros((N, S), bool)
+    kpm[0, 1] = True
+    kpm[1, [0, 3]] = True
+    mask = np.zeros((L, S), bool)
+    mask[0, 2] = True
+    mask[2, :3] = True
+    causal = np.triu(np.ones((L, S), bool), 1)
+    kw = {"no_weights": dict(need_weights=False), "per_head": dict(average_attn_weights=False),
+          "kpm_bool": dict(key_padding_mask=kpm),
+          "kpm_float": dict(key_padding_mask=rng.standard_normal((N, S))),
+          "mask_bool_2d": dict(attn_mask=mask),
+          "mask_float_3d": dict(attn_mask=rng.standard_normal((N * HEADS, L, S))),
+          "kpm_and_mask": dict(key_padding_mask=kpm, attn_mask=mask),
+          "causal": dict(attn_mask=causal, is_causal=True, need_weights=False),
+          "causal_weights": dict(attn_mask=causal, is_causal=True),
+          "unbatched": dict(key_padding_mask=np.where(kpm[1], -np.inf, rng.random(S)),
+                            attn_mask=rng.standard_normal((HEADS, L, S)))}.get(call, {})
+    return q, k, v, kw
+
+
+def _mha_pair(torch, config):
+    m = MultiheadAttention(E, HEADS, **config).double()
+    randomize(m)   # non-zero biases too
+    return m, torch_twin(torch, m, "MultiheadAttention", E, HEADS, **config)
+
+
+@pytest.mark.parametrize("call", MHA_CALLS)
+@pytest.mark.parametrize("config", MHA_CONFIGS, ids=str)
+def test_multihead_attention_matches_torch(config, call):
+    """Output, attention weights, and the gradients of query, key, value and every
+    parameter, for each constructor option and way of calling."""
+    torch = pytest.importorskip("torch")
+    if call == "self" and "kdim" in config:
+        pytest.skip("self-attention needs kdim == vdim == embed_dim")
+    m, twin = _mha_pair(torch, config)
+    q, k, v, kw = _mha_call(config, call, np.random.default_rng(5))
+    if call == "self":
+        k = v = q
+    tensors = [ag.tensor(a, requires_grad=True) for a in (q, k, v)]
+    ttensors = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    if call == "self":
+        tensors, ttensors = [tensors[0]] * 3, [ttensors[0]] * 3
+    ours_kw = {n: ag.tensor(a) if isinstance(a, np.ndarray) else a for n, a in kw.items()}
+    theirs_kw = {n: torch.tensor(a) if isinstance(a, np.ndarray) else a for n, a in kw.items()}
+    out, w = m(*tensors, **ours_kw)
+    tout, tw = twin(*ttensors, **theirs_kw)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
+    assert (w is None) == (tw is None)
+    if w is not None:
+        np.testing.assert_allclose(w.data, tw.detach().numpy(), atol=1e-12)
+    u = np.random.default_rng(6).standard_normal(out.shape)
+    loss = (out * ag.tensor(u)).sum() + (0 if w is None else (w * w).sum())
+    tloss = (tout * torch.tensor(u)).sum() + (0 if tw is None else (tw * tw).sum())
+    loss.backward()
+    tloss.backward()
+    for t, tt, name in zip(tensors, ttensors, ("query", "key", "value")):
+        np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), atol=1e-12, err_msg=name)
+    theirs = dict(twin.named_parameters())
+    for n, p in m.named_parameters():
+        np.testing.assert_allclose(p.grad.data, theirs[n].grad.numpy(), atol=1e-12, err_msg=n)
+
+
+@pytest.mark.parametrize("config", MHA_CONFIGS, ids=str)
+def test_multihead_attention_state_dicts_port_both_ways(config):
+    """PyTorch's freshly initialized state_dict in ours, then ours in PyTorch's: the same
+    keys, shapes and outputs (in eval, with dropout)."""
+    torch = pytest.importorskip("torch")
+    twin = torch.nn.MultiheadAttention(E, HEADS, dropout=0.3, **config).double().eval()
+    m = MultiheadAttention(E, HEADS, dropout=0.3, **config).double().eval()
+    tsd = twin.state_dict()
+    assert [(k, tuple(v.shape)) for k, v in m.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in tsd.items()]
+    m.load_state_dict({k: v.numpy() for k, v in tsd.items()})
+    q, k, v, _ = _mha_call(config, "plain", np.random.default_rng(7))
+    for _ in range(2):
+        out, w = m(ag.tensor(q), ag.tensor(k), ag.tensor(v))
+        with torch.no_grad():
+            tout, tw = twin(torch.tensor(q), torch.tensor(k), torch.tensor(v))
+        np.testing.assert_allclose(out.data, tout.numpy(), atol=1e-12)
+        np.testing.assert_allclose(w.data, tw.numpy(), atol=1e-12)
+        randomize(m, seed=8)
+        twin.load_state_dict({k: torch.from_numpy(np.array(v.data))
+                              for k, v in m.state_dict().items()})
+
+
+def test_multihead_attention_default_init():
+    ag.manual_seed(0)
+    m = MultiheadAttention(64, 4, add_bias_kv=True)
+    bound = np.sqrt(6 / (64 + 3 * 64))   # Xavier-uniform of (3E, E)
+    w = m.in_proj_weight.data
+    assert w.shape == (192, 64) and np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    assert not m.in_proj_bias.data.any() and not m.out_proj.bias.data.any()
+    lin = 1 / np.sqrt(64)                # out_proj keeps a Linear's init
+    assert np.abs(m.out_proj.weight.data).max() <= lin
+    assert np.abs(m.out_proj.weight.data).max() > 0.95 * lin
+    both = np.concatenate([m.bias_k.data.ravel(), m.bias_v.data.ravel()])
+    assert abs(both.std() - 1 / np.sqrt(64)) < 0.25 / np.sqrt(64)   # Xavier-normal (1, 1, E)
+    sep = MultiheadAttention(6, 2, kdim=4, vdim=2, bias=False)
+    assert sep.in_proj_weight is None and sep.in_proj_bias is None and sep.bias_k is None
+    assert [tuple(p.shape) for p in sep.parameters()] == [(6, 6), (6, 4), (6, 2), (6, 6)]
+    for p, fan_in in ((sep.q_proj_weight, 6), (sep.k_proj_weight, 4), (sep.v_proj_weight, 2)):
+        assert np.abs(p.data).max() <= np.sqrt(6 / (6 + fan_in))
+
+
+def test_multihead_attention_dropout_and_empty_rows():
+    """Dropout acts on the weights in training only; a query whose keys are all padded
+    gets zero weights (PyTorch: NaN with need_weights, zeros without)."""
+    m = MultiheadAttention(4, 2, dropout=0.5).double()
+    x = ag.tensor(RNG.standard_normal((3, 2, 4)))
+    ag.manual_seed(0)
+    out, w = m(x, x, x)
+    assert np.any(w.data == 0) and not np.allclose(w.data.sum(-1), 1)
+    m.eval()
+    out, w = m(x, x, x)
+    np.testing.assert_allclose(w.data.sum(-1), 1, rtol=1e-12)
+    kpm = np.array([[False, True, False], [True, True, True]])
+    out, w = m(x, x, x, key_padding_mask=ag.tensor(kpm))
+    assert not np.isnan(out.data).any() and not w.data[1].any()
+    np.testing.assert_allclose(out.data[:, 1], 0, atol=1e-15)   # out_proj's bias is zero
+
+
+MHA_REPRS = [((8, 2), {}), ((8, 2), dict(bias=False, kdim=3, vdim=5)),
+             ((4, 4), dict(add_bias_kv=True, add_zero_attn=True, batch_first=True))]
+
+
+@pytest.mark.parametrize("args,kwargs", MHA_REPRS, ids=str)
+def test_multihead_attention_repr_matches_torch(args, kwargs):
+    torch = pytest.importorskip("torch")
+    assert repr(MultiheadAttention(*args, **kwargs)) == \
+        repr(torch.nn.MultiheadAttention(*args, **kwargs))
+
+
+def test_attention_errors_name_the_op_or_layer_and_shapes():
+    q, k, v = ag.zeros(2, 4, 5), ag.zeros(2, 6, 5), ag.zeros(2, 6, 3)
+    with pytest.raises(RuntimeError, match=r"scaled_dot_product_attention: .*\(2, 4, 5\), "
+                                           r"\(2, 6, 4\) and \(2, 6, 3\)"):
+        F.scaled_dot_product_attention(q, ag.zeros(2, 6, 4), v)
+    with pytest.raises(RuntimeError, match=r"scaled_dot_product_attention: attn_mask of shape "
+                                           r"\(5, 6\) does not broadcast"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=ag.zeros(5, 6, dtype=ag.bool_))
+    with pytest.raises(AssertionError, match="MultiheadAttention: embed_dim must be divisible "
+                                             "by num_heads, got embed_dim=6 and num_heads=4"):
+        MultiheadAttention(6, 4)
+    with pytest.raises(RuntimeError, match=r"MultiheadAttention: the shape of the 2D attn_mask "
+                                           r"is \(4, 4\), but should be \(4, 5\)"):
+        _mha_bad(_OurNN(), ag.zeros, attn_mask=ag.zeros(4, 4))
+    with pytest.raises(AssertionError, match=r"MultiheadAttention: expected key_padding_mask "
+                                             r"of shape \(3, 5\), got \(3, 4\)"):
+        _mha_bad(_OurNN(), ag.zeros, key_padding_mask=ag.zeros(3, 4))
+
+
+def test_multi_head_attention_forward_static_kv_matches_torch():
+    """static_k / static_v (N * H, S, E / H) stand in for the projected keys and values."""
+    torch = pytest.importorskip("torch")
+    m, twin = _mha_pair(torch, dict(add_zero_attn=True))
+    rng = np.random.default_rng(9)
+    q, k, v = (rng.standard_normal((L, N, E)) for _ in range(3))
+    sk, sv = (rng.standard_normal((N * HEADS, 6, E // HEADS)) for _ in range(2))
+    kpm = rng.random((N, 6)) > 0.7
+
+    def run(lib, tensor, module):
+        args = [tensor(a) for a in (q, k, v)] + [E, HEADS, module.in_proj_weight,
+                                                 module.in_proj_bias, None, None, True, 0.0,
+                                                 module.out_proj.weight, module.out_proj.bias]
+        return lib.multi_head_attention_forward(
+            *args, key_padding_mask=tensor(kpm), static_k=tensor(sk), static_v=tensor(sv))
+
+    out, w = run(F, ag.tensor, m)
+    tout, tw = run(torch.nn.functional, torch.tensor, twin)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), atol=1e-12)

@@ -4,6 +4,7 @@ One module per family; each defines its ops (fused ops as autograd Ops with forw
 backward side by side) and the public functions re-exported here.
 """
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
