@@ -1,11 +1,12 @@
 """tapegrad.nn: modules, layers, activations, losses, init, saving and data loading,
 built only from autograd ops, with PyTorch's names, layouts and semantics."""
 from . import functional  # noqa: F401
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, Parameter
 from . import data, init, utils  # noqa: F401
-from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, LayerNorm,
-                     Linear, Unflatten)
+from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, GroupNorm,
+                     InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, RMSNorm, Unflatten)
+from .attention import MultiheadAttention
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d
@@ -20,9 +21,11 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .distance import CosineSimilarity, PairwiseDistance
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional"]
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict", "functional"]
 __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
-            "Flatten", "Unflatten", "init", "utils", "data", "save", "load"]
+            "Flatten", "Unflatten", "GroupNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d",
+            "MultiheadAttention", "init", "utils", "data", "save", "load"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",

@@ -13,9 +13,8 @@ import pytest
 import autograd as ag
 import nn
 from nn import functional as F
-from nn.attention import MultiheadAttention
-from nn.containers import ParameterDict, ParameterList
-from nn.layers import GroupNorm, InstanceNorm1d, InstanceNorm2d, RMSNorm
+from nn import (GroupNorm, InstanceNorm1d, InstanceNorm2d, MultiheadAttention, ParameterDict,
+                ParameterList, RMSNorm)
 
 RNG = np.random.default_rng(0)
 
