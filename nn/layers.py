@@ -239,7 +239,18 @@ class Dropout(Module):
 
 # ---- normalization --------------------------------------------------------------------
 
-class LayerNorm(Module):
+class _Norm(Module):
+    """A normalization layer: its optional ``weight`` starts at ones, ``bias`` at zeros."""
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0 (those the layer has)."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if getattr(self, "bias", None) is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_Norm):
     """Normalize over the trailing `normalized_shape` dims, then scale by ``weight``
     (ones) and shift by ``bias`` (zeros) when `elementwise_affine`."""
 
@@ -260,13 +271,6 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def reset_parameters(self) -> None:
-        """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
     def forward(self, input: Tensor) -> Tensor:
         _check_trailing(self, input)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -276,7 +280,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class RMSNorm(Module):
+class RMSNorm(_Norm):
     """y = x / sqrt(mean(x^2) + eps) * weight over the trailing `normalized_shape` dims,
     ``weight`` (ones) when `elementwise_affine`.  eps=None: the machine epsilon of the
     input's computation type (float64's for float64, float32's otherwise)."""
@@ -290,11 +294,6 @@ class RMSNorm(Module):
         self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dt))
                                 if elementwise_affine else None)
 
-    def reset_parameters(self) -> None:
-        """weight = 1."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-
     def forward(self, input: Tensor) -> Tensor:
         _check_trailing(self, input)
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -304,7 +303,7 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_Norm):
     """Group normalization of (N, C, *) input: the C = `num_channels` channels split into
     `num_groups` groups, each (sample, group) normalized over its channels and positions
     in training and eval alike, y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]
@@ -325,13 +324,6 @@ class GroupNorm(Module):
         self.register_parameter("bias", Parameter(np.zeros(c, dtype=dt))
                                 if affine and bias else None)
 
-    def reset_parameters(self) -> None:
-        """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
     def forward(self, input: Tensor) -> Tensor:
         # Without affine parameters PyTorch accepts any channel count the groups divide.
         if self.affine and (np.ndim(input) < 2 or np.shape(input)[1] != self.num_channels):
@@ -343,7 +335,7 @@ class GroupNorm(Module):
                 f"affine={self.affine}, bias={self.bias is not None}")
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_Norm):
     """Batch normalization over (N, C, *) per channel (shared by BatchNorm1d/2d).
 
     Training: normalize with the batch statistics and update ``running_mean`` and
@@ -385,10 +377,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight = 1 and bias = 0."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _upgrade_state_dict(self, state_dict: dict, prefix: str, version: int | None) -> None:
         # State dicts without version metadata (or before PyTorch's version 2, which

@@ -673,3 +673,19 @@ def test_multi_head_attention_forward_static_kv_matches_torch():
     tout, tw = run(torch.nn.functional, torch.tensor, twin)
     np.testing.assert_allclose(out.data, tout.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(w.data, tw.detach().numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.LayerNorm(3), lambda: nn.LayerNorm(3, bias=False), lambda: nn.RMSNorm(3),
+    lambda: nn.GroupNorm(1, 3), lambda: nn.BatchNorm1d(3), lambda: nn.BatchNorm2d(3),
+    lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
+    lambda: nn.LayerNorm(3, elementwise_affine=False)])
+def test_reset_parameters_restores_the_initial_state(make):
+    m, fresh = make(), make()
+    for t in m.state_dict().values():
+        t.data[...] = 7
+    m.reset_parameters()
+    got, want = m.state_dict(), fresh.state_dict()
+    assert list(got) == list(want)
+    for k in want:
+        np.testing.assert_array_equal(got[k].data, want[k].data, err_msg=k)
