@@ -1,11 +1,14 @@
 """Helpers for gradient tests: scalar projections of an op, so that one gradcheck of a
 scalar compares a whole vector-Jacobian (or Hessian-vector) product with finite
-differences element by element, at the cost of finite differences alone."""
+differences element by element, at the cost of finite differences alone; and checks
+against PyTorch (gradients, exception types)."""
 from __future__ import annotations
 
-from typing import Callable
+import warnings
+from typing import Any, Callable
 
 import numpy as np
+import pytest
 
 import autograd as ag
 
@@ -61,3 +64,21 @@ def assert_grads_match_torch(pairs, model, torch_model, atol: float = 1e-12) -> 
     theirs = dict(torch_model.named_parameters())
     for n, p in model.named_parameters():
         np.testing.assert_allclose(p.grad.data, theirs[n].grad.numpy(), atol=atol, err_msg=n)
+
+
+def assert_raises_like_torch(exc: type, match: str, ours: Callable[[], Any],
+                             theirs: Callable[[Any], Any], exact: bool = False) -> None:
+    """`ours()` raises `exc` with a message matching `match` and, where PyTorch is
+    installed, `theirs(torch)` raises `exc` too (its warnings silenced); `exact`: both
+    raise that very type, not a subclass."""
+    with pytest.raises(exc, match=match) as info:
+        ours()
+    assert not exact or type(info.value) is exc
+    try:
+        import torch
+    except ImportError:
+        return
+    with pytest.raises(exc) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # (e.g. PyTorch's warning about a broadcast target)
+        theirs(torch)
+    assert not exact or type(info.value) is exc
