@@ -1,8 +1,9 @@
-"""Convolution layers: Conv1d and Conv2d.
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d.
 
 Parameter names, shapes and default initialization are PyTorch's: ``weight``
-(out_channels, in_channels/groups, *kernel_size) and ``bias`` (out_channels,), both
-~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels/groups * prod(kernel)
+(out_channels, in_channels/groups, *kernel_size), for the transposed layers
+(in_channels, out_channels/groups, *kernel_size), and ``bias`` (out_channels,), both
+~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel)
 (kaiming_uniform_ with a = sqrt(5)), so a state_dict moves between the two.
 """
 from __future__ import annotations
@@ -18,16 +19,17 @@ from . import init
 from .functional.conv import ntuple
 from .module import Module, Parameter, factory_dtype
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """Shared constructor, checks, initialization and repr of Conv1d/Conv2d."""
+    """Shared constructor, checks, initialization and repr of the convolution layers."""
 
     _n = 2           # spatial dimensions
     _fn: Any = None  # the functional form
+    output_padding: tuple = ()
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -61,13 +63,16 @@ class _ConvNd(Module):
             self.padding = ntuple(padding, n, "padding", name)
         self.groups, self.padding_mode = int(groups), padding_mode
         dt = factory_dtype(name, device, dtype)
-        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        shape = self._weight_shape() + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dt))
         if bias:
             self.bias = Parameter(np.empty(self.out_channels, dtype=dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _weight_shape(self) -> tuple:
+        return self.out_channels, self.in_channels // self.groups
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialization (see the module docstring)."""
@@ -102,6 +107,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
+        if any(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -123,3 +130,72 @@ class Conv2d(_ConvNd):
     stride, padding (int, pair, "same", "valid"), dilation and groups)."""
     _n = 2
     _fn = staticmethod(F.conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Shared constructor and forward of ConvTranspose1d/ConvTranspose2d: PyTorch's
+    argument order, zero padding only, and `output_size=` at the call."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        name = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(f'{name}: Only "zeros" padding mode is supported for {name}')
+        if isinstance(padding, str):  # (PyTorch accepts it here and fails at the call)
+            raise ValueError(f"{name}: padding must be an int or a tuple of {self._n} ints, "
+                             f"got {padding!r}")
+        self.output_padding = ntuple(output_padding, self._n, "output_padding", name)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
+    def _weight_shape(self) -> tuple:
+        return self.in_channels, self.out_channels // self.groups
+
+    def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
+        """output_padding, or the one giving `output_size` (spatial sizes, optionally
+        preceded by the batch and channel sizes): its excess over the smallest output,
+        which must be below the stride."""
+        if output_size is None:
+            return self.output_padding
+        n = self._n
+        lead = 2 if input.ndim == n + 2 else 1
+        output_size = tuple(output_size)
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.ndim}D input, output_size must "
+                             f"have {n} or {lead + n} elements (got {len(output_size)})")
+        smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in
+                    zip(input.shape[lead:], self.stride, self.padding, self.dilation,
+                        self.kernel_size)]
+        largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
+        if any(not lo <= o <= hi for o, lo, hi in zip(output_size, smallest, largest)):
+            raise ValueError(f"requested an output size of {list(output_size)}, but valid "
+                             f"sizes range from {smallest} to {largest} (for an input of "
+                             f"{tuple(input.shape[lead:])})")
+        return tuple(o - m for o, m in zip(output_size, smallest))
+
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        try:
+            return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups,
+                                  self.dilation)
+        except (RuntimeError, ValueError, TypeError) as e:
+            raise type(e)(f"{self!r}: {e}") from None
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-d convolution over (N, C_in, L) or (C_in, L) input, the input
+    gradient of Conv1d (see F.conv_transpose1d): out[n, o] = bias[o] + A_w^T input[n]."""
+    _n = 1
+    _fn = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-d convolution over (N, C_in, H, W) or (C_in, H, W) input, the input
+    gradient of Conv2d (see F.conv_transpose2d): out[n, o] = bias[o] + A_w^T input[n];
+    output side (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    _n = 2
+    _fn = staticmethod(F.conv_transpose2d)

@@ -1,4 +1,5 @@
-"""nn.functional: convolutions (conv1d, conv2d, conv_transpose2d) as autograd ops.
+"""nn.functional: convolutions (conv1d, conv2d, conv_transpose1d, conv_transpose2d) as
+autograd ops.
 
 Three ops form a family closed under differentiation.  With A_w the linear map
 x -> conv(x, w) (cross-correlation, PyTorch's convention):
@@ -22,8 +23,8 @@ accept that memory order, and flatten copies only where it must.
 Large arrays come from `POOL`, which recycles buffers nothing references any more
 (fresh pages are the biggest single cost of a small CNN's training step on NumPy).
 
-1-d convolution is 2-d convolution with a height-1 kernel; an unbatched input
-(C, H, W) gets a batch dimension of 1 for the call, as in PyTorch.
+1-d convolution (plain or transposed) is 2-d convolution with a height-1 kernel; an
+unbatched input (C, H, W) gets a batch dimension of 1 for the call, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from autograd.ops.shape import reshape, squeeze, unsqueeze
 
 from .layers import check_dtypes
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 # ---- geometry -----------------------------------------------------------------------
@@ -475,6 +476,57 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return squeeze(out, 0) if unbatched else out
 
 
+def _transpose_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding: Any,
+                        output_padding: Any, groups: Any, dilation: Any,
+                        spatial: int) -> Geometry:
+    """Check a transposed conv call (PyTorch's messages) and work out the geometry of the
+    conv whose input gradient it is: that conv's input is this call's output."""
+    if len(w_shape) != 4:
+        raise RuntimeError(f"{op}: weight should have {spatial + 2} dimensions, got weight of "
+                           f"size {list(w_shape)}")
+    Cin, Cg, kh, kw = w_shape
+    shown = list(w_shape[:2]) + list(w_shape[4 - spatial:])
+    if x_shape[1] != Cin:
+        raise RuntimeError(f"{op}: Given transposed=1, weight of size {shown}, expected "
+                           f"input{list(x_shape[:2]) + list(x_shape[4 - spatial:])} to have "
+                           f"{Cin} channels, but got {x_shape[1]} channels instead")
+    _check_groups_type(op, groups)
+    if groups < 1 or Cin % groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size {shown} instead")
+    s, d = _stride_dilation(op, stride, dilation)
+    _check_kernel(op, w_shape, spatial)
+    p = _padding(op, padding)
+    op_ = ntuple(output_padding, 2, "output_padding", op)
+    _check_nonempty(op, x_shape)
+    for i in range(2):
+        if not 0 <= op_[i] < max(s[i], d[i]):
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
+                               f"dilation, but got output_padding={output_padding}, "
+                               f"stride={stride}, dilation={dilation}")
+    hw = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k - 1) + op_[i] + 1
+               for i, (n, k) in enumerate(zip(x_shape[2:], (kh, kw))))
+    if min(hw) < 1:
+        dims = (f"({x_shape[3]})", f"({hw[1]})") if spatial == 1 else \
+            (f"({x_shape[2]} x {x_shape[3]})", f"({hw[0]} x {hw[1]})")
+        raise RuntimeError(f"{op}: Given input size per channel: {dims[0]}. Calculated output "
+                           f"size per channel: {dims[1]}. Output size is too small")
+    # output_padding only lengthens the (padded) extent: the windows never read it, so it
+    # gets no contribution, as in PyTorch.
+    return Geometry((x_shape[0], Cg * groups) + hw, (kh, kw), s, d,
+                    ((p[0], p[0]), (p[1], p[1])), tuple(x_shape[2:]), int(groups))
+
+
+def _transpose_apply(op: str, g: Tensor, w: Tensor, bias: Tensor | None,
+                     geo: Geometry) -> Tensor:
+    """A_w^T g + bias, for a checked geometry."""
+    out = apply(ConvTranspose2d, g, w, geo=geo)
+    if bias is None:
+        return out
+    _check_bias(op, bias, geo.in_shape[1])
+    return out + reshape(bias, (1, -1, 1, 1))
+
+
 @register(name="conv_transpose2d")
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                      stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
@@ -484,42 +536,34 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
     """
-    g, unbatched = _batched("conv_transpose2d", input, 2)
-    check_dtypes("conv_transpose2d", input, {"weight": weight, "bias": bias})
     op = "conv_transpose2d"
-    if weight.ndim != 4:
-        raise RuntimeError(f"{op}: weight should have 4 dimensions, got weight of size "
+    g, unbatched = _batched(op, input, 2)
+    check_dtypes(op, input, {"weight": weight, "bias": bias})
+    geo = _transpose_geometry(op, g.shape, tuple(weight.shape), stride, padding,
+                              output_padding, groups, dilation, 2)
+    out = _transpose_apply(op, g, weight, bias, geo)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="conv_transpose1d")
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-d convolution over (N, C_in, L) or (C_in, L) with weight
+    (in_channels, out_channels/groups, k): conv_transpose2d with a height-1 kernel.
+
+    Output length: (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+    """
+    op = "conv_transpose1d"
+    g, unbatched = _batched(op, input, 1)
+    check_dtypes(op, input, {"weight": weight, "bias": bias})
+    if weight.ndim != 3:
+        raise RuntimeError(f"{op}: weight should have 3 dimensions, got weight of size "
                            f"{list(weight.shape)}")
-    Cin, Cg, kh, kw = weight.shape
-    if g.shape[1] != Cin:
-        raise RuntimeError(f"{op}: Given transposed=1, weight of size {list(weight.shape)}, "
-                           f"expected input{list(g.shape)} to have {Cin} channels, but got "
-                           f"{g.shape[1]} channels instead")
-    _check_groups_type(op, groups)
-    if groups < 1 or Cin % groups:
-        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
-                           f"{groups} at dimension 0, but got weight of size "
-                           f"{list(weight.shape)} instead")
-    s, d = _stride_dilation(op, stride, dilation)
-    _check_kernel(op, tuple(weight.shape), 2)
-    p = _padding(op, padding)
-    op_ = ntuple(output_padding, 2, "output_padding", op)
-    _check_nonempty(op, g.shape)
-    for i in range(2):
-        if not 0 <= op_[i] < max(s[i], d[i]):
-            raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
-                               f"dilation, but got output_padding={output_padding}, "
-                               f"stride={stride}, dilation={dilation}")
-    hw = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k - 1) + op_[i] + 1
-               for i, (n, k) in enumerate(zip(g.shape[2:], (kh, kw))))
-    if min(hw) < 1:
-        raise RuntimeError(f"{op}: Given input size per channel: ({g.shape[2]} x "
-                           f"{g.shape[3]}). Calculated output size per channel: ({hw[0]} x "
-                           f"{hw[1]}). Output size is too small")
-    geo = Geometry((g.shape[0], Cg * groups) + hw, (kh, kw), s, d,
-                   ((p[0], p[0]), (p[1], p[1])), tuple(g.shape[2:]), int(groups))
-    out = apply(ConvTranspose2d, g, weight, geo=geo)
-    if bias is not None:
-        _check_bias(op, bias, Cg * groups)
-        out = out + reshape(bias, (1, -1, 1, 1))
+    g2, w2 = unsqueeze(g, 2), unsqueeze(weight, 2)
+    geo = _transpose_geometry(op, g2.shape, tuple(w2.shape), lift(stride, 1, "stride", op),
+                              lift(padding, 0, "padding", op),
+                              lift(output_padding, 0, "output_padding", op), groups,
+                              lift(dilation, 1, "dilation", op), 1)
+    out = squeeze(_transpose_apply(op, g2, w2, bias, geo), 2)
     return squeeze(out, 0) if unbatched else out

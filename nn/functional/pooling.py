@@ -1,4 +1,5 @@
-"""nn.functional: pooling (max_pool1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d).
+"""nn.functional: pooling (max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d,
+adaptive_max_pool1d/2d).
 
 Window arithmetic is conv's (`conv.Geometry`): each kernel tap (p, q) reads one strided
 slice of the padded input covering every window at once, so a pooling call is a few
@@ -17,6 +18,10 @@ scatter and gather are each other's adjoints, so max pooling's backward is a sca
 whose backward is a gather whose backward is a scatter again.  Average pooling is a
 linear map A with its adjoint A^T: ``AvgPool2d`` and ``AvgPool2dT`` call each other.
 Adaptive average pooling is P_h x P_w^T with fixed averaging matrices (matmuls).
+Adaptive max pooling gathers its (unequal, possibly overlapping) windows into equal
+disjoint blocks, the unused taps holding a value below the input's, and max-pools the
+blocks: the winner rule and the gradients are max pooling's.  1-d pooling is 2-d pooling of a
+height-1 input.
 """
 from __future__ import annotations
 
@@ -27,13 +32,14 @@ import numpy as np
 from autograd import Tensor
 from autograd.graph import Op, apply, register
 from autograd.ops.linalg import matmul
-from autograd.ops.shape import squeeze, unsqueeze
+from autograd.ops.shape import cat, reshape, squeeze, unsqueeze
 from autograd.tensor import wrap
 
 from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, lift, ntuple,
                    padded)
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
 def _pool_input(op: str, input: Tensor, spatial: int) -> tuple:
@@ -77,6 +83,15 @@ def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, paddi
         raise RuntimeError(f"{op}: Given input size: ({size}). Calculated output size: "
                            f"({got}). Output size is too small")
     return Geometry(tuple(x_shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), tuple(out))
+
+
+def _pool_geometry_1d(op: str, x2_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
+                      dilation: Any, ceil_mode: bool) -> Geometry:
+    """_pool_geometry of a height-1 input (N, C, 1, L) from the 1-d arguments."""
+    s = None if _default_stride(stride) else lift(stride, 1, "stride", op)
+    return _pool_geometry(op, x2_shape, lift(kernel_size, 1, "kernel_size", op), s,
+                          lift(padding, 0, "padding", op), lift(dilation, 1, "dilation", op),
+                          ceil_mode, spatial=1)
 
 
 def _default_stride(stride: Any) -> bool:
@@ -265,11 +280,8 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     """1-d max pooling over (N, C, L) or (C, L): max_pool2d with height-1 windows."""
     x, unbatched = _pool_input("max_pool1d", input, 1)
     x2 = unsqueeze(x, 2)
-    s = None if _default_stride(stride) else lift(stride, 1, "stride", "max_pool1d")
-    geo = _pool_geometry("max_pool1d", x2.shape, lift(kernel_size, 1, "kernel_size",
-                                                      "max_pool1d"),
-                         s, lift(padding, 0, "padding", "max_pool1d"),
-                         lift(dilation, 1, "dilation", "max_pool1d"), ceil_mode, spatial=1)
+    geo = _pool_geometry_1d("max_pool1d", x2.shape, kernel_size, stride, padding, dilation,
+                            ceil_mode)
     out, win = apply(MaxPool2d, x2, geo=geo)
     out = squeeze(out, 2)
     if unbatched:
@@ -341,6 +353,22 @@ def _avg_divisors(geo: Geometry, count_include_pad: bool) -> np.ndarray:
     return np.outer(sizes[0], sizes[1])
 
 
+def _avg_pool(op: str, x: Tensor, geo: Geometry, count_include_pad: bool,
+              divisor_override: Any) -> Tensor:
+    """Average pooling of batched x over a checked geometry."""
+    if divisor_override is not None:
+        if not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"{op}: divisor_override must be an int, got "
+                            f"{divisor_override!r}")
+        if divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero")
+        scale = np.asarray(1.0 / divisor_override)
+    else:
+        scale = 1.0 / _avg_divisors(geo, count_include_pad)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    return apply(AvgPool2d, x, geo=geo, scale=scale.astype(dtype))
+
+
 @register(name="avg_pool2d")
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
@@ -350,28 +378,72 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     replaces the divisor).  `stride` defaults to kernel_size."""
     x, unbatched = _pool_input("avg_pool2d", input, 2)
     geo = _pool_geometry("avg_pool2d", x.shape, kernel_size, stride, padding, 1, ceil_mode)
-    if divisor_override is not None:
-        if not isinstance(divisor_override, (int, np.integer)):
-            raise TypeError(f"avg_pool2d: divisor_override must be an int, got "
-                            f"{divisor_override!r}")
-        if divisor_override == 0:
-            raise RuntimeError("avg_pool2d: divisor must be not zero")
-        scale = np.asarray(1.0 / divisor_override)
-    else:
-        scale = 1.0 / _avg_divisors(geo, count_include_pad)
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    out = apply(AvgPool2d, x, geo=geo, scale=scale.astype(dtype))
+    out = _avg_pool("avg_pool2d", x, geo, count_include_pad, divisor_override)
     return squeeze(out, 0) if unbatched else out
 
 
-def _adaptive_matrix(n: int, o: int, dtype: Any) -> np.ndarray:
-    """(o, n) averaging matrix: row i averages [floor(i n / o), ceil((i+1) n / o))."""
+@register(name="avg_pool1d")
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """1-d average pooling over (N, C, L) or (C, L): out[i] = sum of window i / its size
+    (zero padding counted when `count_include_pad`); avg_pool2d of height-1 windows."""
+    x, unbatched = _pool_input("avg_pool1d", input, 1)
+    x2 = unsqueeze(x, 2)
+    geo = _pool_geometry_1d("avg_pool1d", x2.shape, kernel_size, stride, padding, 1,
+                            ceil_mode)
+    out = squeeze(_avg_pool("avg_pool1d", x2, geo, count_include_pad, None), 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+def _adaptive_bounds(n: int, o: int) -> tuple:
+    """PyTorch's adaptive windows along one axis: window i is [start_i, end_i) with
+    start_i = floor(i n / o) and end_i = ceil((i+1) n / o)."""
     i = np.arange(o)
-    start = (i * n) // o
-    end = -((-(i + 1) * n) // o)
+    return (i * n) // o, -((-(i + 1) * n) // o)
+
+
+def _adaptive_matrix(n: int, o: int, dtype: Any) -> np.ndarray:
+    """(o, n) averaging matrix: row i averages window i of _adaptive_bounds."""
+    start, end = _adaptive_bounds(n, o)
     cols = np.arange(n)
     inside = (cols >= start[:, None]) & (cols < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_sizes(op: str, output_size: Any, input: Tensor, x: Tensor) -> tuple:
+    """The checked output sizes of an adaptive pooling call on batched x (N, C, *sizes):
+    an int, or one entry per spatial dim (None keeps the input's size, 2-d only)."""
+    sizes = x.shape[2:]
+    n = len(sizes)
+    if isinstance(output_size, (int, np.integer)):
+        output_size = (output_size,) * n
+    if not isinstance(output_size, (tuple, list)) or not all(
+            isinstance(o, (int, np.integer)) or (o is None and n == 2) for o in output_size):
+        raise TypeError(f"{op}: output_size must be an int or a tuple of {n} ints"
+                        f"{' or None' if n == 2 else ''}, got {output_size!r}")
+    if len(output_size) != n:
+        raise RuntimeError(f"{op}: output_size must be an int or a tuple of {n}, got "
+                           f"{output_size!r}")
+    out = tuple(m if o is None else int(o) for o, m in zip(output_size, sizes))
+    if min(out) < 0 or 0 in sizes:
+        raise RuntimeError(f"{op}: elements of output_size must be non-negative and the "
+                           f"input non-empty, got output_size {output_size} for input "
+                           f"{list(input.shape)}")
+    return out
+
+
+def _adaptive_avg(x: Tensor, out_sizes: tuple) -> Tensor:
+    """Adaptive average pooling of x's trailing axes: one averaging matmul per axis whose
+    size changes (P_h x P_w^T in 2-d)."""
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    if all(o == 1 for o in out_sizes):
+        return x.mean(tuple(range(2, x.ndim)), keepdim=True)
+    last = x.shape[-1], out_sizes[-1]
+    if len(out_sizes) == 2 and x.shape[2] != out_sizes[0]:
+        x = matmul(wrap(_adaptive_matrix(x.shape[2], out_sizes[0], dtype)), x)
+    if last[0] != last[1]:
+        x = matmul(x, wrap(_adaptive_matrix(*last, dtype).T.copy()))
+    return x
 
 
 @register(name="adaptive_avg_pool2d")
@@ -380,26 +452,83 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     keep the input's size): output cell (i, j) averages rows [floor(iH/Ho),
     ceil((i+1)H/Ho)) and the matching columns, as PyTorch.  Computed as P_h x P_w^T."""
     x, unbatched = _batched("adaptive_avg_pool2d", input, 2)
-    if isinstance(output_size, (int, np.integer)):
-        output_size = (output_size, output_size)
-    if not isinstance(output_size, (tuple, list)) or \
-            not all(o is None or isinstance(o, (int, np.integer)) for o in output_size):
-        raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair of ints "
-                        f"or None, got {output_size!r}")
-    if len(output_size) != 2:
-        raise RuntimeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got "
-                           f"{output_size!r}")
-    H, W = x.shape[2:]
-    Ho, Wo = (n if o is None else int(o) for o, n in zip(output_size, (H, W)))
-    if Ho < 0 or Wo < 0 or (H == 0 or W == 0):
-        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be "
-                           f"non-negative and the input non-empty, got output_size "
-                           f"{output_size} for input {list(input.shape)}")
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    if (Ho, Wo) == (1, 1):
-        out = x.mean((2, 3), keepdim=True)
-    else:
-        ph = wrap(_adaptive_matrix(H, Ho, dtype))
-        pw = wrap(_adaptive_matrix(W, Wo, dtype).T.copy())
-        out = matmul(matmul(ph, x), pw)
+    out = _adaptive_avg(x, _adaptive_sizes("adaptive_avg_pool2d", output_size, input, x))
     return squeeze(out, 0) if unbatched else out
+
+
+@register(name="adaptive_avg_pool1d")
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) to length Lo: out[i] averages
+    [floor(i L/Lo), ceil((i+1) L/Lo)), as PyTorch.  Computed as x P^T."""
+    x, unbatched = _batched("adaptive_avg_pool1d", input, 1)
+    out = _adaptive_avg(x, _adaptive_sizes("adaptive_avg_pool1d", output_size, input, x))
+    return squeeze(out, 0) if unbatched else out
+
+
+def _adaptive_taps(n: int, o: int) -> tuple:
+    """(o, k) positions of the k = largest-window taps of each adaptive window, and
+    whether each is inside its window."""
+    start, end = _adaptive_bounds(n, o)
+    k = int((end - start).max(initial=1))
+    pos = start[:, None] + np.arange(k)
+    return pos, pos < end[:, None]
+
+
+def _below(a: np.ndarray) -> Any:
+    """A value below every non-NaN element of `a`: its minimum - 1 for floats, which
+    (unlike -inf) keeps finite differences through the padded blocks finite."""
+    if a.dtype.kind != "f":
+        return _lowest(a.dtype)
+    low = np.fmin.reduce(a, axis=None) if a.size else 0.0   # (fmin skips NaNs)
+    return low - 1 if low == low else 0.0   # all NaN: any number loses to a NaN
+
+
+def _adaptive_max(x: Tensor, out_hw: tuple) -> tuple:
+    """Adaptive max pooling of batched (N, C, H, W) x: (values, flat indices h*W + w).
+
+    Window (i, j) is copied into block (i, j) of a (Ho*kh, Wo*kw) plane, its unused taps
+    holding a value below the input's (an extra cell appended to the flattened input),
+    and the blocks are max-pooled.  Tap (0, 0) of a block is always the window's first
+    element, and a smaller value never wins by PyTorch's rule, so the winner is
+    PyTorch's."""
+    (N, C, H, W), (Ho, Wo) = x.shape, out_hw
+    (rows, rin), (cols, cin) = _adaptive_taps(H, Ho), _adaptive_taps(W, Wo)
+    kh, kw = rows.shape[1], cols.shape[1]
+    src = rows[:, :, None, None] * W + cols[None, None]           # (Ho, kh, Wo, kw)
+    src = np.where(rin[:, :, None, None] & cin[None, None], src, H * W)
+    flat = cat([reshape(x, (N, C, H * W)),
+                wrap(np.full((N, C, 1), _below(x.data), x.dtype))], 2)
+    blocks = flat[:, :, src.reshape(Ho * kh, Wo * kw)]
+    geo = Geometry(tuple(blocks.shape), (kh, kw), (kh, kw), (1, 1), ((0, 0), (0, 0)),
+                   (Ho, Wo))
+    out, win = apply(MaxPool2d, blocks, geo=geo)
+    w64 = win.data.astype(np.int64)
+    idx = src[np.arange(Ho)[:, None], w64 // kw, np.arange(Wo), w64 % kw]
+    return out, idx
+
+
+@register(name="adaptive_max_pool2d")
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling of (N, C, H, W) or (C, H, W) to a fixed (Ho, Wo) output (an int, or a
+    pair whose None entries keep the input's size): out[i, j] = max over rows
+    [floor(iH/Ho), ceil((i+1)H/Ho)) and the matching columns; the gradient goes to the
+    first maximum (or the last NaN), as PyTorch's.  With `return_indices`, also each
+    maximum's flat position h*W + w in its input plane (int64)."""
+    x, unbatched = _pool_input("adaptive_max_pool2d", input, 2)
+    out, idx = _adaptive_max(x, _adaptive_sizes("adaptive_max_pool2d", output_size, input, x))
+    if unbatched:
+        out, idx = squeeze(out, 0), idx[0]
+    return (out, wrap(idx)) if return_indices else out
+
+
+@register(name="adaptive_max_pool1d")
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling of (N, C, L) or (C, L) to length Lo: out[i] = max over
+    [floor(i L/Lo), ceil((i+1) L/Lo)); adaptive_max_pool2d of a height-1 input."""
+    x, unbatched = _pool_input("adaptive_max_pool1d", input, 1)
+    (lo,) = _adaptive_sizes("adaptive_max_pool1d", output_size, input, x)
+    out, idx = _adaptive_max(unsqueeze(x, 2), (1, lo))
+    out, idx = squeeze(out, 2), idx[:, :, 0]
+    if unbatched:
+        out, idx = squeeze(out, 0), idx[0]
+    return (out, wrap(idx)) if return_indices else out

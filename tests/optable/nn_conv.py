@@ -141,6 +141,23 @@ def np_adaptive_avg_pool2d(x, output_size):
     return out
 
 
+def np_adaptive_max_pool2d(x, output_size):
+    Ho, Wo = _pairs(output_size)
+    H, W = x.shape[-2:]
+    out = np.empty(x.shape[:-2] + (Ho, Wo), x.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            r0, r1 = (i * H) // Ho, -(-((i + 1) * H) // Ho)
+            c0, c1 = (j * W) // Wo, -(-((j + 1) * W) // Wo)
+            out[..., i, j] = x[..., r0:r1, c0:c1].max(axis=(-2, -1))
+    return out
+
+
+def _as_1d(ref2d):
+    """A 2-d pooling reference applied to (..., L) input as (..., 1, L)."""
+    return lambda x, *args: ref2d(x[..., None, :], *args)[..., 0, :]
+
+
 # ---- shape strategies ---------------------------------------------------------------
 
 def _conv_shapes(kernel_max=3, min_extent=lambda k: k, bias=True, spatial=2,
@@ -171,6 +188,19 @@ def _transpose_shapes():
     return draw()
 
 
+def _transpose1d_shapes(bias=True):
+    """[x, w(, b)] for conv_transpose1d: _transpose_shapes without the height."""
+    return _transpose_shapes().map(
+        lambda s: [s[0][:2] + s[0][3:], s[1][:2] + s[1][3:]] + ([s[2]] if bias else []))
+
+
+def np_conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
+                        dilation=1):
+    """np_conv_transpose2d on height-1 input and kernel."""
+    return np_conv_transpose2d(x[:, :, None], w[:, :, None], b, (1, stride), (0, padding),
+                               (0, output_padding), groups, (1, dilation))[:, :, 0]
+
+
 def _image_shapes(lo=1, hi=5):
     """One (N, C, H, W) or unbatched (C, H, W) shape with sides in lo..hi."""
     @st.composite
@@ -178,6 +208,11 @@ def _image_shapes(lo=1, hi=5):
         lead = d(st.sampled_from([(1,), (2,), (1, 2), (2, 2)]))
         return [lead + (d(st.integers(lo, hi)), d(st.integers(lo, hi)))]
     return draw()
+
+
+def _line_shapes(lo=1, hi=5):
+    """One (N, C, L) or unbatched (C, L) shape with L in lo..hi."""
+    return _image_shapes(lo, hi).map(lambda s: [s[0][:-1]])
 
 
 def _groups(x, w):
@@ -230,6 +265,14 @@ ROWS = [
         lambda x, w: np_conv_transpose2d(x, w, None, (1, 2), 0, (0, 1), 1, (2, 1)),
         arity=2, shapes=lambda: _transpose_shapes().map(lambda s: s[:2]), domain=CONV_DOMAIN,
         label="conv_transpose2d_dilated"),
+    Row("conv_transpose1d",
+        lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1, _tgroups(b, w), 2),
+        lambda x, w, b: np_conv_transpose1d(x, w, b, 2, 1, 1, _tgroups(b, w), 2), arity=3,
+        shapes=_transpose1d_shapes, domain=CONV_DOMAIN),
+    Row("conv_transpose1d", lambda x, w: F.conv_transpose1d(x[0], w, None, 3, 0, 2),
+        lambda x, w: np_conv_transpose1d(x, w, None, 3, 0, 2)[0], arity=2,
+        shapes=lambda: _transpose1d_shapes(bias=False), domain=CONV_DOMAIN,
+        label="conv_transpose1d_unbatched"),
     # ---- pooling --------------------------------------------------------------------
     Row("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda x: np_max_pool2d(x, 2),
         shapes=lambda: _image_shapes(2, 5), domain=DISTINCT, unique=True),
@@ -242,8 +285,17 @@ ROWS = [
         label="max_pool2d_dilated_ceil"),
     Row("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1),
         lambda x: np_max_pool2d(x[..., None, :], (1, 3), (1, 2), (0, 1))[..., 0, :],
-        shapes=lambda: _image_shapes(2, 5).map(lambda s: [s[0][:-1]]), domain=DISTINCT,
-        unique=True),
+        shapes=lambda: _line_shapes(2, 5), domain=DISTINCT, unique=True),
+    Row("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (3, 2)),
+        lambda x: np_adaptive_max_pool2d(x, (3, 2)), shapes=lambda: _image_shapes(1, 5),
+        domain=DISTINCT, unique=True),
+    Row("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (None, 5)),
+        lambda x: np_adaptive_max_pool2d(x, (x.shape[-2], 5)),
+        shapes=lambda: _image_shapes(1, 4), domain=DISTINCT, unique=True,
+        label="adaptive_max_pool2d_upsampling_none"),
+    Row("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3),
+        lambda x: _as_1d(np_adaptive_max_pool2d)(x, (1, 3)),
+        shapes=lambda: _line_shapes(1, 5), domain=DISTINCT, unique=True),
     Row("avg_pool2d", lambda x: F.avg_pool2d(x, 2), lambda x: np_avg_pool2d(x, 2),
         shapes=lambda: _image_shapes(2, 5)),
     Row("avg_pool2d", lambda x: F.avg_pool2d(x, 3, 2, 1, True, False),
@@ -255,6 +307,16 @@ ROWS = [
     Row("avg_pool2d", lambda x: F.avg_pool2d(x, 2, divisor_override=3),
         lambda x: np_avg_pool2d(x, 2, divisor_override=3),
         shapes=lambda: _image_shapes(2, 5), label="avg_pool2d_divisor_override"),
+    Row("avg_pool1d", lambda x: F.avg_pool1d(x, 2), lambda x: _as_1d(np_avg_pool2d)(x, (1, 2)),
+        shapes=lambda: _line_shapes(2, 5)),
+    Row("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1, True, False),
+        lambda x: _as_1d(np_avg_pool2d)(x, (1, 3), (1, 2), (0, 1), True, False),
+        shapes=lambda: _line_shapes(2, 5), label="avg_pool1d_ceil_exclude_pad"),
+    Row("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 1, 1),
+        lambda x: _as_1d(np_avg_pool2d)(x, (1, 3), 1, (0, 1)),
+        shapes=lambda: _line_shapes(1, 5), label="avg_pool1d_include_pad"),
+    Row("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3),
+        lambda x: _as_1d(np_adaptive_avg_pool2d)(x, (1, 3)), shapes=lambda: _line_shapes(1, 5)),
     Row("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (3, 2)),
         lambda x: np_adaptive_avg_pool2d(x, (3, 2)), shapes=lambda: _image_shapes(1, 5)),
     Row("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, 1),
