@@ -9,8 +9,9 @@ from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatte
 from .attention import MultiheadAttention
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .conv import Conv1d, Conv2d
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from .activation import (CELU, ELU, GELU, GLU, ISRU, SELU, ArcTan, BinaryStep, Hardshrink,
                          Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin,
@@ -27,7 +28,9 @@ __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm
             "Flatten", "Unflatten", "GroupNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d",
             "MultiheadAttention", "init", "utils", "data", "save", "load"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-__all__ += ["Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
+            "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
+            "AdaptiveMaxPool2d"]
 __all__ += ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
             "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep",
             "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid",

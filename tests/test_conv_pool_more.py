@@ -5,22 +5,18 @@ same state_dict (both ways), equal reprs and PyTorch's exception types."""
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import autograd as ag
 import nn
-from nn import conv, functional as F, pooling
-from nn.conv import ConvTranspose1d, ConvTranspose2d
+from nn import ConvTranspose1d, ConvTranspose2d
+from nn import functional as F
 
 from optable.nn_conv import np_conv_transpose2d
 
 RTOL, ATOL = 1e-10, 1e-12
-# nn with this file's layers whether or not nn exports them yet
-NN = SimpleNamespace(**{**vars(nn), **{k: getattr(m, k) for m in (conv, pooling)
-                                       for k in m.__all__}})
 
 
 def _torch():
@@ -52,7 +48,7 @@ def _same_exception_type(torch, call):
     with pytest.raises(Exception) as theirs:
         call(torch.nn.functional, torch.nn, torch)
     with pytest.raises(theirs.type):
-        call(F, NN, ag)
+        call(F, nn, ag)
 
 
 # ---- transposed convolution without PyTorch ---------------------------------------------
@@ -143,7 +139,7 @@ def test_conv_transpose1d_matches_pytorch(opts, batched):
 def _module_pair(torch, cls, args, kwargs, from_torch):
     """(ours, theirs) in float64 with the same state_dict, copied one way or the other."""
     theirs = getattr(torch.nn, cls)(*args, **kwargs).double()
-    ours = getattr(NN, cls)(*args, **kwargs, dtype=ag.float64)
+    ours = getattr(nn, cls)(*args, **kwargs, dtype=ag.float64)
     if from_torch:
         ours.load_state_dict({k: ag.tensor(v.detach().numpy())
                               for k, v in theirs.state_dict().items()})
@@ -258,9 +254,9 @@ def test_avg_pool1d_and_adaptive_avg_pool1d_are_their_2d_forms_on_one_row():
      "adaptive_max_pool2d"),
     (lambda: F.adaptive_avg_pool1d(ag.randn(2, 3, 4), None), TypeError,
      "adaptive_avg_pool1d: output_size"),
-    (lambda: NN.AdaptiveMaxPool2d(2)(ag.randn(4, 4)), RuntimeError,
+    (lambda: nn.AdaptiveMaxPool2d(2)(ag.randn(4, 4)), RuntimeError,
      r"AdaptiveMaxPool2d\(output_size=2\): .*Expected 3D"),
-    (lambda: NN.AvgPool1d(2)(ag.randn(3)), RuntimeError, r"AvgPool1d\(kernel_size=\(2,\)"),
+    (lambda: nn.AvgPool1d(2)(ag.randn(3)), RuntimeError, r"AvgPool1d\(kernel_size=\(2,\)"),
 ])
 def test_pooling_bad_input_raises_naming_the_op(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -378,7 +374,7 @@ def test_gradient_penalty_through_adaptive_and_1d_pooling_matches_pytorch():
 ], ids=str)
 def test_pooling_modules_match_pytorch_outputs_and_repr(make, shape):
     torch = _torch()
-    ours, theirs = make(NN), make(torch.nn)
+    ours, theirs = make(nn), make(torch.nn)
     assert repr(ours) == repr(theirs)
     x = np.round(np.random.default_rng(11).standard_normal(shape), 1)
     oy, ty = ours(ag.tensor(x)), theirs(torch.tensor(x))
