@@ -11,3 +11,4 @@ from .layers import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .resize import *  # noqa: F401,F403

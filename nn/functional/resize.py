@@ -1,0 +1,297 @@
+"""nn.functional: resampling and channel-wise dropout (see nn/functional/__init__.py).
+
+Every function here is a composition of autograd ops (index_select, reshape, permute,
+multiplication by constant arrays), so gradients of every order come for free:
+
+* ``interpolate``      per spatial dim, out[i] = x[i0] w0 + x[i1] w1 (linear) or
+                       x[src(i)] (nearest), with PyTorch's index and weight formulas;
+* ``pixel_shuffle``    (*, C r^2, H, W) -> (*, C, H r, W r) and its inverse
+                       ``pixel_unshuffle``;
+* ``dropout1d/2d``     x * mask / (1 - p) with one Bernoulli(1 - p) draw per channel.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd import Tensor
+from autograd.ops.index import index_select
+from autograd.ops.shape import permute, reshape
+from autograd.random import generator
+
+__all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d"]
+
+
+# ---- interpolate ----------------------------------------------------------------------
+
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area",
+          "nearest-exact")
+_LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_NOT_DONE = ("bicubic", "trilinear", "lanczos", "area")
+
+
+def _is_int(v: Any) -> bool:
+    return not isinstance(v, bool) and hasattr(type(v), "__index__")
+
+
+def _output_size(input: Tensor, size: Any, scale_factor: Any,
+                 recompute_scale_factor: bool | None) -> tuple[list[int], list | None]:
+    """The output's spatial sizes and the scales the index formulas use (None each
+    where they come from the sizes), after PyTorch's argument checks."""
+    dim, spatial = input.ndim - 2, list(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if size is not None:
+        sizes = list(size) if isinstance(size, (list, tuple)) else [size] * dim
+        if isinstance(size, (list, tuple)) and len(sizes) != dim:
+            raise ValueError(f"interpolate: input and output must have the same number of "
+                             f"spatial dimensions, but got input with spatial dimensions of "
+                             f"{spatial} and output size of {size}")
+        if not all(_is_int(s) for s in sizes):
+            raise TypeError(f"interpolate: expected size to be an int or a tuple of ints, "
+                            f"but got size with types {[type(s) for s in sizes]}")
+        if recompute_scale_factor:
+            raise ValueError("interpolate: recompute_scale_factor is not meaningful with "
+                             "an explicit size.")
+        return [int(s) for s in sizes], None
+    if scale_factor is None:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    scales = list(scale_factor) if isinstance(scale_factor, (list, tuple)) \
+        else [scale_factor] * dim
+    if len(scales) != dim:
+        raise ValueError(f"interpolate: input and scale_factor must have the same number of "
+                         f"spatial dimensions, but got input with spatial dimensions of "
+                         f"{spatial} and scale_factor of shape {scale_factor}")
+    if any(isinstance(s, bool) or not isinstance(s, (int, float, np.number)) for s in scales):
+        raise TypeError(f"interpolate: expected scale_factor to be a float or a tuple of "
+                        f"floats, but got {scale_factor!r}")
+    # Truncation toward zero, as PyTorch's int64 cast of the double product.
+    sizes = [int(n * float(s)) for n, s in zip(spatial, scales)]
+    return sizes, None if recompute_scale_factor else [float(s) for s in scales]
+
+
+def _inv_scale(dtype: type, scale: float | None, n_in: int, n_out: int) -> Any:
+    """PyTorch's compute_scales_value: 1/scale_factor when given (and > 0), else
+    n_in/n_out, in the computation type `dtype`."""
+    if scale is not None and scale > 0:
+        return dtype(1.0 / scale)
+    return dtype(n_in) / dtype(n_out)
+
+
+def _nearest_index(exact: bool, n_in: int, n_out: int, scale: float | None,
+                   shortcut: bool) -> np.ndarray:
+    """Source positions along one dim: floor(i s) ('nearest') or floor((i + 1/2) s)
+    ('nearest-exact'), s = 1/scale_factor or n_in/n_out, clipped to n_in - 1.  Float32
+    arithmetic as PyTorch's kernels, so that the floors agree at the boundaries.
+    `shortcut`: PyTorch's 2-D nearest kernel copies when n_out == n_in and takes i // 2
+    when n_out == 2 n_in, whatever the scale_factor (its 1-D and 3-D ones do not)."""
+    i = np.arange(n_out)
+    if shortcut and not exact and n_out in (n_in, 2 * n_in):
+        return i // (n_out // n_in)
+    s = _inv_scale(np.float32, scale, n_in, n_out)
+    src = i.astype(np.float32) * s if not exact \
+        else ((i + 0.5) * np.float64(s)).astype(np.float32)
+    return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+
+
+def _linear_taps(dtype: type, n_in: int, n_out: int, align_corners: bool,
+                 scale: float | None) -> tuple:
+    """(i0, i1, w0, w1) along one dim, PyTorch's formulas in its computation type:
+    src = i s (align_corners, s = (n_in - 1)/(n_out - 1)) or max((i + 1/2) s - 1/2, 0)
+    (s = 1/scale_factor or n_in/n_out); i0 = floor(src), i1 = min(i0 + 1, n_in - 1),
+    w1 = src - i0, w0 = 1 - w1."""
+    i = np.arange(n_out)
+    if align_corners:   # (one output: its position is 0)
+        s = dtype(n_in - 1) / dtype(n_out - 1) if n_out > 1 else dtype(0)
+    else:
+        s = _inv_scale(dtype, scale, n_in, n_out)
+    if align_corners:
+        src = i.astype(dtype) * s
+    else:   # PyTorch forms the half-pixel offset in double, then rounds to dtype
+        src = np.maximum((np.float64(s) * (i + 0.5) - 0.5).astype(dtype), 0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    w1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    return i0, i0 + (i0 < n_in - 1), (1 - w1).astype(dtype), w1
+
+
+def _check_sizes(input: Tensor, sizes: list[int]) -> None:
+    spatial = list(input.shape[2:])
+    if min(spatial) <= 0 or min(sizes) <= 0:
+        names = "DHW"[-len(sizes):]
+        got = lambda ns: ", ".join(f"{k}: {n}" for k, n in zip(names, ns))  # noqa: E731
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, "
+                           f"but got input ({got(spatial)}) and output ({got(sizes)})")
+    if input.shape[1] == 0:   # (an empty batch is allowed, empty channels are not)
+        raise RuntimeError(f"interpolate: non-empty {input.ndim}D data tensor expected but "
+                           f"got a tensor with sizes {list(input.shape)}")
+
+
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resample input (N, C, *spatial) to `size`, or to floor(spatial * scale_factor),
+    one spatial dim after another (the last first, as PyTorch nests its loops):
+
+    * nearest:        out[i] = x[min(floor(i s), n - 1)]
+    * nearest-exact:  out[i] = x[min(floor((i + 1/2) s), n - 1)]
+    * linear (3-D), bilinear (4-D): out[i] = (1 - t) x[i0] + t x[i1] with src as in
+      ``_linear_taps``, i0 = floor(src), t = src - i0.
+
+    s is 1/scale_factor when a scale is given (and not `recompute_scale_factor`), else
+    n_in/n_out; with `align_corners` (linear modes) the corner pixels' centres map onto
+    each other, s = (n_in - 1)/(n_out - 1).  bicubic, trilinear, area, lanczos and
+    antialias raise NotImplementedError."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("interpolate: align_corners option can only be set with the "
+                             "interpolating modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    sizes, scales = _output_size(input, size, scale_factor, recompute_scale_factor)
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("interpolate: anti-alias option is restricted to bilinear, bicubic, "
+                         "and lanczos modes and requires a 4-D tensor as input")
+    rank = _LINEAR_RANK.get(mode)
+    if mode not in _MODES or not 3 <= input.ndim <= 5:
+        raise NotImplementedError(f"interpolate: only 3D, 4D and 5D input tensors supported "
+                                  f"(got {input.ndim}D) for the modes: {' | '.join(_MODES)} "
+                                  f"(got {mode})")
+    if rank is not None and input.ndim != rank:
+        raise NotImplementedError(f"interpolate: got {input.ndim}D input, but {mode} mode "
+                                  f"needs {rank}D input")
+    if mode in _NOT_DONE or antialias:
+        raise NotImplementedError(f"interpolate: mode={mode!r}"
+                                  f"{', antialias=True' if antialias else ''} is not "
+                                  f"implemented here (nearest, nearest-exact, linear and "
+                                  f"bilinear are)")
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"interpolate: {mode} is not implemented for dtype "
+                                  f"{input.dtype} (a floating input is needed)")
+    _check_sizes(input, sizes)
+    # Linear weights in PyTorch's computation type: float64 for float64, else float32.
+    dtype = np.float64 if input.dtype == np.float64 else np.float32
+    out = input
+    for d in reversed(range(2, input.ndim)):
+        n_in, n_out = input.shape[d], sizes[d - 2]
+        scale = None if scales is None else scales[d - 2]
+        if rank is None:
+            out = index_select(out, d, _nearest_index(mode == "nearest-exact", n_in, n_out,
+                                                      scale, input.ndim == 4))
+        elif n_in != n_out:   # (equal sizes: PyTorch copies, whatever the scale)
+            i0, i1, w0, w1 = _linear_taps(dtype, n_in, n_out, align_corners, scale)
+            shape = (n_out,) + (1,) * (input.ndim - 1 - d)
+            out = (index_select(out, d, i0) * w0.astype(input.dtype).reshape(shape)
+                   + index_select(out, d, i1) * w1.astype(input.dtype).reshape(shape))
+    return out
+
+
+# ---- pixel shuffle ----------------------------------------------------------------------
+
+def _check_factor(op: str, input: Tensor, factor: Any, name: str) -> int:
+    if not _is_int(factor):
+        raise TypeError(f"{op}: argument '{name}' must be int, not {type(factor).__name__}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.ndim} dimension(s) (shape {tuple(input.shape)})")
+    if factor <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {factor}")
+    return int(factor)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r), r = `upscale_factor`:
+    out[..., c, h r + i, w r + j] = x[..., c r^2 + i r + j, h, w]."""
+    r = _check_factor("pixel_shuffle", input, upscale_factor, "upscale_factor")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)="
+                           f"{c} is not divisible by {r * r} (input shape "
+                           f"{tuple(input.shape)})")
+    k = len(lead)
+    x = reshape(input, (*lead, c // (r * r), r, r, h, w))
+    x = permute(x, *range(k + 1), k + 3, k + 1, k + 4, k + 2)
+    return reshape(x, (*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """The inverse of pixel_shuffle: (*, C, H r, W r) -> (*, C r^2, H, W),
+    out[..., c r^2 + i r + j, h, w] = x[..., c, h r + i, w r + j]."""
+    r = _check_factor("pixel_unshuffle", input, downscale_factor, "downscale_factor")
+    *lead, c, h, w = input.shape
+    for name, n, d in (("height", h, -2), ("width", w, -1)):
+        if n % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by "
+                               f"downscale_factor, but input.size({d})={n} is not divisible "
+                               f"by {r} (input shape {tuple(input.shape)})")
+    k = len(lead)
+    x = reshape(input, (*lead, c, h // r, r, w // r, r))
+    x = permute(x, *range(k + 1), k + 2, k + 4, k + 1, k + 3)
+    return reshape(x, (*lead, c * r * r, h // r, w // r))
+
+
+# ---- channel-wise dropout ---------------------------------------------------------------
+
+def _check_p(op: str, p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
+                     channel_dims: int) -> Tensor:
+    """x * mask / (1 - p) with mask ~ Bernoulli(1 - p) of shape x.shape[:channel_dims]
+    (then 1s): whole channels kept or zeroed together."""
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims)
+    keep = generator().random(shape, dtype=np.float32) >= p
+    # p == 1 drops everything (0 / 0 would be nan); otherwise scale the survivors.
+    mask = keep.astype(input.dtype) * (0.0 if p == 1.0 else 1.0 / (1.0 - p))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or unbatched (C, L) input, each with
+    probability `p`, scaling the rest by 1/(1-p); the identity when not `training`."""
+    _check_p("dropout1d", p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                           f"input of shape {tuple(input.shape)}. Note that dropout1d exists "
+                           f"to provide channel-wise dropout on inputs with 1 spatial "
+                           f"dimension, a channel dimension, and an optional batch dimension "
+                           f"(i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, input.ndim - 1)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or unbatched (C, H, W) input, each with
+    probability `p`, scaling the rest by 1/(1-p); the identity when not `training`.
+    As PyTorch's, other ranks warn and a 3-D input is read as (N, C, L) (dims 0 and 1
+    are always the channel dims)."""
+    _check_p("dropout2d", p)
+    nd = input.ndim
+    if nd not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated "
+                      f"and will result in an error in a future release. To retain the "
+                      f"behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout2d exists to provide channel-wise dropout on inputs with "
+                      f"2 spatial dimensions, a channel dimension, and an optional batch "
+                      f"dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    if nd < 2:
+        raise RuntimeError(f"dropout2d: feature dropout requires at least 2 dimensions in "
+                           f"the input, got shape {tuple(input.shape)}")
+    return _feature_dropout(input, p, training, inplace, 2)
+

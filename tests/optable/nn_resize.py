@@ -1,0 +1,158 @@
+"""Rows for nn/functional/resize.py and the padding layers of nn/resize.py: interpolate
+(nearest, nearest-exact, linear, bilinear; sizes and scale factors, align_corners both
+ways), pixel_shuffle / pixel_unshuffle, dropout1d / dropout2d, and the padding modules.
+The references are written independently: interpolation as a dense (out, in) matrix per
+spatial axis, the shuffles as explicit index maps, the paddings as np.pad."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+import autograd as ag
+from nn import functional as F
+from nn import resize as R
+
+from . import Row
+
+
+def _spatial_shapes(spatial: int, lo: int = 1, hi: int = 4, channels: int = 1):
+    """[(N, C * channels, *spatial sides in [lo, hi])]."""
+    @st.composite
+    def draw(d):
+        n, c = d(st.integers(1, 2)), d(st.integers(1, 2)) * channels
+        return [(n, c) + tuple(d(st.integers(lo, hi)) for _ in range(spatial))]
+    return draw
+
+
+def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool = False,
+            scale: float | None = None) -> np.ndarray:
+    """The (n_out, n_in) resampling matrix of PyTorch's documented source positions."""
+    o = np.arange(n_out)
+    inv = n_in / n_out if scale is None else 1.0 / scale
+    m = np.zeros((n_out, n_in))
+    if mode in ("nearest", "nearest-exact"):
+        src = np.floor((o + (0.5 if mode == "nearest-exact" else 0.0)) * inv)
+        m[o, np.minimum(src, n_in - 1).astype(int)] = 1.0
+        return m
+    if n_in == n_out:
+        return np.eye(n_in)
+    if align_corners:
+        src = o * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        src = np.maximum((o + 0.5) * inv - 0.5, 0.0)
+    lo = np.minimum(np.floor(src), n_in - 1).astype(int)
+    t = src - lo
+    np.add.at(m, (o, lo), 1 - t)
+    np.add.at(m, (o, np.minimum(lo + 1, n_in - 1)), t)
+    return m
+
+
+def _np_resize(x, sizes=None, scales=None, mode="nearest", align_corners=False):
+    spatial = x.shape[2:]
+    if sizes is None:
+        sizes = [int(n * s) for n, s in zip(spatial, scales)]
+    out = x.astype(np.float64)
+    for k, (n_in, n_out) in enumerate(zip(spatial, sizes)):
+        m = _matrix(n_in, n_out, mode, align_corners, None if scales is None else scales[k])
+        out = np.moveaxis(np.tensordot(out, m, axes=([2 + k], [1])), -1, 2 + k)
+    return out.astype(x.dtype)
+
+
+def _interp(mode, size=None, scale=None, align_corners=None):
+    return lambda x: F.interpolate(x, size, scale, mode, align_corners)
+
+
+def _ref(mode, size=None, scale=None, align_corners=False):
+    def ref(x):
+        k = x.ndim - 2
+        sizes = None if size is None else [size] * k if isinstance(size, int) else list(size)
+        scales = None if scale is None else [scale] * k
+        return _np_resize(x, sizes, scales, mode, bool(align_corners))
+    return ref
+
+
+def _interp_row(label, mode, spatial, size=None, scale=None, align_corners=None, lo=1):
+    return Row("interpolate", _interp(mode, size, scale, align_corners),
+               _ref(mode, size, scale, align_corners), shapes=_spatial_shapes(spatial, lo),
+               label=label)
+
+
+def _np_pixel_shuffle(x, r):
+    *lead, c, h, w = x.shape
+    cc, hh, ww = np.indices((c // (r * r), h * r, w * r))
+    return x[..., cc * r * r + (hh % r) * r + ww % r, hh // r, ww // r]
+
+
+def _np_pixel_unshuffle(x, r):
+    *lead, c, h, w = x.shape
+    cc, hh, ww = np.indices((c * r * r, h // r, w // r))
+    return x[..., cc // (r * r), hh * r + (cc % (r * r)) // r, ww * r + cc % r]
+
+
+def _even_shapes():
+    """[(N, C, 2 H, 2 W)] or a batch-free [(C, 2 H, 2 W)]."""
+    @st.composite
+    def draw(d):
+        lead = tuple(d(st.lists(st.integers(1, 2), max_size=2)))
+        return [lead + (d(st.integers(1, 2)), 2 * d(st.integers(1, 2)), 2 * d(st.integers(1, 2)))]
+    return draw
+
+
+def _channel_dropout(fn, p=0.4):
+    def run(x):
+        ag.manual_seed(7)   # the same mask at every call of this row
+        return fn(x, p, training=True)
+    return run
+
+
+def _np_channel_dropout(channel_dims, p=0.4):
+    def ref(x):
+        shape = x.shape[:channel_dims] + (1,) * (x.ndim - channel_dims)
+        keep = np.random.default_rng(7).random(shape, dtype=np.float32) >= p
+        return x * keep / np.float32(1 - p)
+    return ref
+
+
+def _pad_module(layer, np_mode, spatial):
+    """A padding layer against np.pad of its widths (PyTorch's (left, right, top, ...)
+    order: the last dim first)."""
+    p = layer.padding
+    widths = [(p[2 * i], p[2 * i + 1]) for i in range(spatial)][::-1]
+
+    def ref(x):
+        kw = {"constant_values": layer.value} if np_mode == "constant" else {}
+        return np.pad(x, [(0, 0)] * (x.ndim - spatial) + widths, mode=np_mode, **kw)
+    return Row("pad", layer, ref, shapes=_spatial_shapes(spatial, lo=3),
+               label=f"{type(layer).__name__}_module")
+
+
+ROWS = [
+    _interp_row("interpolate_nearest_up", "nearest", 1, size=7),
+    _interp_row("interpolate_nearest_2d_scale", "nearest", 2, scale=1.5),
+    _interp_row("interpolate_nearest_down", "nearest", 2, size=(2, 1), lo=2),
+    _interp_row("interpolate_nearest_3d", "nearest", 3, size=(2, 3, 1)),
+    _interp_row("interpolate_nearest_exact", "nearest-exact", 1, size=5),
+    _interp_row("interpolate_nearest_exact_2d_scale", "nearest-exact", 2, scale=0.5, lo=2),
+    _interp_row("interpolate_linear", "linear", 1, size=7),
+    _interp_row("interpolate_linear_down", "linear", 1, size=2),
+    _interp_row("interpolate_linear_scale", "linear", 1, scale=2.5),
+    _interp_row("interpolate_linear_align", "linear", 1, size=6, align_corners=True),
+    _interp_row("interpolate_bilinear", "bilinear", 2, size=(5, 3)),
+    _interp_row("interpolate_bilinear_scale", "bilinear", 2, scale=1.5),
+    _interp_row("interpolate_bilinear_align", "bilinear", 2, size=(4, 1), align_corners=True),
+    Row("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2), lambda x: _np_pixel_shuffle(x, 2),
+        shapes=_spatial_shapes(2, hi=3, channels=4)),
+    Row("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2),
+        lambda x: _np_pixel_unshuffle(x, 2), shapes=_even_shapes()),
+    Row("dropout1d", _channel_dropout(F.dropout1d), _np_channel_dropout(2),
+        shapes=lambda: st.just([(3, 4, 5)])),
+    Row("dropout1d", _channel_dropout(F.dropout1d), _np_channel_dropout(1),
+        shapes=lambda: st.just([(6, 3)]), label="dropout1d_unbatched"),
+    Row("dropout2d", _channel_dropout(F.dropout2d), _np_channel_dropout(2),
+        shapes=lambda: st.just([(3, 4, 2, 3)])),
+    _pad_module(R.ZeroPad2d((1, 0, 2, 1)), "constant", 2),
+    _pad_module(R.ConstantPad1d(2, 1.5), "constant", 1),
+    _pad_module(R.ReflectionPad2d((2, 1, 0, 2)), "reflect", 2),
+    _pad_module(R.ReplicationPad1d((3, 1)), "edge", 1),
+    _pad_module(R.CircularPad2d(2), "wrap", 2),
+]
