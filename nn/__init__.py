@@ -7,6 +7,10 @@ from . import data, init, utils  # noqa: F401
 from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, GroupNorm,
                      InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, RMSNorm, Unflatten)
 from .attention import MultiheadAttention
+from .resize import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, Dropout1d,
+                     Dropout2d, PixelShuffle, PixelUnshuffle, ReflectionPad1d, ReflectionPad2d,
+                     ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d,
+                     UpsamplingNearest2d, ZeroPad1d, ZeroPad2d)
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
@@ -27,6 +31,10 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Par
 __all__ += ["Linear", "Dense", "Dropout", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Embedding",
             "Flatten", "Unflatten", "GroupNorm", "RMSNorm", "InstanceNorm1d", "InstanceNorm2d",
             "MultiheadAttention", "init", "utils", "data", "save", "load"]
+__all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+            "PixelUnshuffle", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
+            "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+            "CircularPad1d", "CircularPad2d", "Dropout1d", "Dropout2d"]
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d",
             "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 from nn import functional as F
-from nn import resize as R
 from numeric import assert_raises_like_torch
 
 RNG = np.random.default_rng(0)
@@ -116,27 +116,27 @@ def test_interpolate_double_backward_matches_pytorch():
 def _module_pairs(torch):
     tn = torch.nn
     return [
-        (R.Upsample(scale_factor=2), tn.Upsample(scale_factor=2)),
-        (R.Upsample(size=(3, 5), mode="bilinear", align_corners=True),
+        (nn.Upsample(scale_factor=2), tn.Upsample(scale_factor=2)),
+        (nn.Upsample(size=(3, 5), mode="bilinear", align_corners=True),
          tn.Upsample(size=(3, 5), mode="bilinear", align_corners=True)),
-        (R.Upsample(scale_factor=(1.5, 2)), tn.Upsample(scale_factor=(1.5, 2))),
-        (R.UpsamplingNearest2d(size=4), tn.UpsamplingNearest2d(size=4)),
-        (R.UpsamplingNearest2d(scale_factor=1.5), tn.UpsamplingNearest2d(scale_factor=1.5)),
-        (R.UpsamplingBilinear2d(scale_factor=2.5), tn.UpsamplingBilinear2d(scale_factor=2.5)),
-        (R.PixelShuffle(2), tn.PixelShuffle(2)),
-        (R.PixelUnshuffle(2), tn.PixelUnshuffle(2)),
-        (R.ZeroPad1d(2), tn.ZeroPad1d(2)),
-        (R.ZeroPad2d((1, 0, 2, 1)), tn.ZeroPad2d((1, 0, 2, 1))),
-        (R.ConstantPad1d((2, 1), 1.5), tn.ConstantPad1d((2, 1), 1.5)),
-        (R.ConstantPad2d(1, -2), tn.ConstantPad2d(1, -2)),
-        (R.ReflectionPad1d((2, 1)), tn.ReflectionPad1d((2, 1))),
-        (R.ReflectionPad2d(2), tn.ReflectionPad2d(2)),
-        (R.ReplicationPad1d(3), tn.ReplicationPad1d(3)),
-        (R.ReplicationPad2d((0, 2, 3, 1)), tn.ReplicationPad2d((0, 2, 3, 1))),
-        (R.CircularPad1d((1, 2)), tn.CircularPad1d((1, 2))),
-        (R.CircularPad2d(2), tn.CircularPad2d(2)),
-        (R.Dropout1d(0.3), tn.Dropout1d(0.3)),
-        (R.Dropout2d(), tn.Dropout2d()),
+        (nn.Upsample(scale_factor=(1.5, 2)), tn.Upsample(scale_factor=(1.5, 2))),
+        (nn.UpsamplingNearest2d(size=4), tn.UpsamplingNearest2d(size=4)),
+        (nn.UpsamplingNearest2d(scale_factor=1.5), tn.UpsamplingNearest2d(scale_factor=1.5)),
+        (nn.UpsamplingBilinear2d(scale_factor=2.5), tn.UpsamplingBilinear2d(scale_factor=2.5)),
+        (nn.PixelShuffle(2), tn.PixelShuffle(2)),
+        (nn.PixelUnshuffle(2), tn.PixelUnshuffle(2)),
+        (nn.ZeroPad1d(2), tn.ZeroPad1d(2)),
+        (nn.ZeroPad2d((1, 0, 2, 1)), tn.ZeroPad2d((1, 0, 2, 1))),
+        (nn.ConstantPad1d((2, 1), 1.5), tn.ConstantPad1d((2, 1), 1.5)),
+        (nn.ConstantPad2d(1, -2), tn.ConstantPad2d(1, -2)),
+        (nn.ReflectionPad1d((2, 1)), tn.ReflectionPad1d((2, 1))),
+        (nn.ReflectionPad2d(2), tn.ReflectionPad2d(2)),
+        (nn.ReplicationPad1d(3), tn.ReplicationPad1d(3)),
+        (nn.ReplicationPad2d((0, 2, 3, 1)), tn.ReplicationPad2d((0, 2, 3, 1))),
+        (nn.CircularPad1d((1, 2)), tn.CircularPad1d((1, 2))),
+        (nn.CircularPad2d(2), tn.CircularPad2d(2)),
+        (nn.Dropout1d(0.3), tn.Dropout1d(0.3)),
+        (nn.Dropout2d(), tn.Dropout2d()),
     ]
 
 
@@ -154,7 +154,7 @@ def test_modules_match_pytorch_outputs_and_gradients():
             continue
         inputs = [x[0, :, 0], x[:, :, 0]] if "1d" in repr(ours) else [x[0], x]
         for a in inputs:
-            if isinstance(ours, R.Upsample) and a.ndim != 4:
+            if isinstance(ours, nn.Upsample) and a.ndim != 4:
                 continue
             xo, xt = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
             got, want = ours(xo), theirs(xt)
@@ -238,7 +238,7 @@ def test_pixel_shuffle_matches_pytorch(r, shape):
      lambda t: t.nn.functional.pixel_unshuffle(t.ones(2, 4, 4), -1)),
     (ValueError, "probability", lambda: F.dropout2d(ag.ones(2, 3, 4, 4), 1.5),
      lambda t: t.nn.functional.dropout2d(t.ones(2, 3, 4, 4), 1.5)),
-    (ValueError, "probability", lambda: R.Dropout1d(-0.1),
+    (ValueError, "probability", lambda: nn.Dropout1d(-0.1),
      lambda t: t.nn.Dropout1d(-0.1)),
     (RuntimeError, "2D or 3D", lambda: F.dropout1d(ag.ones(4), 0.5),
      lambda t: t.nn.functional.dropout1d(t.ones(4), 0.5)),
@@ -246,13 +246,13 @@ def test_pixel_shuffle_matches_pytorch(r, shape):
      lambda t: t.nn.functional.dropout1d(t.ones(2, 3, 4, 4), 0.5)),
     (RuntimeError, "at least 2 dimensions", lambda: F.dropout2d(ag.ones(4), 0.5),
      lambda t: t.nn.functional.dropout2d(t.ones(4), 0.5)),
-    (ValueError, "expected 2D or 3D input", lambda: R.CircularPad1d(1)(ag.ones(4)),
+    (ValueError, "expected 2D or 3D input", lambda: nn.CircularPad1d(1)(ag.ones(4)),
      lambda t: t.nn.CircularPad1d(1)(t.ones(4))),
-    (ValueError, "expected 3D or 4D input", lambda: R.CircularPad2d(1)(ag.ones(2, 2, 3, 3, 3)),
+    (ValueError, "expected 3D or 4D input", lambda: nn.CircularPad2d(1)(ag.ones(2, 2, 3, 3, 3)),
      lambda t: t.nn.CircularPad2d(1)(t.ones(2, 2, 3, 3, 3))),
-    (NotImplementedError, "not supported", lambda: R.ReflectionPad1d(1)(ag.ones(4)),
+    (NotImplementedError, "not supported", lambda: nn.ReflectionPad1d(1)(ag.ones(4)),
      lambda t: t.nn.ReflectionPad1d(1)(t.ones(4))),
-    (NotImplementedError, "not supported", lambda: R.ReplicationPad2d(1)(ag.ones(3, 3)),
+    (NotImplementedError, "not supported", lambda: nn.ReplicationPad2d(1)(ag.ones(3, 3)),
      lambda t: t.nn.ReplicationPad2d(1)(t.ones(3, 3))),
 ])
 def test_bad_input_raises_like_pytorch(exc, match, ours, theirs):
@@ -294,7 +294,7 @@ def test_channel_dropout_is_seeded_and_identity_when_not_training():
     ag.manual_seed(5)
     np.testing.assert_array_equal(F.dropout2d(x, 0.5).data, a)
     assert F.dropout2d(x, 0.5, training=False) is x
-    layer = R.Dropout2d(0.5).eval()
+    layer = nn.Dropout2d(0.5).eval()
     assert layer(x) is x
     assert (F.dropout2d(x, 1.0).data == 0).all()
 
@@ -326,5 +326,5 @@ def test_dropout2d_warns_like_pytorch(ndim, n_warnings):
 def test_inplace_channel_dropout_modifies_the_input():
     x = ag.tensor(RNG.uniform(1.0, 2.0, (2, 3, 4)))
     ag.manual_seed(0)
-    y = R.Dropout1d(0.5, inplace=True)(x)
+    y = nn.Dropout1d(0.5, inplace=True)(x)
     assert y is x and ((x.data == 0).all(-1) | (x.data != 0).all(-1)).all()
