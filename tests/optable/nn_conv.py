@@ -129,28 +129,24 @@ def np_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     return out
 
 
-def np_adaptive_avg_pool2d(x, output_size):
-    Ho, Wo = _pairs(output_size)
-    H, W = x.shape[-2:]
-    out = np.empty(x.shape[:-2] + (Ho, Wo), x.dtype)
-    for i in range(Ho):
-        for j in range(Wo):
-            r0, r1 = (i * H) // Ho, -(-((i + 1) * H) // Ho)
-            c0, c1 = (j * W) // Wo, -(-((j + 1) * W) // Wo)
-            out[..., i, j] = x[..., r0:r1, c0:c1].mean(axis=(-2, -1))
-    return out
+def _np_adaptive(reduce):
+    """A reference adaptive pooling: `reduce` (mean, max) over PyTorch's windows
+    [floor(i H / Ho), ceil((i + 1) H / Ho)) of each output position."""
+    def pool(x, output_size):
+        Ho, Wo = _pairs(output_size)
+        H, W = x.shape[-2:]
+        out = np.empty(x.shape[:-2] + (Ho, Wo), x.dtype)
+        for i in range(Ho):
+            for j in range(Wo):
+                r0, r1 = (i * H) // Ho, -(-((i + 1) * H) // Ho)
+                c0, c1 = (j * W) // Wo, -(-((j + 1) * W) // Wo)
+                out[..., i, j] = reduce(x[..., r0:r1, c0:c1], axis=(-2, -1))
+        return out
+    return pool
 
 
-def np_adaptive_max_pool2d(x, output_size):
-    Ho, Wo = _pairs(output_size)
-    H, W = x.shape[-2:]
-    out = np.empty(x.shape[:-2] + (Ho, Wo), x.dtype)
-    for i in range(Ho):
-        for j in range(Wo):
-            r0, r1 = (i * H) // Ho, -(-((i + 1) * H) // Ho)
-            c0, c1 = (j * W) // Wo, -(-((j + 1) * W) // Wo)
-            out[..., i, j] = x[..., r0:r1, c0:c1].max(axis=(-2, -1))
-    return out
+np_adaptive_avg_pool2d = _np_adaptive(np.mean)
+np_adaptive_max_pool2d = _np_adaptive(np.max)
 
 
 def _as_1d(ref2d):
