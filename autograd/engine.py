@@ -17,6 +17,8 @@ so they build a graph of the backward itself.
 """
 from __future__ import annotations
 
+import sys
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,9 @@ from .ops.inplace import bump_version
 from .tensor import Tensor, wrap
 
 __all__ = ["backward", "grad"]
+
+# (3.14 leaves some references on the interpreter's stack uncounted)
+_EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -342,6 +347,9 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                         if (node, idx) in targets and g is not None:
                             run.captured[(node, idx)] = g
                 if gs is not None and (needed is None or node in needed):
+                    if node.reuses_grad:
+                        node.grad_free = not create_graph and node.n_out == 1 and \
+                            gs[0] is g and _unshared(g)
                     in_grads = type(node).backward(node, *gs)
                     if type(in_grads) is not tuple:
                         in_grads = (in_grads,)
@@ -375,9 +383,21 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                     deps[target] = c
                     if c == 0:
                         ready.append(target)
+                in_grads = g = None   # (so that `_unshared` sees only the next node's)
     finally:
         STATE.enabled = prev_mode
     return run
+
+
+def _unshared(g: Tensor) -> bool:
+    """Whether `g`, a gradient `_run` popped for a node, and its array are referenced
+    only there (the loop's `g` and `gs`), so that the node's backward may overwrite the
+    array (see Node.reuses_grad).  Reference counts are exact in CPython up to 3.13;
+    elsewhere this says False.  A hook, a captured or retained gradient, a second
+    consumer, a view or a .grad holding the array all count."""
+    d = g._data
+    return (_EXACT_REFCOUNTS and type(d) is np.ndarray and getrefcount(g) == 4
+            and getrefcount(d) == 3 and d.base is None and d.flags.writeable)
 
 
 def _prepare(node: Node, gs: tuple, run: _Run) -> tuple:

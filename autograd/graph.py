@@ -59,6 +59,8 @@ class Node:
     differentiable = True     # False: outputs never require grad (comparisons, argmax)
     view = False              # the output may alias the input's memory (gets 0-d arrays as is)
     keeps_shape = False       # one input, whose shape and dtype the output has (for graphs)
+    reuses_grad = False       # backward may write into its output gradient (see engine)
+    grad_free = False         # set by plain backward: the output gradient is this node's alone
 
     next: tuple
     _inputs: Any = _NOT_SAVED  # the input tensors (save_inputs ops); None once freed

@@ -212,6 +212,72 @@ def test_in_place_accumulation_leaves_pending_gradients_alone():
     assert x.grad.data.tolist() == (6 + 4 * w.data).tolist()
 
 
+def _relu_between_probes():
+    """x -> Probe -> relu -> Fresh -> loss; the probes record the data address of the
+    gradient relu receives (from Fresh, a new buffer) and of the one it passes on."""
+    seen = {}
+
+    class Probe(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            seen["out"] = g.data.ctypes.data
+            return g
+
+    class Fresh(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            out = g * 2
+            seen["in"] = out.data.ctypes.data
+            return out
+
+    return seen, Probe, Fresh
+
+
+def test_relu_backward_reuses_a_gradient_buffer_only_it_holds():
+    # Plain backward hands relu a gradient nothing else references: relu masks it in
+    # place (a new buffer would not be in cache) ...
+    seen, Probe, Fresh = _relu_between_probes()
+    x = ag.tensor([-1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
+    Fresh.apply(ag.relu(Probe.apply(x))).sum().backward()
+    assert seen["out"] == seen["in"]
+    assert x.grad.data.tolist() == [0.0, 2.0, 2.0]
+    # ... but not when building a graph of the backward.
+    x.grad = None
+    (gx,) = ag.grad(Fresh.apply(ag.relu(Probe.apply(x))).sum(), x, create_graph=True)
+    assert seen["out"] != seen["in"] and gx.data.tolist() == [0.0, 2.0, 2.0]
+
+
+def test_relu_backward_leaves_shared_gradients_alone():
+    x = ag.tensor([-1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    w = ag.tensor([3.0, 5.0], dtype=ag.float64)
+    # add hands one gradient array to both relus: masking it for one would corrupt
+    # the other's.
+    ((ag.relu(x) + ag.relu(-x)) * w).sum().backward()
+    assert x.grad.data.tolist() == [-3.0, 5.0]
+    # The gradient of relu's output that a hook keeps, a retained .grad and
+    # autograd.grad's captured one stay as they were delivered.
+    kept = []
+    r = ag.relu(x * w)
+    r.register_hook(lambda g: kept.append((g, g.data.copy())))
+    (r * w).sum().backward()
+    np.testing.assert_array_equal(kept[0][0].data, kept[0][1])
+    r = ag.relu(x * w)
+    r.retain_grad()
+    (r * w).sum().backward()
+    assert r.grad.data.tolist() == [3.0, 5.0]
+    r = ag.relu(x * w)
+    gr, gx = ag.grad((r * w).sum(), (r, x))
+    assert gr.data.tolist() == [3.0, 5.0] and gx.data.tolist() == [0.0, 25.0]
+
+
 def test_accumulating_into_a_saved_grad_bumps_its_version():
     x = leaf(2)
     (x * 2).sum().backward()

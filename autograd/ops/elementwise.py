@@ -27,12 +27,13 @@ from .shape import sum_to
 
 
 def _unary(name: str, forward: Any, backward: Any, doc: str, *, save_output: bool = False,
-           methods: tuple = (), floating: bool = True) -> Any:
+           methods: tuple = (), floating: bool = True, reuses_grad: bool = False) -> Any:
     """Define a one-input op class and its public function in one go (`floating`: the
-    result is floating, so integer and bool inputs compute in the default float dtype)."""
+    result is floating, so integer and bool inputs compute in the default float dtype;
+    `reuses_grad`: its backward uses `_times_grad`)."""
     cls = type(name.capitalize(), (Op,), {
         "name": name.capitalize(), "save_inputs": not save_output, "save_output": save_output,
-        "keeps_shape": True,
+        "keeps_shape": True, "reuses_grad": reuses_grad,
         "forward": staticmethod(lambda ctx, x: forward(x)),
         "backward": staticmethod(backward), "__doc__": doc})
 
@@ -62,6 +63,18 @@ def _as_floating(x: Any) -> Any:
     if isinstance(x, Tensor):
         return to(x, get_default_dtype())
     return x.astype(get_default_dtype())
+
+
+def _times_grad(ctx: Any, g: Tensor, mask: np.ndarray) -> Tensor:
+    """g * mask (a bool or g-dtype array of g's shape) in the backward of a node whose
+    class sets `reuses_grad`: written into g's buffer when plain backward handed g to
+    this node alone (``ctx.grad_free``), since that buffer is still in cache and a new
+    one is not; else a new product (recorded with create_graph)."""
+    if ctx.grad_free:
+        d = g._data
+        np.multiply(d, mask, out=d)
+        return g
+    return apply(Mul, g, mask)
 
 
 def _x(ctx: Any) -> Tensor:
@@ -287,9 +300,9 @@ abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, _real_sign(_x(ctx)._dat
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"),
              floating=False)
 relu = _unary("relu", lambda x: np.maximum(x, 0),
-              lambda ctx, g: apply(Mul, g, _relu_mask(ctx.output._data)),
+              lambda ctx, g: _times_grad(ctx, g, _relu_mask(ctx.output._data)),
               "max(x, 0);  d/dx = 1 for x > 0 (and NaN) else 0.", methods=("relu",),
-              floating=False, save_output=True)
+              floating=False, save_output=True, reuses_grad=True)
 
 
 def _exp_max(dtype: Any) -> np.floating:
