@@ -32,6 +32,8 @@ from .grad_mode import STATE
 from .tensor import Tensor, wrap
 
 _new = Tensor.__new__
+_new_node = object.__new__   # (ops define no __new__ or __init__: `apply` sets what they need)
+_ndarray = np.ndarray
 
 __all__ = ["Node", "Op", "apply", "register", "REGISTRY", "ShapeError"]
 
@@ -225,7 +227,6 @@ def _edge(t: Tensor) -> Any:
 def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     """Run op `cls` on `args` (Tensors or constants); record it when grad is needed."""
     st = STATE
-    view = cls.view
     datas = []
     edges = None
     needs = False
@@ -237,7 +238,7 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
                 if vc is not None and len(vc) > 2:   # its view family's history changed
                     refresh_view(a)
                 d = a._data
-                if type(d) is np.ndarray and not d.ndim and not view:
+                if type(d) is _ndarray and not d.ndim and not cls.view:
                     d = d[()]   # as a NumPy scalar: several times cheaper arithmetic
                 datas.append(d)
                 if a._requires_grad:
@@ -251,18 +252,16 @@ def apply(cls: type, *args: Any, **params: Any) -> Tensor:
     else:   # nothing is recorded (no_grad, or plain backward): data only
         for a in args:
             if isinstance(a, Tensor):
-                d = a._data
-                if type(d) is np.ndarray and not d.ndim and not view:
-                    d = d[()]
-                datas.append(d)
-            else:
-                datas.append(a)
-    ctx = cls.__new__(cls)
+                a = a._data
+                if type(a) is _ndarray and not a.ndim and not cls.view:
+                    a = a[()]
+            datas.append(a)
+    ctx = _new_node(cls)
     try:
         out = cls.forward(ctx, *datas, **params) if params else cls.forward(ctx, *datas)
     except (ValueError, IndexError, TypeError, np.linalg.LinAlgError) as e:
         raise _forward_error(cls, e, args) from None
-    if type(out) is not np.ndarray and not isinstance(out, np.generic):
+    if type(out) is not _ndarray and not isinstance(out, np.generic):
         if type(out) is tuple:
             return _multi_output(ctx, args, params, out, needs, edges)
         out = np.asarray(out)
