@@ -43,13 +43,16 @@ class Expand(Op):
         lead = len(shape) - len(xs)
         # np.broadcast_to runs an nditer from Python (5-15 us, much of a small step's
         # backward); a C-contiguous input's broadcast is one ndarray constructor call.
-        if lead >= 0 and x.size and x.flags.c_contiguous and \
+        if not xs:   # (0-d: a mean's or sum's gradient)
+            out = np.ndarray(shape, x.dtype, x, 0, (0,) * lead)
+        elif lead >= 0 and x.size and x.flags.c_contiguous and \
                 all([n == 1 or n == m for n, m in zip(xs, shape[lead:])]):
             out = np.ndarray(shape, x.dtype, x, 0, (0,) * lead + tuple(
                 [0 if n == 1 else s for n, s in zip(xs, x.strides)]))
-            out.flags.writeable = False
-            return out
-        return np.broadcast_to(x, shape)
+        else:
+            return np.broadcast_to(x, shape)
+        out.flags.writeable = False
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -63,12 +66,14 @@ class SumTo(Op):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
+        ctx.in_shape = xs = x.shape
         lead = x.ndim - len(shape)
-        stretched = [i + lead for i, n in enumerate(shape) if n == 1 and x.shape[i + lead] != 1]
-        if not stretched:   # only leading axes to sum: the reduction gives `shape` itself
-            return np.add.reduce(x, axis=tuple(range(lead))) if lead else x.reshape(shape)
-        axes = tuple(range(lead)) + tuple(stretched)
+        if xs[lead:] == shape:   # only leading axes to sum (a bias's gradient)
+            if not lead:
+                return x.reshape(shape)
+            return np.add.reduce(x, axis=0 if lead == 1 else tuple(range(lead)))
+        axes = tuple(range(lead)) + tuple(
+            [i + lead for i, n in enumerate(shape) if n == 1 and xs[i + lead] != 1])
         return np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
 
     @staticmethod
