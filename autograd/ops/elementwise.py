@@ -284,9 +284,6 @@ def square(input: Tensor) -> Tensor:
 # mask is "not x <= 0") and abs gives 0.
 
 
-def _relu_mask(x: np.ndarray) -> np.ndarray:
-    m = np.less_equal(x, 0)
-    return np.logical_not(m, out=m) if type(m) is np.ndarray else ~m   # (0-d: np.bool_)
 
 
 def _real_sign(x: np.ndarray) -> np.ndarray:
@@ -300,7 +297,7 @@ abs = _unary("abs", np.abs, lambda ctx, g: apply(Mul, g, _real_sign(_x(ctx)._dat
              "Absolute value;  d/dx = sign x (0 at 0).", methods=("abs", "__abs__"),
              floating=False)
 relu = _unary("relu", lambda x: np.maximum(x, 0),
-              lambda ctx, g: _times_grad(ctx, g, _relu_mask(ctx.output._data)),
+              lambda ctx, g: _times_grad(ctx, g, ctx.output._data != 0),   # (y > 0 or NaN)
               "max(x, 0);  d/dx = 1 for x > 0 (and NaN) else 0.", methods=("relu",),
               floating=False, save_output=True, reuses_grad=True)
 
