@@ -183,17 +183,6 @@ class _Run:
         owned.add(id(s))
         return s
 
-    def pop(self, node: Node) -> Any:
-        g = self.grads.pop(node, None)
-        if g is not None:
-            # Forget the popped buffers: once freed, their id() may be reused by an
-            # unrelated (possibly read-only or shared) gradient, which _sum must not
-            # then add into in place.  Multi-output nodes hold a list of them.
-            for x in (g if node.n_out != 1 else (g,)):
-                if x is not None:
-                    self.owned.discard(id(x))
-        return g
-
     def capture(self, t: Tensor, g: Tensor | None) -> None:
         """autograd.grad's delivery of `g` along one edge into leaf `t` (None: the edge
         carried nothing)."""
@@ -332,14 +321,18 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while ready:
                 node = ready.pop()
-                if node.n_out == 1:
-                    g = grads.pop(node, None)
-                    gs = None if g is None else (g,)
-                    if owned:  # its id may be reused once freed: forget it (see pop)
-                        owned.discard(id(g))
+                # Forget the popped buffers in `owned`: once freed, their id() may be
+                # reused by an unrelated (possibly read-only or shared) gradient, which
+                # _sum must not then add into in place.
+                g = grads.pop(node, None)
+                if type(g) is list:   # a multi-output node's slots (see add)
+                    gs, g = tuple(g), None
+                    for x in gs:
+                        owned.discard(id(x))
                 else:
-                    pending = run.pop(node)
-                    gs = None if pending is None else tuple(pending)
+                    gs = None if g is None else (g,)
+                    if owned:
+                        owned.discard(id(g))
                 if gs is not None and (node._hooks or node._retained):
                     gs = _prepare(node, gs, run)
                 if needed is not None and gs is not None:
@@ -348,8 +341,7 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                             run.captured[(node, idx)] = g
                 if gs is not None and (needed is None or node in needed):
                     if node.reuses_grad:
-                        node.grad_free = not create_graph and node.n_out == 1 and \
-                            gs[0] is g and _unshared(g)
+                        node.grad_free = not create_graph and gs[0] is g and _unshared(g)
                     in_grads = type(node).backward(node, *gs)
                     if type(in_grads) is not tuple:
                         in_grads = (in_grads,)
@@ -363,8 +355,10 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                 for e, g in zip(node.next, in_grads):
                     if e is None:
                         continue
-                    if type(e) is tuple:
+                    if type(e) is tuple:   # (an output of a multi-output node)
                         target, idx = e
+                        if g is not None:
+                            add(target, idx, g)
                     elif isinstance(e, Tensor):
                         if g is not None:
                             leaf(e, g)
@@ -372,13 +366,10 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
                             leaf(e, None)
                         continue
                     else:
-                        target, idx = e, 0
-                    if g is not None:
-                        if target.n_out == 1:
+                        target = e
+                        if g is not None:
                             old = grads.get(target)
                             grads[target] = g if old is None else run._sum(old, g)
-                        else:
-                            add(target, idx, g)
                     c = deps[target] - 1
                     deps[target] = c
                     if c == 0:
