@@ -31,6 +31,8 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 def _axes(op: str, input: Tensor, dim: Any, axis: Any = None) -> tuple | None:
     """The reduced axes, None for all: dim None or () (PyTorch), or any dim of a 0-d input."""
+    if dim is None and axis is None:
+        return None
     axes = norm_axes(op, pick(op, dim, axis), input._data.ndim)
     return axes if axes and input._data.ndim else None
 
@@ -80,6 +82,8 @@ def _check_nonempty(op: str, shape: tuple, axes: tuple | None, all_error: type) 
 
 
 def _keep(op: str, keepdim: Any, keepdims: Any) -> bool:
+    if keepdim is None and keepdims is None:
+        return False
     return bool(pick(op, keepdim, keepdims, False))
 
 
@@ -153,7 +157,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
             raise RuntimeError(f"mean: could not infer output dtype; dtype={np.dtype(dtype)} "
                                f"is not floating point")
         input = input.to(dtype)
-    elif input.dtype.kind not in "fc":
+    elif input._data.dtype.kind not in "fc":
         raise RuntimeError(f"mean: could not infer output dtype; input dtype {input.dtype} "
                            f"is not floating point, use .float() or dtype= first")
     return apply(Mean, input, axes=_axes("mean", input, dim, axis),
@@ -457,7 +461,7 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any 
               keepdims: Any = None) -> Tensor:
     """log(sum(exp(input))) over `dim`, without overflow; integer and bool inputs are
     computed in the default float dtype, as in PyTorch."""
-    if input.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fc":
         input = input.to(get_default_dtype())
     return apply(Logsumexp, input, axes=_axes("logsumexp", input, dim, axis),
                  keepdims=_keep("logsumexp", keepdim, keepdims))
