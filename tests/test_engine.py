@@ -212,11 +212,9 @@ def test_in_place_accumulation_leaves_pending_gradients_alone():
     assert x.grad.data.tolist() == (6 + 4 * w.data).tolist()
 
 
-def _relu_between_probes():
-    """x -> Probe -> relu -> Fresh -> loss; the probes record the data address of the
-    gradient relu receives (from Fresh, a new buffer) and of the one it passes on."""
-    seen = {}
-
+def _address_probe(seen: dict, key: str, fresh: bool):
+    """A Function passing its gradient on (in a new buffer when `fresh`) that records
+    the data address of the gradient it returns in seen[key]."""
     class Probe(ag.Function):
         @staticmethod
         def forward(ctx, x):
@@ -224,27 +222,18 @@ def _relu_between_probes():
 
         @staticmethod
         def backward(ctx, g):
-            seen["out"] = g.data.ctypes.data
-            return g
-
-    class Fresh(ag.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1
-
-        @staticmethod
-        def backward(ctx, g):
-            out = g * 2
-            seen["in"] = out.data.ctypes.data
+            out = g * 2 if fresh else g
+            seen[key] = out.data.ctypes.data
             return out
 
-    return seen, Probe, Fresh
+    return Probe
 
 
 def test_relu_backward_reuses_a_gradient_buffer_only_it_holds():
     # Plain backward hands relu a gradient nothing else references: relu masks it in
     # place (a new buffer would not be in cache) ...
-    seen, Probe, Fresh = _relu_between_probes()
+    seen = {}   # x -> Probe -> relu -> Fresh -> loss
+    Probe, Fresh = _address_probe(seen, "out", False), _address_probe(seen, "in", True)
     x = ag.tensor([-1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
     Fresh.apply(ag.relu(Probe.apply(x))).sum().backward()
     assert seen["out"] == seen["in"]
