@@ -281,9 +281,7 @@ def square(input: Tensor) -> Tensor:
 # The masks below are constants of the backward (relu'' = abs'' = 0), so they are
 # computed on the arrays directly and multiplied in by one recorded op (bool or of g's
 # dtype, they need no promotion).  At x = NaN they follow PyTorch: relu passes g (its
-# mask is "not x <= 0") and abs gives 0.
-
-
+# mask is "not x <= 0", that is y = relu(x) != 0) and abs gives 0.
 
 
 def _real_sign(x: np.ndarray) -> np.ndarray:
