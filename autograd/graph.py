@@ -62,7 +62,7 @@ class Node:
     view = False              # the output may alias the input's memory (gets 0-d arrays as is)
     keeps_shape = False       # one input, whose shape and dtype the output has (for graphs)
     reuses_grad = False       # backward may write into its output gradient (see engine)
-    grad_free = False         # set by plain backward: the output gradient is this node's alone
+    grad_free = False         # set by plain backward for one call: the gradient is this node's
 
     next: tuple
     _inputs: Any = _NOT_SAVED  # the input tensors (save_inputs ops); None once freed

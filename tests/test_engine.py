@@ -263,8 +263,14 @@ def test_relu_backward_leaves_shared_gradients_alone():
     (r * w).sum().backward()
     assert r.grad.data.tolist() == [3.0, 5.0]
     r = ag.relu(x * w)
-    gr, gx = ag.grad((r * w).sum(), (r, x))
+    gr, gx = ag.grad((r * w).sum(), (r, x), retain_graph=True)
     assert gr.data.tolist() == [3.0, 5.0] and gx.data.tolist() == [0.0, 25.0]
+    # The permission is for one call: the node's backward called again later (here by
+    # hand) leaves its caller's gradient alone.
+    (r * w).sum().backward(retain_graph=True)
+    g = ag.tensor([7.0, 7.0], dtype=ag.float64)
+    assert type(r.grad_fn).backward(r.grad_fn, g).data.tolist() == [0.0, 7.0]
+    assert g.data.tolist() == [7.0, 7.0]
 
 
 def test_accumulating_into_a_saved_grad_bumps_its_version():

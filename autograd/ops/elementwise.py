@@ -69,8 +69,10 @@ def _times_grad(ctx: Any, g: Tensor, mask: np.ndarray) -> Tensor:
     """g * mask (a bool or g-dtype array of g's shape) in the backward of a node whose
     class sets `reuses_grad`: written into g's buffer when plain backward handed g to
     this node alone (``ctx.grad_free``), since that buffer is still in cache and a new
-    one is not; else a new product (recorded with create_graph)."""
+    one is not; else a new product (recorded with create_graph).  The flag holds for
+    this one call."""
     if ctx.grad_free:
+        ctx.grad_free = False
         d = g._data
         np.multiply(d, mask, out=d)
         return g
