@@ -313,6 +313,7 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
     ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
     prev_mode = STATE.enabled
     anomaly = STATE.anomaly
+    plain = not create_graph and not anomaly
     grads, owned, add = run.grads, run.owned, run.add
     # NumPy would warn about the inf/nan a kink produces (sqrt'(0)); PyTorch is silent,
     # and detect_anomaly() is the tool that reports them.
@@ -321,73 +322,92 @@ def _run(roots: tuple, root_grads: list, retain_graph: bool, create_graph: bool,
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while ready:
                 node = ready.pop()
-                # Forget the popped buffers in `owned`: once freed, their id() may be
-                # reused by an unrelated (possibly read-only or shared) gradient, which
-                # _sum must not then add into in place.
                 g = grads.pop(node, None)
-                if type(g) is list:   # a multi-output node's slots (see add)
-                    gs, g = tuple(g), None
-                    for x in gs:
-                        owned.discard(id(x))
-                else:
-                    gs = None if g is None else (g,)
+                if plain and type(g) is Tensor and node._hooks is None and needed is None:
+                    # What _call_node does, for the common case: one output with a
+                    # gradient, nothing to tap or check.
                     if owned:
                         owned.discard(id(g))
-                if gs is not None and (node._hooks or node._retained):
-                    gs = _prepare(node, gs, run)
-                if needed is not None and gs is not None:
-                    for idx, g in enumerate(gs):
-                        if (node, idx) in targets and g is not None:
-                            run.captured[(node, idx)] = g
-                if gs is not None and (needed is None or node in needed):
                     if node.reuses_grad:
-                        node.grad_free = not create_graph and gs[0] is g and _unshared(g)
-                    in_grads = type(node).backward(node, *gs)
+                        node.grad_free = _unshared(g)
+                    in_grads = type(node).backward(node, g)
                     if type(in_grads) is not tuple:
                         in_grads = (in_grads,)
-                    if anomaly:
-                        from .anomaly import check_backward
-                        check_backward(node, in_grads)
                     if not retain_graph:
                         node.release()
                 else:
-                    in_grads = (None,) * len(node.next)
+                    in_grads = _call_node(node, g, run, needed, anomaly, retain_graph)
                 for e, g in zip(node.next, in_grads):
-                    if e is None:
-                        continue
-                    if type(e) is tuple:   # (an output of a multi-output node)
-                        target, idx = e
+                    c = deps.get(e)   # (the edges to nodes are its keys)
+                    if c is not None:
                         if g is not None:
-                            add(target, idx, g)
-                    elif isinstance(e, Tensor):
+                            old = grads.get(e)
+                            grads[e] = g if old is None else run._sum(old, g)
+                    elif type(e) is tuple:   # (an output of a multi-output node)
+                        e, idx = e
                         if g is not None:
+                            add(e, idx, g)
+                        c = deps[e]
+                    else:   # a leaf (counted in `hooked` if it has hooks: it must hear
+                        # of every edge), or no edge
+                        if e is not None and (g is not None or e._hooks):
                             leaf(e, g)
-                        elif e._hooks:   # counted in `hooked`: it must hear of every edge
-                            leaf(e, None)
                         continue
-                    else:
-                        target = e
-                        if g is not None:
-                            old = grads.get(target)
-                            grads[target] = g if old is None else run._sum(old, g)
-                    c = deps[target] - 1
-                    deps[target] = c
-                    if c == 0:
-                        ready.append(target)
+                    deps[e] = c = c - 1
+                    if not c:
+                        ready.append(e)
                 in_grads = g = None   # (so that `_unshared` sees only the next node's)
     finally:
         STATE.enabled = prev_mode
     return run
 
 
+def _call_node(node: Node, g: Any, run: _Run, needed: set | None, anomaly: bool,
+               retain_graph: bool) -> tuple:
+    """Run `node`'s backward on its pending gradient `g` (a Tensor, a list of one per
+    output for multi-output nodes, or None when no gradient reached it): after its
+    tensor hooks and retain_grad copies, capturing what autograd.grad asks for.  Returns
+    the gradients for its inputs, all None when it did not run (no gradient, or no
+    target of autograd.grad depends on it)."""
+    owned = run.owned
+    # Forget the popped buffers in `owned`: once freed, their id() may be reused by an
+    # unrelated (possibly read-only or shared) gradient, which _sum must not then add
+    # into in place.
+    if type(g) is list:   # a multi-output node's slots (see _Run.add)
+        gs = tuple(g)
+        for x in gs:
+            owned.discard(id(x))
+    else:
+        gs = None if g is None else (g,)
+        owned.discard(id(g))
+    if gs is not None and node._hooks is not None:
+        gs = _prepare(node, gs, run)
+    if needed is not None and gs is not None:
+        targets = run.targets
+        for idx, x in enumerate(gs):
+            if (node, idx) in targets and x is not None:
+                run.captured[(node, idx)] = x
+    if gs is None or (needed is not None and node not in needed):
+        return (None,) * len(node.next)
+    in_grads = type(node).backward(node, *gs)
+    if type(in_grads) is not tuple:
+        in_grads = (in_grads,)
+    if anomaly:
+        from .anomaly import check_backward
+        check_backward(node, in_grads)
+    if not retain_graph:
+        node.release()
+    return in_grads
+
+
 def _unshared(g: Tensor) -> bool:
     """Whether `g`, a gradient `_run` popped for a node, and its array are referenced
-    only there (the loop's `g` and `gs`), so that the node's backward may overwrite the
+    only there (the loop's `g`), so that the node's backward may overwrite the
     array (see Node.reuses_grad).  Reference counts are exact in CPython up to 3.13;
     elsewhere this says False.  A hook, a captured or retained gradient, a second
     consumer, a view or a .grad holding the array all count."""
     d = g._data
-    return (_EXACT_REFCOUNTS and type(d) is np.ndarray and getrefcount(g) == 4
+    return (_EXACT_REFCOUNTS and type(d) is np.ndarray and getrefcount(g) == 3
             and getrefcount(d) == 3 and d.base is None and d.flags.writeable)
 
 

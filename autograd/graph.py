@@ -72,6 +72,7 @@ class Node:
     _module = None            # the nn.Module whose forward recorded this node
     _hooks = None             # {output index: [hook, ...]} from Tensor.register_hook
     _retained = None          # {output index: weakref to a tensor that retains its grad}
+    #                           (set with _hooks, maybe {}: the engine tests only _hooks)
 
     def backward(self, *grads: Tensor) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError(f"{self.name} has no backward")

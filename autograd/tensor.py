@@ -251,7 +251,9 @@ class Tensor:
                                "requires_grad=False")
         if self.grad_fn is not None and not self._retains_grad:
             self._retains_grad = True
-            self.grad_fn.__dict__.setdefault("_retained", {})[self._out_idx] = _weak(self)
+            d = self.grad_fn.__dict__
+            d.setdefault("_hooks", {})   # (the engine looks for both where _hooks is set)
+            d.setdefault("_retained", {})[self._out_idx] = _weak(self)
 
     @property
     def retains_grad(self) -> bool:
