@@ -1,7 +1,8 @@
 """Run the benchmarks: ``python -m benchmarks [name-filter ...] [--repeat N]``.
 
-Each time is the best of N runs, taken in rounds in which the implementations
-take turns (see benchmarks.best_times)."""
+Each time is the best of at least N runs (of about 0.25 s of runs for quick
+workloads), taken in rounds in which the implementations take turns (see
+benchmarks.best_times)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from . import best_times
 def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("filters", nargs="*", help="run only workloads whose name contains one")
-    ap.add_argument("--repeat", type=int, default=None, help="timed runs per implementation")
+    ap.add_argument("--repeat", type=int, default=None, help="least timed runs per implementation")
     args = ap.parse_args(argv)
     import benchmarks
     mods = [importlib.import_module(f"benchmarks.{m.name}")
