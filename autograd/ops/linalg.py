@@ -63,11 +63,12 @@ def matmul(input: Tensor, other: Any) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics for 1-D, 2-D and batched operands."""
     if not isinstance(other, Tensor):
         other = wrap(np.asarray(other))
-    if input.ndim == 0 or other.ndim == 0:
+    sa, sb = input._data.shape, other._data.shape
+    if not sa or not sb:
         raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, but "
-                           f"they are {input.ndim}D and {other.ndim}D")
-    k_a = input.shape[-1]
-    k_b = other.shape[0] if other.ndim == 1 else other.shape[-2]
+                           f"they are {len(sa)}D and {len(sb)}D")
+    k_a = sa[-1]
+    k_b = sb[0] if len(sb) == 1 else sb[-2]
     if k_a != k_b:
         raise ShapeError(f"matmul: shapes {tuple(input.shape)} and {tuple(other.shape)} "
                          f"cannot be multiplied ({k_a} != {k_b})")
