@@ -24,7 +24,15 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                    MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss, PoissonNLLLoss,
                    SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
+from .activation import RReLU, Softmax2d
+from .resize import AlphaDropout, Dropout3d, FeatureAlphaDropout
 from .distance import CosineSimilarity, PairwiseDistance
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
+from .conv import Fold, Unfold
+from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
+from .resize import ChannelShuffle
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "functional"]
@@ -48,3 +56,9 @@ __all__ += ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BC
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "HingeEmbeddingLoss",
             "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss"]
 __all__ += ["PairwiseDistance", "CosineSimilarity"]
+__all__ += ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+            "TransformerDecoder", "Transformer"]
+__all__ += ["RReLU", "Softmax2d", "MultiMarginLoss", "MultiLabelMarginLoss",
+            "TripletMarginWithDistanceLoss", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+__all__ += ["Unfold", "Fold", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+            "ChannelShuffle"]

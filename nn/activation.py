@@ -16,7 +16,8 @@ from .module import Module, Parameter, factory_dtype
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
            "LogSoftmax", "Softsign", "Softplus", "Identity", "ArcTan", "ISRU", "BinaryStep",
            "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "SELU", "CELU", "Mish", "LogSigmoid",
-           "Softmin", "GLU", "Threshold", "Softshrink", "Hardshrink", "Tanhshrink"]
+           "Softmin", "GLU", "Threshold", "Softshrink", "Hardshrink", "Tanhshrink", "RReLU",
+           "Softmax2d"]
 
 
 class _Inplace(Module):
@@ -367,3 +368,30 @@ class Tanhshrink(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanhshrink(input)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: x for x > 0, else a x, with a ~ U(lower, upper) drawn per
+    element in training and a = (lower + upper) / 2 in eval mode (see F.rrelu)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_suffix(self.inplace)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each spatial position: softmax along dim -3 of
+    (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead (input of shape {tuple(input.shape)})")
+        return F.softmax(input, -3)

@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d.
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, and the
+parameter-free Unfold (im2col) and Fold (col2im).
 
 Parameter names, shapes and default initialization are PyTorch's: ``weight``
 (out_channels, in_channels/groups, *kernel_size), for the transposed layers
@@ -19,7 +20,7 @@ from . import init
 from .functional.conv import ntuple
 from .module import Module, Parameter, factory_dtype
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -199,3 +200,48 @@ class ConvTranspose2d(_ConvTransposeNd):
     output side (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
     _n = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+# ---- sliding blocks ---------------------------------------------------------------------
+
+class Unfold(Module):
+    """Extract sliding blocks (im2col): (N, C, H, W) -> (N, C*kh*kw, L) (see F.unfold).
+    No parameters; the arguments are kept as given, as PyTorch's repr shows them."""
+
+    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                 stride: Any = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        try:
+            return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+        except (RuntimeError, ValueError, TypeError) as e:
+            raise type(e)(f"{self!r}: {e}") from None
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Module):
+    """Combine sliding blocks into an image (col2im), summing overlaps:
+    (N, C*kh*kw, L) -> (N, C, *output_size); the adjoint of Unfold (see F.fold)."""
+
+    def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1,
+                 padding: Any = 0, stride: Any = 1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        try:
+            return F.fold(input, self.output_size, self.kernel_size, self.dilation,
+                          self.padding, self.stride)
+        except (RuntimeError, ValueError, TypeError) as e:
+            raise type(e)(f"{self!r}: {e}") from None
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")

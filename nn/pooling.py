@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
-AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d (no parameters; each forward
+AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d,
+MaxUnpool2d (no parameters; each forward
 calls its nn.functional form, and a bad input raises an error naming the layer)."""
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 from autograd import Tensor
 
 from . import functional as F
+from .functional.conv import ntuple
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d",
+           "MaxUnpool1d", "MaxUnpool2d"]
 
 
 class _Pool(Module):
@@ -147,3 +150,79 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling of (N, C, H, W) or (C, H, W) to a fixed output size; with
     return_indices also the maxima's flat positions h*W + w (see F.adaptive_max_pool2d)."""
     _fn = staticmethod(F.adaptive_max_pool2d)
+
+
+class _LPPoolNd(_Pool):
+    """Power-average pooling with `_fn(input, norm_type, kernel_size, stride, ceil_mode)`;
+    the arguments are kept as given (stride None: the kernel size), as PyTorch's repr."""
+    _fn: Any = None
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:
+        try:
+            return super().forward(input)
+        except ZeroDivisionError as e:   # (norm_type 0, as PyTorch's 1.0 / norm_type)
+            raise ZeroDivisionError(f"{self!r}: {e}") from None
+
+    def _call(self, input: Tensor) -> Tensor:
+        return type(self)._fn(input, self.norm_type, self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """(sum over each window of x**p) ** (1/p) over (N, C, L) or (C, L) input, p =
+    `norm_type` (see F.lp_pool1d)."""
+    _fn = staticmethod(F.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """(sum over each window of x**p) ** (1/p) over (N, C, H, W) or (C, H, W) input,
+    p = `norm_type`: p = 1 is sum pooling, p = inf max pooling of |x| (see F.lp_pool2d)."""
+    _fn = staticmethod(F.lp_pool2d)
+
+
+class _MaxUnpoolNd(Module):
+    """Calls `_fn(input, indices, kernel_size, stride, padding, output_size)`; stride
+    defaults to kernel_size.  The arguments are kept as _n-tuples, as PyTorch's."""
+    _fn: Any = None
+    _n = 2
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        name, n = type(self).__name__, self._n
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
+        self.stride = ntuple(stride if stride is not None else kernel_size, n, "stride", name)
+        self.padding = ntuple(padding, n, "padding", name)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        try:
+            return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
+                                  output_size)
+        except (RuntimeError, ValueError, TypeError) as e:
+            raise type(e)(f"{self!r}: {e}") from None
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """A partial inverse of MaxPool1d: zeros with input placed at the pooling `indices`
+    (see F.max_unpool1d)."""
+    _fn = staticmethod(F.max_unpool1d)
+    _n = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """A partial inverse of MaxPool2d: zeros with input placed at the pooling `indices`
+    (flat h*W + w positions, as MaxPool2d(return_indices=True) gives them; see
+    F.max_unpool2d)."""
+    _fn = staticmethod(F.max_unpool2d)

@@ -1,6 +1,7 @@
 """Resampling, padding and channel-dropout layers: Upsample, UpsamplingNearest2d,
-UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, ZeroPad1d/2d, ConstantPad1d/2d,
-ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d, Dropout1d, Dropout2d.
+UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d/2d,
+ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d, and the
+dropout variants Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout.
 
 Each forwards to its nn.functional form; arguments, reprs and errors are PyTorch's.
 """
@@ -15,9 +16,10 @@ from .layers import Dropout
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
-           "PixelUnshuffle", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
-           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
-           "CircularPad1d", "CircularPad2d", "Dropout1d", "Dropout2d"]
+           "PixelUnshuffle", "ChannelShuffle", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d",
+           "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+           "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Dropout1d", "Dropout2d",
+           "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 # ---- upsampling -------------------------------------------------------------------------
@@ -98,6 +100,21 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of (N, C, *) input across `groups`
+    (F.channel_shuffle): out[:, j*groups + i] = x[:, i*(C/groups) + j]."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
 
 
 # ---- padding ------------------------------------------------------------------------------
@@ -213,7 +230,7 @@ class CircularPad2d(_CircularPadNd):
     _dims = 2
 
 
-# ---- channel dropout ------------------------------------------------------------------------
+# ---- channel and alpha dropout ----------------------------------------------------------------
 
 class _DropoutNd(Dropout):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
@@ -237,3 +254,29 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """In training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with
+    probability p and scale the others by 1/(1-p) (F.dropout3d); the identity in eval."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """In training, alpha dropout (F.alpha_dropout): each element dropped with
+    probability p to SELU's saturation value, then an affine map that keeps zero mean
+    and unit variance; the identity in eval mode.  As PyTorch's, `inplace` is stored
+    (and shown) but the forward never works in place."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """In training, alpha dropout of whole channels of (N, C, *) input
+    (F.feature_alpha_dropout); the identity in eval mode.  `inplace` as AlphaDropout's."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training)

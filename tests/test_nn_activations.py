@@ -552,3 +552,126 @@ def test_integer_and_bool_inputs_match_pytorch(name, values):
     got = call(ag, F, ag.tensor(values))
     assert str(got.dtype) == str(want.dtype).replace("torch.", "")
     np.testing.assert_allclose(got.data, want.numpy(), rtol=1e-6)
+
+
+# ---- RReLU and Softmax2d ------------------------------------------------------------------
+
+def test_rrelu_training_draws_uniform_slopes_and_differentiates_with_them():
+    ag.manual_seed(11)
+    x = ag.tensor(-np.linspace(0.5, 3.0, 4000).reshape(40, 100), requires_grad=True)
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    slopes = y.data / x.data                       # every input is negative
+    assert ((slopes >= 0.1) & (slopes <= 0.3)).all()
+    # U(0.1, 0.3): mean 0.2, standard deviation 0.2 / sqrt(12), the whole range used
+    assert abs(slopes.mean() - 0.2) < 0.005
+    assert abs(slopes.std() - 0.2 / math.sqrt(12)) < 0.003
+    assert slopes.min() < 0.105 and slopes.max() > 0.295
+    u = np.random.default_rng(3).standard_normal(x.shape)
+    (y * ag.tensor(u)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, u * slopes, rtol=1e-12)   # d/dx (a x) = a
+
+
+def test_rrelu_training_keeps_positive_inputs_and_is_seeded():
+    x = ag.tensor(np.array([[-2.0, 0.0, 3.0], [1e-3, -1e-3, 5.0]], np.float32),
+                  requires_grad=True)
+    ag.manual_seed(4)
+    y = F.rrelu(x, training=True)
+    assert y.dtype == np.float32
+    pos = x.data > 0
+    np.testing.assert_array_equal(y.data[pos], x.data[pos])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data[pos], 1.0)
+    # at x = 0 the output is 0 and, as PyTorch's, the gradient a slope of the range
+    assert y.data[0, 1] == 0 and 1 / 8 <= x.grad.data[0, 1] <= 1 / 3
+    ag.manual_seed(4)
+    np.testing.assert_array_equal(F.rrelu(x, training=True).data, y.data)
+    m = nn.RReLU()
+    ag.manual_seed(4)
+    np.testing.assert_array_equal(m(x).data, y.data)   # a module in training mode draws
+    assert not np.array_equal(F.rrelu(x, training=True).data, y.data)   # fresh draws
+
+
+def test_rrelu_eval_uses_the_mean_slope():
+    x = np.array([-3.0, -0.5, 0.0, 0.25, 2.0])
+    want = np.where(x > 0, x, 0.2 * x)
+    out, g = _grad(nn.RReLU(0.1, 0.3).eval(), x)
+    np.testing.assert_allclose(out, want, rtol=1e-15)
+    np.testing.assert_allclose(g, np.where(x > 0, 1.0, 0.2), rtol=1e-15)
+    np.testing.assert_allclose(F.rrelu(ag.tensor(x), 0.1, 0.3).data, want, rtol=1e-15)
+
+
+def test_softmax2d_normalizes_over_channels_at_each_position():
+    x = np.random.default_rng(2).standard_normal((2, 3, 4, 5))
+    out = nn.Softmax2d()(ag.tensor(x)).data
+    e = np.exp(x)
+    np.testing.assert_allclose(out, e / e.sum(1, keepdims=True), rtol=1e-13)
+    np.testing.assert_allclose(nn.Softmax2d()(ag.tensor(x[0])).data, out[0], rtol=1e-15)
+
+
+NEW_BAD_CALLS = {
+    "rrelu_lower_above_upper": (RuntimeError, r"rrelu: Lower bound.*lower=0\.5 and upper=0\.1",
+                                lambda F, M, lib: F.rrelu(_t(lib, [1.0]), 0.5, 0.1)),
+    "rrelu_training_lower_above_upper": (
+        RuntimeError, "rrelu: Lower bound",
+        lambda F, M, lib: F.rrelu(_t(lib, [1.0]), 0.5, 0.1, training=True)),
+    "RReLU_lower_above_upper": (RuntimeError, "rrelu: Lower bound",
+                                lambda F, M, lib: M.RReLU(0.5, 0.1)(_t(lib, [1.0]))),
+    "rrelu_long": (NotImplementedError, "rrelu.*'Long'",
+                   lambda F, M, lib: F.rrelu(lib.tensor([1, -2]))),
+    "rrelu_long_training": (NotImplementedError, "rrelu.*'Long'",
+                            lambda F, M, lib: F.rrelu(lib.tensor([1, -2]), training=True)),
+    "rrelu_bool": (NotImplementedError, "rrelu.*'Bool'",
+                   lambda F, M, lib: F.rrelu(lib.tensor([True]))),
+    "Softmax2d_2d": (ValueError, r"Softmax2d: expected input to be 3D or 4D, got 2D.*\(2, 3\)",
+                     lambda F, M, lib: M.Softmax2d()(_t(lib, np.ones((2, 3))))),
+    "Softmax2d_5d": (ValueError, "Softmax2d: expected input to be 3D or 4D, got 5D",
+                     lambda F, M, lib: M.Softmax2d()(_t(lib, np.ones((1, 2, 2, 2, 2))))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEW_BAD_CALLS))
+def test_rrelu_and_softmax2d_bad_arguments_raise_pytorchs_exception_type(case):
+    kind, message, call = NEW_BAD_CALLS[case]
+    assert_raises_like_torch(kind, message, lambda: call(F, nn, ag),
+                             lambda torch: call(torch.nn.functional, torch.nn, torch), exact=True)
+
+
+@pytest.mark.parametrize("name", ["RReLU", "RReLU_bounds", "F.rrelu", "F.rrelu_bounds",
+                                  "Softmax2d", "Softmax2d_unbatched"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_rrelu_eval_and_softmax2d_match_pytorch(name, dtype):
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    ours, theirs = {
+        "RReLU": (nn.RReLU().eval(), torch.nn.RReLU().eval()),
+        "RReLU_bounds": (nn.RReLU(0.05, 0.6).eval(), torch.nn.RReLU(0.05, 0.6).eval()),
+        "F.rrelu": (F.rrelu, tF.rrelu),
+        "F.rrelu_bounds": (lambda x: F.rrelu(x, 0.2, 0.2, training=False),
+                           lambda x: tF.rrelu(x, 0.2, 0.2, training=False)),
+        "Softmax2d": (nn.Softmax2d(), torch.nn.Softmax2d()),
+        "Softmax2d_unbatched": (lambda x: nn.Softmax2d()(x[0]),
+                                lambda x: torch.nn.Softmax2d()(x[0])),
+    }[name]
+    rng = np.random.default_rng(8)
+    x = np.concatenate([EDGE[3:-3], [0.0, -0.0], rng.standard_normal(49) * 3])
+    x = x.reshape(2, 3, 2, 5).astype(dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    tout = theirs(tx)
+    u = rng.standard_normal(tuple(tout.shape)).astype(dtype)
+    out, g = _grad(ours, x, u)
+    (tout * torch.tensor(u)).sum().backward()
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(out, tout.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(g, tx.grad.numpy(), **TOL[dtype])
+
+
+@pytest.mark.parametrize("make", ["RReLU()", "RReLU(0.1, 0.3)", "RReLU(0.1, 0.3, inplace=True)",
+                                  "RReLU(lower=0, upper=1)", "Softmax2d()"])
+def test_rrelu_and_softmax2d_repr_match_pytorch(make):
+    torch = pytest.importorskip("torch")
+    ours, theirs = eval("nn." + make), eval("torch.nn." + make, {"torch": torch})
+    assert repr(ours) == repr(theirs)
+    if isinstance(ours, nn.RReLU):
+        assert (ours.lower, ours.upper, ours.inplace) == (theirs.lower, theirs.upper,
+                                                           theirs.inplace)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == []

@@ -786,3 +786,272 @@ def test_new_loss_modules_refuse_bad_options(make, exc):
     with pytest.raises(exc, match="Loss"):
         make(nn)
     assert nn.KLDivLoss(reduction="batchmean").reduction == "batchmean"
+
+
+# ---- multi-class margin losses and the triplet loss with a distance function ------------
+
+def _scores_with_kinks(rng, margin):
+    """Scores (6, 5) and class targets; sample 0 has a hinge exactly at its kink
+    (margin - x_y + x_1 = 0), where PyTorch passes no gradient."""
+    x = rng.standard_normal((6, 5))
+    y = np.array([0, 4, 2, 2, 1, 3])
+    x[0, 0], x[0, 1] = 0.75, 0.75 - margin
+    return x, y
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("margin", [1.0, 0.5])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multi_margin_loss_matches_pytorch(reduction, p, margin, weighted):
+    torch = pytest.importorskip("torch")
+    x, y = _scores_with_kinks(np.random.default_rng(23), margin)
+    w = np.array([0.5, 2.0, 1.0, 3.0, 0.25]) if weighted else None
+    kw = dict(p=p, margin=margin, reduction=reduction)
+    tw = None if w is None else torch.tensor(w)
+    for xs, ys in [(x, y), (x[1], y[1]), (x[2], y[2:3]), (x[:0], y[:0])]:
+        if not len(xs) and reduction == "mean":
+            continue   # (an empty batch: see below)
+        _assert_parity(torch, lambda a, b: F.multi_margin_loss(a, b, weight=w, **kw),
+                       lambda a, b: torch.nn.functional.multi_margin_loss(a, b, weight=tw, **kw),
+                       xs, ys)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_loss_matches_pytorch(reduction):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((6, 5))
+    y = np.array([[3, 0, -1, 1, 1],      # padding after the first -1 is ignored
+                  [1, 2, 3, 4, -1],
+                  [-1, 1, 2, 3, 4],      # nothing listed: no loss
+                  [2, 2, -1, -1, -1],    # a class listed twice counts twice
+                  [0, 1, 2, 3, 4],       # everything listed: no loss
+                  [4, -1, 0, 0, 0]])
+    x[1, 1], x[1, 0] = 0.5, -0.5         # 1 - (x_1 - x_0) = 0: at the kink
+    for xs, ys in [(x, y), (x[0], y[0]), (x[:0], y[:0])]:
+        if not len(xs) and reduction == "mean":
+            continue
+        _assert_parity(torch, lambda a, b: F.multilabel_margin_loss(a, b, reduction=reduction),
+                       lambda a, b: torch.nn.functional.multilabel_margin_loss(
+                           a, b, reduction=reduction), xs, ys)
+
+
+def _distances(torch):
+    """name -> (our distance function, PyTorch's) for triplet_margin_with_distance_loss."""
+    tF = torch.nn.functional
+    return {
+        "default": (None, None),
+        "cosine": (lambda u, v: 1.0 - F.cosine_similarity(u, v, dim=-1),
+                   lambda u, v: 1.0 - tF.cosine_similarity(u, v, dim=-1)),
+        "l1_module": (nn.PairwiseDistance(p=1.0), torch.nn.PairwiseDistance(p=1.0)),
+    }
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("distance", ["default", "cosine", "l1_module"])
+@pytest.mark.parametrize("margin", [1.0, 0.2])
+def test_triplet_margin_with_distance_loss_matches_pytorch(reduction, swap, distance, margin):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _distances(torch)[distance]
+    rng = np.random.default_rng(25)
+    for shape in [(8, 3), (3,)]:
+        a, pos, neg = (rng.standard_normal(shape) for _ in range(3))
+        if len(shape) == 2:
+            neg[1] = a[1] + 0.1                       # a near negative: swap matters
+        kw = dict(margin=margin, swap=swap, reduction=reduction)
+        _assert_parity(torch, lambda *t: F.triplet_margin_with_distance_loss(
+                           *t, distance_function=ours, **kw),
+                       lambda *t: torch.nn.functional.triplet_margin_with_distance_loss(
+                           *t, distance_function=theirs, **kw), a, pos, neg)
+
+
+def test_multi_margin_loss_by_hand():
+    """Sample scores [0.2, 0.5, -0.1], target 0, margin 1: hinges 1.3 and 0.7 (the
+    target's own term left out), divided by C = 3; class weight 3 multiplies the p-th
+    power, as PyTorch's kernel does."""
+    x = ag.tensor([[0.2, 0.5, -0.1]], dtype=ag.float64, requires_grad=True)
+    w = np.array([3.0, 1.0, 1.0])
+    assert F.multi_margin_loss(x, [0]).item() == pytest.approx(2.0 / 3, rel=1e-14)
+    loss = F.multi_margin_loss(x, [0], p=2, weight=w)
+    assert loss.item() == pytest.approx(3 * (1.3 ** 2 + 0.7 ** 2) / 3, rel=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, [[-2 * (1.3 + 0.7), 2 * 1.3, 2 * 0.7]], rtol=1e-14)
+    # margin 0.2: only class 1 is within the margin (0.2 - 0.2 + 0.5 > 0 > 0.2 - 0.2 - 0.1)
+    assert F.multi_margin_loss(x, [0], margin=0.2, reduction="sum").item() == \
+        pytest.approx(0.5 / 3, rel=1e-14)
+
+
+def test_multilabel_margin_loss_by_hand_and_padding():
+    """Scores [0.1, 0.2, 0.4, 0.3], classes {3, 0} listed: pairs (3, 1), (3, 2), (0, 1),
+    (0, 2) give 1 - 0.3 + 0.2, 1 - 0.3 + 0.4, 1 - 0.1 + 0.2, 1 - 0.1 + 0.4, over C = 4."""
+    x = ag.tensor([0.1, 0.2, 0.4, 0.3], dtype=ag.float64, requires_grad=True)
+    want = (0.9 + 1.1 + 1.1 + 1.3) / 4
+    loss = F.multilabel_margin_loss(x, [3, 0, -1, -1])
+    assert loss.item() == pytest.approx(want, rel=1e-14)
+    # what follows the first -1 is padding, whatever it holds
+    assert F.multilabel_margin_loss(x, [3, 0, -1, 2]).item() == pytest.approx(want, rel=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, np.array([-2, 2, 2, -2]) / 4, rtol=1e-14)
+    assert F.multilabel_margin_loss(x, [-1, 0, 1, 2]).item() == 0.0
+    assert F.multilabel_margin_loss(x, [0, 1, 2, 3]).item() == 0.0
+
+
+def test_triplet_margin_with_distance_loss_uses_the_distance_given():
+    a, p, n = ag.tensor([[0.0, 0.0]]), ag.tensor([[3.0, 4.0]]), ag.tensor([[0.0, 6.0]])
+    sq = lambda u, v: ((u - v) ** 2).sum(-1)   # noqa: E731
+    # squared distances 25 (a, p), 36 (a, n), 13 (p, n)
+    assert F.triplet_margin_with_distance_loss(a, p, n, distance_function=sq).item() == 0.0
+    assert F.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=sq, swap=True).item() == pytest.approx(1 + 25 - 13)
+    m = nn.TripletMarginWithDistanceLoss(distance_function=sq, margin=12.0)
+    assert m(a, p, n).item() == pytest.approx(12 + 25 - 36)
+    assert nn.TripletMarginWithDistanceLoss()(a, p, n).item() == pytest.approx(
+        max(0.0, 1 + 5 - 6), abs=1e-5)
+
+
+def test_margin_losses_of_an_empty_batch():
+    """sum and none as PyTorch; the mean of no samples is nan, as every loss here
+    (PyTorch 2.13 returns an uninitialized value for these two)."""
+    x = ag.zeros(0, 4)
+    for loss, t in ((F.multi_margin_loss, ag.zeros(0, dtype=ag.int64)),
+                    (F.multilabel_margin_loss, ag.zeros(0, 4, dtype=ag.int64))):
+        assert loss(x, t, reduction="sum").item() == 0.0
+        assert loss(x, t, reduction="none").shape == (0,)
+        assert np.isnan(loss(x, t).item())
+
+
+def test_multi_margin_weight_gets_no_gradient_and_is_a_buffer():
+    w = ag.tensor([1.0, 2.0, 0.5], requires_grad=True)
+    x = ag.randn(4, 3)
+    with pytest.raises(RuntimeError, match="multi_margin_loss: not differentiable.*weight"):
+        F.multi_margin_loss(x, [0, 1, 2, 1], weight=w)
+    m = nn.MultiMarginLoss(p=2, margin=0.5, weight=w.detach())
+    assert list(m.state_dict()) == ["weight"] and (m.p, m.margin) == (2, 0.5)
+    assert m(x, [0, 1, 2, 1]).item() == pytest.approx(
+        F.multi_margin_loss(x, [0, 1, 2, 1], p=2, margin=0.5, weight=w.detach()).item())
+
+
+MARGIN_CASES = {   # module name: (our kwargs, PyTorch's, inputs of an rng, grad indices)
+    "MultiMarginLoss": (lambda nn_: dict(p=2, margin=0.5, weight=nn_.tensor(
+                            np.array([1.0, 2.0, 0.5, 1.5], np.float32))),
+                        lambda r: [r.standard_normal((5, 4)), r.integers(0, 4, 5)], {0}),
+    "MultiLabelMarginLoss": (lambda nn_: dict(reduction="sum"),
+                             lambda r: [r.standard_normal((5, 4)),
+                                        np.array([[1, 2, -1, 0]] * 3 + [[0, 3, 2, 1]] * 2)],
+                             {0}),
+    "TripletMarginWithDistanceLoss": (
+        lambda nn_: dict(distance_function=nn_.nn.PairwiseDistance(p=1.0), margin=0.5,
+                         swap=True),
+        lambda r: [r.standard_normal((5, 4)) for _ in range(3)], {0, 1, 2}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MARGIN_CASES))
+@pytest.mark.parametrize("defaults", [True, False])
+def test_margin_loss_modules_match_pytorch_in_float32(name, defaults):
+    torch = pytest.importorskip("torch")
+
+    class Ours:   # (our tensor constructor and nn, the way kwargs reach torch's)
+        tensor, nn = staticmethod(ag.tensor), nn
+    kwargs, make, grad = MARGIN_CASES[name]
+    ours = getattr(nn, name)(**({} if defaults else kwargs(Ours)))
+    theirs = getattr(torch.nn, name)(**({} if defaults else kwargs(torch)))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for attr in ("reduction", "p", "margin", "swap"):
+        assert getattr(ours, attr, None) == getattr(theirs, attr, None), attr
+    arrays = [a.astype(np.float32) if a.dtype.kind == "f" else a
+              for a in make(np.random.default_rng(26))]
+    out, grads, u = _run(ours, *arrays, grad=grad)
+    tout, tgrads = _torch_run(torch, theirs, *arrays, u=u, grad=grad)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, tout, rtol=2e-6, atol=2e-6)
+    for i in grad:
+        np.testing.assert_allclose(grads[i], tgrads[i], rtol=2e-5, atol=2e-7)
+
+
+def test_triplet_with_distance_repr_with_a_function_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.TripletMarginWithDistanceLoss(distance_function=lambda u, v: (u - v).abs())
+    theirs = torch.nn.TripletMarginWithDistanceLoss(distance_function=lambda u, v: (u - v).abs())
+    assert repr(ours) == repr(theirs) == "TripletMarginWithDistanceLoss()"
+
+
+_X, _Y = [[0.1, 0.2, 0.3, 0.4]] * 3, [0, 3, 1]
+_L = [[3, 0, -1, 1], [1, 2, 3, -1], [-1, 1, 2, 3]]
+MARGIN_BAD = [
+    (ValueError, "multi_margin_loss: only p == 1 and p == 2 supported, got p=3",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t(_Y), p=3)),
+    (ValueError, "MultiMarginLoss: only p == 1 and p == 2 supported",
+     lambda f, m, t: m.MultiMarginLoss(p=3)),
+    (ValueError, r"multi_margin_loss: weight must be one-dimensional, got shape \(2, 2\)",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t(_Y), weight=t([[1.0, 1.0]] * 2))),
+    (ValueError, "MultiMarginLoss: weight must be one-dimensional",
+     lambda f, m, t: m.MultiMarginLoss(weight=t([[1.0, 1.0]] * 2))),
+    (RuntimeError, r"multi_margin_loss: inconsistent weight size, expected 4 but got \(3,\)",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t(_Y), weight=t([1.0] * 3))),
+    (RuntimeError, "multi_margin_loss: weight dtype float64 differs from the input dtype float32",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t(_Y), weight=t(np.ones(4)))),
+    (RuntimeError, "multi_margin_loss: target out of range: 4 for 4 classes",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([0, 4, 1]))),
+    (RuntimeError, "multi_margin_loss: target out of range: -1",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([0, -1, 1]))),
+    (RuntimeError, "multi_margin_loss: expected an integer.*got dtype float32",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([0.0, 3.0, 1.0]))),
+    (RuntimeError, "multi_margin_loss: expected an integer.*got dtype bool",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([True, False, True]))),
+    (RuntimeError, r"multi_margin_loss: target tensor should be 1-D.*\(3,\), but got \(2,\)",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([0, 1]))),
+    (RuntimeError, r"multi_margin_loss: target tensor should be 1-D.*got \(3, 1\)",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t([[0], [3], [1]]))),
+    (RuntimeError, r"multi_margin_loss: Expected non-empty vector or matrix.*\(1, 3, 4\)",
+     lambda f, m, t: f.multi_margin_loss(t([_X]), t(_Y))),
+    (RuntimeError, r"multi_margin_loss: Expected non-empty vector or matrix.*\(2, 0\)",
+     lambda f, m, t: f.multi_margin_loss(t(np.ones((2, 0), np.float32)), t([0, 0]))),
+    (NotImplementedError, "multi_margin_loss: expected a floating point input",
+     lambda f, m, t: f.multi_margin_loss(t([[1, 2, 3]]), t([0]))),
+    (ValueError, "multi_margin_loss: 'avg' is not a valid value for reduction",
+     lambda f, m, t: f.multi_margin_loss(t(_X), t(_Y), reduction="avg")),
+    (RuntimeError, "multilabel_margin_loss: argument #2 'target' is out of range: 4",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t([[4, 0, -1, 1]] * 3))),
+    (RuntimeError, "multilabel_margin_loss: argument #2 'target' is out of range: -2",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t([[-2, 0, -1, 1]] * 3))),
+    (RuntimeError, "multilabel_margin_loss: argument #2 'target' is out of range: 5",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t([[0, -1, 5, 1]] * 3))),
+    (RuntimeError, "multilabel_margin_loss: expected an integer.*float32",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t(np.array(_L, np.float32)))),
+    (RuntimeError, r"multilabel_margin_loss: inconsistent target size: \(3, 3\) for input of "
+                   r"size: \(3, 4\)",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t([r[:3] for r in _L]))),
+    (RuntimeError, r"multilabel_margin_loss: inconsistent target size: \(4,\)",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X), t(_L[0]))),
+    (RuntimeError, r"multilabel_margin_loss: inconsistent target size: \(1, 4\) for input of "
+                   r"size: \(4,\)",
+     lambda f, m, t: f.multilabel_margin_loss(t(_X[0]), t(_L[:1]))),
+    (RuntimeError, "multilabel_margin_loss: Expected non-empty vector or matrix",
+     lambda f, m, t: f.multilabel_margin_loss(t([_X]), t([_L]))),
+    (NotImplementedError, "multilabel_margin_loss: expected a floating point input",
+     lambda f, m, t: f.multilabel_margin_loss(t(_L), t(_L))),
+    (ValueError, "triplet_margin_with_distance_loss: margin must be greater than 0, got 0",
+     lambda f, m, t: f.triplet_margin_with_distance_loss(t(_X), t(_X), t(_X), margin=0)),
+    (ValueError, "TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
+                 "-1.0 instead",
+     lambda f, m, t: m.TripletMarginWithDistanceLoss(margin=-1.0)),
+    (RuntimeError, r"triplet_margin_with_distance_loss: The anchor, positive, and negative.*"
+                   r"anchor \(3, 4\), positive \(4,\), and negative \(3, 4\)",
+     lambda f, m, t: f.triplet_margin_with_distance_loss(t(_X), t(_X[0]), t(_X))),
+    (ValueError, "triplet_margin_with_distance_loss: 'x' is not a valid value for reduction",
+     lambda f, m, t: f.triplet_margin_with_distance_loss(t(_X), t(_X), t(_X), reduction="x")),
+    (TypeError, "positional argument",   # distance_function and the rest are keyword-only
+     lambda f, m, t: f.triplet_margin_with_distance_loss(t(_X), t(_X), t(_X), None)),
+    (TypeError, "positional argument",
+     lambda f, m, t: m.TripletMarginWithDistanceLoss(None)),
+]
+
+
+@pytest.mark.parametrize("exc, match, call", MARGIN_BAD, ids=[m[:50] for _, m, _ in MARGIN_BAD])
+def test_margin_losses_bad_input_raises_pytorchs_exception_type(exc, match, call):
+    assert_raises_like_torch(exc, match, lambda: call(F, nn, ag.tensor),
+                             lambda torch: call(torch.nn.functional, torch.nn, torch.tensor))

@@ -1,6 +1,6 @@
 """Resampling, pixel shuffle, padding layers and channel dropout: PyTorch parity of
 outputs and gradients for every mode and option, reprs, the errors for bad input, and
-the structure of channel dropout."""
+the structure of channel dropout and the statistics of alpha dropout."""
 from __future__ import annotations
 
 import warnings
@@ -137,6 +137,9 @@ def _module_pairs(torch):
         (nn.CircularPad2d(2), tn.CircularPad2d(2)),
         (nn.Dropout1d(0.3), tn.Dropout1d(0.3)),
         (nn.Dropout2d(), tn.Dropout2d()),
+        (nn.Dropout3d(0.3), tn.Dropout3d(0.3)),
+        (nn.AlphaDropout(), tn.AlphaDropout()),
+        (nn.FeatureAlphaDropout(0.2, inplace=True), tn.FeatureAlphaDropout(0.2, inplace=True)),
     ]
 
 
@@ -273,7 +276,9 @@ def test_unimplemented_modes_say_so(mode):
 
 @pytest.mark.parametrize("fn, shape, channel_dims", [
     (F.dropout2d, (8, 16, 3, 4), 2), (F.dropout2d, (16, 5, 6), 2),
-    (F.dropout1d, (8, 16, 5), 2), (F.dropout1d, (64, 5), 1)])
+    (F.dropout1d, (8, 16, 5), 2), (F.dropout1d, (64, 5), 1),
+    (F.dropout3d, (8, 16, 2, 3, 2), 2), (F.dropout3d, (64, 2, 1, 3), 1),
+    (F.dropout3d, (128,), 1)])
 def test_channel_dropout_zeroes_whole_channels_and_scales(fn, shape, channel_dims):
     ag.manual_seed(3)
     x = RNG.uniform(1.0, 2.0, shape)   # no zeros of its own
@@ -328,3 +333,197 @@ def test_inplace_channel_dropout_modifies_the_input():
     ag.manual_seed(0)
     y = nn.Dropout1d(0.5, inplace=True)(x)
     assert y is x and ((x.data == 0).all(-1) | (x.data != 0).all(-1)).all()
+
+
+# ---- dropout3d and alpha dropout ------------------------------------------------------------
+
+# SELU's constants (Klambauer et al. 2017): alpha dropout sets dropped units to
+# alpha' = -scale * alpha, then maps every unit by a x + b with keep probability q:
+# a = (q + alpha'^2 q (1 - q))^(-1/2), b = -a (1 - q) alpha' (the paper's section 4).
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848, 1.0507009873554804934
+_ALPHA_PRIME = -_SELU_SCALE * _SELU_ALPHA
+
+
+def _alpha_affine(p):
+    q = 1.0 - p
+    a = (q + _ALPHA_PRIME ** 2 * q * (1 - q)) ** -0.5
+    return a, -a * (1 - q) * _ALPHA_PRIME
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_alpha_dropout_keeps_mean_and_variance_of_standard_normal_input(p):
+    ag.manual_seed(12)
+    x = np.random.default_rng(13).standard_normal((400, 1000))
+    out = F.alpha_dropout(ag.tensor(x), p, training=True).data
+    # (a wrong scale or shift moves these by far more: e.g. plain 1/(1-p) scaling, or b
+    # without its p, gives a variance or mean off by > 0.1 at every p here)
+    assert abs(out.mean()) < 0.01
+    assert abs(out.var() - 1.0) < 0.015
+    a, b = _alpha_affine(p)
+    dropped = np.isclose(out, a * _ALPHA_PRIME + b, rtol=0, atol=1e-12)
+    assert abs(dropped.mean() - p) < 0.005
+    np.testing.assert_allclose(out[~dropped], a * x[~dropped] + b, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(50, 40, 3, 4), (2000, 30)])
+def test_feature_alpha_dropout_drops_whole_channels_and_keeps_the_statistics(shape):
+    p = 0.3
+    ag.manual_seed(14)
+    x = np.random.default_rng(15).standard_normal(shape)
+    out = F.feature_alpha_dropout(ag.tensor(x), p, training=True).data
+    a, b = _alpha_affine(p)
+    flat, xf = out.reshape(shape[:2] + (-1,)), x.reshape(shape[:2] + (-1,))
+    dropped = np.isclose(flat, a * _ALPHA_PRIME + b, rtol=0, atol=1e-12).all(-1)
+    kept = np.isclose(flat, a * xf + b, rtol=0, atol=1e-12).all(-1)
+    assert (dropped ^ kept).all()        # one draw per (sample, channel)
+    assert abs(dropped.mean() - p) < 0.02
+    assert abs(out.mean()) < 0.02 and abs(out.var() - 1.0) < 0.03
+
+
+def test_alpha_dropout_gradient_is_the_scale_where_kept():
+    p = 0.4
+    a, _ = _alpha_affine(p)
+    for fn, shape in ((F.alpha_dropout, (6, 7)), (F.feature_alpha_dropout, (6, 7, 3))):
+        x = ag.tensor(np.random.default_rng(16).standard_normal(shape), requires_grad=True)
+        ag.manual_seed(17)
+        y = fn(x, p, training=True)
+        u = np.random.default_rng(18).standard_normal(shape)
+        (y * ag.tensor(u)).sum().backward()
+        kept = ~np.isclose(y.data, a * _ALPHA_PRIME + _alpha_affine(p)[1], rtol=0, atol=1e-12)
+        assert kept.any() and not kept.all()
+        np.testing.assert_allclose(x.grad.data, np.where(kept, a * u, 0.0), rtol=1e-12)
+
+
+def test_dropout_variants_are_the_identity_when_not_training():
+    x = ag.tensor(np.random.default_rng(19).standard_normal((2, 3, 2, 2, 2)))
+    assert F.alpha_dropout(x, 0.5) is x                # (PyTorch's default: training=False)
+    assert F.feature_alpha_dropout(x, 0.5) is x
+    assert F.alpha_dropout(x, 0.0, training=True) is x
+    assert F.dropout3d(x, 0.5, training=False) is x
+    assert F.dropout3d(x, 0.0) is x
+    for layer in (nn.AlphaDropout(0.5), nn.FeatureAlphaDropout(0.5), nn.Dropout3d(0.5)):
+        assert layer.eval()(x) is x
+        assert layer.train()(x) is not x
+
+
+def test_alpha_dropout_everything_dropped_gives_zeros_as_pytorch():
+    x = ag.tensor(np.random.default_rng(20).standard_normal((3, 4)))
+    assert (F.alpha_dropout(x, 1.0, training=True).data == 0).all()
+    assert (F.feature_alpha_dropout(x, 1.0, training=True).data == 0).all()
+    torch = pytest.importorskip("torch")
+    assert (torch.nn.functional.alpha_dropout(torch.tensor(x.data), 1.0, True) == 0).all()
+
+
+def test_alpha_dropout_is_seeded_and_inplace_only_in_the_function():
+    x = np.random.default_rng(21).standard_normal((5, 6))
+    ag.manual_seed(6)
+    a = F.alpha_dropout(ag.tensor(x), 0.5, True).data
+    ag.manual_seed(6)
+    np.testing.assert_array_equal(F.alpha_dropout(ag.tensor(x), 0.5, True).data, a)
+    t = ag.tensor(x.copy())
+    ag.manual_seed(6)
+    assert F.alpha_dropout(t, 0.5, True, inplace=True) is t
+    np.testing.assert_array_equal(t.data, a)
+    t = ag.tensor(x.copy())
+    y = nn.AlphaDropout(0.5, inplace=True)(t)   # PyTorch's module never passes inplace on
+    assert y is not t and np.array_equal(t.data, x)
+
+
+@pytest.mark.parametrize("p", [0.25, 0.6])
+def test_alpha_dropout_values_match_pytorchs(p):
+    """Our dropped value and affine map of the kept values are PyTorch's (read off its
+    output: the masks differ, the values they produce do not)."""
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2.0, 2.0, 4001)
+    torch.manual_seed(0)
+    for ours, theirs, shape in ((F.alpha_dropout, torch.nn.functional.alpha_dropout, (4001,)),
+                                (F.feature_alpha_dropout,
+                                 torch.nn.functional.feature_alpha_dropout, (4001, 1))):
+        ag.manual_seed(1)
+        got = ours(ag.tensor(x.reshape(shape)), p, True).data.reshape(-1)
+        want = theirs(torch.tensor(x.reshape(shape)), p, True).numpy().reshape(-1)
+        for out in (got, want):
+            values, counts = np.unique(out, return_counts=True)
+            assert counts.max() > 0.1 * p * len(x)          # the dropped value repeats
+        drop_ours = np.unique(got, return_counts=True)
+        drop_theirs = np.unique(want, return_counts=True)
+        d_ours = drop_ours[0][drop_ours[1].argmax()]
+        d_theirs = drop_theirs[0][drop_theirs[1].argmax()]
+        np.testing.assert_allclose(d_ours, d_theirs, rtol=1e-12)
+        for out, d in ((got, d_ours), (want, d_theirs)):
+            kept = out != d
+            slope, shift = np.polyfit(x[kept], out[kept], 1)
+            np.testing.assert_allclose(out[kept], slope * x[kept] + shift, atol=1e-12)
+            if out is got:
+                ours_fit = (slope, shift)
+        np.testing.assert_allclose(ours_fit, (slope, shift), rtol=1e-10)
+
+
+def test_alpha_dropout_module_in_eval_mode_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((3, 4, 5))
+    for ours, theirs in ((nn.AlphaDropout(0.4), torch.nn.AlphaDropout(0.4)),
+                         (nn.FeatureAlphaDropout(0.4), torch.nn.FeatureAlphaDropout(0.4)),
+                         (nn.Dropout3d(0.4), torch.nn.Dropout3d(0.4))):
+        xo, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # (dropout3d of a 3-D input warns)
+            got, want = ours.eval()(xo), theirs.eval()(xt)
+        np.testing.assert_array_equal(got.data, want.detach().numpy())
+        u = RNG.standard_normal(x.shape)
+        (got * ag.tensor(u)).sum().backward()
+        (want * torch.tensor(u)).sum().backward()
+        np.testing.assert_array_equal(xo.grad.data, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("ndim, n_warnings", [(1, 1), (2, 1), (3, 1), (4, 0), (5, 0), (6, 1)])
+def test_dropout3d_warns_like_pytorch(ndim, n_warnings):
+    x = np.ones((2,) * ndim)
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        F.dropout3d(ag.tensor(x), 0.5)
+    assert len(ours) == n_warnings and all("dropout3d" in str(w.message) for w in ours)
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        torch.nn.functional.dropout3d(torch.tensor(x), 0.5)
+    assert len(theirs) == n_warnings
+
+
+@pytest.mark.parametrize("exc, match, ours, theirs", [
+    (ValueError, "alpha_dropout: dropout probability has to be between 0 and 1, but got 1.5",
+     lambda: F.alpha_dropout(ag.ones(3), 1.5, True),
+     lambda t: t.nn.functional.alpha_dropout(t.ones(3), 1.5, True)),
+    (ValueError, "alpha_dropout: dropout probability.*-0.5",   # (checked in eval mode too)
+     lambda: F.alpha_dropout(ag.ones(3), -0.5),
+     lambda t: t.nn.functional.alpha_dropout(t.ones(3), -0.5)),
+    (ValueError, "feature_alpha_dropout: dropout probability",
+     lambda: F.feature_alpha_dropout(ag.ones(2, 3), 2.0, True),
+     lambda t: t.nn.functional.feature_alpha_dropout(t.ones(2, 3), 2.0, True)),
+    (ValueError, "dropout3d: dropout probability",
+     lambda: F.dropout3d(ag.ones(2, 3, 2, 2, 2), 1.5),
+     lambda t: t.nn.functional.dropout3d(t.ones(2, 3, 2, 2, 2), 1.5)),
+    (ValueError, "AlphaDropout: dropout probability", lambda: nn.AlphaDropout(-0.1),
+     lambda t: t.nn.AlphaDropout(-0.1)),
+    (ValueError, "FeatureAlphaDropout: dropout probability", lambda: nn.FeatureAlphaDropout(1.1),
+     lambda t: t.nn.FeatureAlphaDropout(1.1)),
+    (ValueError, "Dropout3d: dropout probability", lambda: nn.Dropout3d(1.1),
+     lambda t: t.nn.Dropout3d(1.1)),
+    (RuntimeError, r"feature_alpha_dropout: Feature dropout requires at least 2 dimensions.*"
+                   r"\(4,\)",
+     lambda: F.feature_alpha_dropout(ag.ones(4), 0.5, True),
+     lambda t: t.nn.functional.feature_alpha_dropout(t.ones(4), 0.5, True)),
+    (RuntimeError, "feature_alpha_dropout: Feature dropout requires at least 2 dimensions",
+     lambda: nn.FeatureAlphaDropout()(ag.tensor(1.0)),
+     lambda t: t.nn.FeatureAlphaDropout()(t.tensor(1.0))),
+    (RuntimeError, "dropout3d: Feature dropout requires at least 2 dimensions",
+     lambda: F.dropout3d(ag.tensor(1.0), 0.5),
+     lambda t: t.nn.functional.dropout3d(t.tensor(1.0), 0.5)),
+    (RuntimeError, "alpha_dropout: .*int64",
+     lambda: F.alpha_dropout(ag.tensor([1, 2]), 0.5, True),
+     lambda t: t.nn.functional.alpha_dropout(t.tensor([1, 2]), 0.5, True)),
+])
+def test_dropout_variants_bad_input_raise_like_pytorch(exc, match, ours, theirs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_raises_like_torch(exc, match, ours, theirs)

@@ -27,6 +27,7 @@ from autograd import Tensor
 from autograd.graph import Op, apply
 from autograd.ops import softmax as _softmax
 from autograd.ops._util import norm_axis
+from autograd.random import generator
 
 from .layers import check_dtypes
 
@@ -34,7 +35,7 @@ __all__ = ["relu", "leaky_relu", "prelu", "elu", "gelu", "silu", "sigmoid", "tan
            "softmax", "log_softmax", "softsign", "softplus", "identity", "arctan", "isru",
            "binary_step", "relu6", "hardtanh", "hardsigmoid", "hardswish", "selu", "celu",
            "mish", "logsigmoid", "softmin", "glu", "threshold", "softshrink", "hardshrink",
-           "tanhshrink"]
+           "tanhshrink", "rrelu"]
 
 # PyTorch's names of the non-floating dtypes, for its "not implemented for" message.
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
@@ -352,3 +353,19 @@ def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x); integers give float (tanh promotes them), bool raises RuntimeError."""
     _refuse_bool("tanhshrink", input)
     return input - ag.tanh(input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: x for x > 0, else a x.  In training each element draws its
+    own slope a ~ U(lower, upper) (from the generator seeded by ``autograd.manual_seed``),
+    and the gradient is that same a (at x = 0 too, as PyTorch's); otherwise the slope is
+    fixed, a = (lower + upper) / 2: leaky_relu(x, a)."""
+    _floating_only("rrelu", input)
+    if not lower <= upper:
+        raise RuntimeError(f"rrelu: Lower bound should be less than or equal to the upper "
+                           f"bound, got lower={lower} and upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    slopes = generator().uniform(lower, upper, input.shape).astype(_dtype(input))
+    return ag.where(input.data > 0, input, input * slopes)

@@ -43,7 +43,7 @@ from autograd.ops.shape import reshape, squeeze, unsqueeze
 
 from .layers import check_dtypes
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
 
 # ---- geometry -----------------------------------------------------------------------
@@ -566,4 +566,131 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                               lift(output_padding, 0, "output_padding", op), groups,
                               lift(dilation, 1, "dilation", op), 1)
     out = squeeze(_transpose_apply(op, g2, w2, bias, geo), 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+# ---- unfold (im2col) and fold (col2im) ------------------------------------------------
+
+class Unfold(Op):
+    """cols = im2col(x) as (N, C*kh*kw, L), a linear map U;  d/dx = U^T g (Fold)."""
+    name = "Unfold"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        ctx.geo = geo
+        cols = im2col(x, geo)                       # (1, C*kh*kw, N*L), channel-major
+        n, L = x.shape[0], geo.out_hw[0] * geo.out_hw[1]
+        return cols.reshape(cols.shape[1], n, L).swapaxes(0, 1)   # a view: (N, C*kh*kw, L)
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(Fold, g, geo=ctx.geo)
+
+
+class Fold(Op):
+    """x = col2im(cols) = U^T cols (overlapping entries summed);  d/dcols = U g (Unfold)."""
+    name = "Fold"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, cols, geo):
+        ctx.geo = geo
+        return col2im(cols.swapaxes(0, 1), geo)     # (C*kh*kw, N, L) is im2col's layout
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(Unfold, g, geo=ctx.geo)
+
+
+def _fold_args(op: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> tuple:
+    """Checked (kernel, dilation, padding, stride) pairs of an unfold/fold call, with
+    PyTorch's messages (im2col_shape_check / col2im_shape_check)."""
+    k = ntuple(kernel_size, 2, "kernel_size", op)
+    d = ntuple(dilation, 2, "dilation", op)
+    p = ntuple(padding, 2, "padding", op)
+    s = ntuple(stride, 2, "stride", op)
+    if min(k) <= 0:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got "
+                           f"kernel_height: {k[0]} kernel_width: {k[1]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"{op}: stride should be greater than zero, but got "
+                           f"stride_height: {s[0]} stride_width: {s[1]}")
+    if min(d) <= 0:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got "
+                           f"dilation_height: {d[0]} dilation_width: {d[1]}")
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: padding should be non-negative, but got "
+                           f"pad_height: {p[0]} pad_width: {p[1]}")
+    return k, d, p, s
+
+
+def _blocks(hw: tuple, k: tuple, d: tuple, p: tuple, s: tuple) -> tuple:
+    """The (Ho, Wo) sliding-block grid over an (H, W) plane."""
+    return tuple(out_size(n, ki, si, di, pi, pi) for n, ki, si, di, pi in zip(hw, k, s, d, p))
+
+
+def _fold_input(op: str, input: Tensor, ranks: tuple) -> tuple:
+    """(input with a batch dimension, whether one was added), refusing other ranks and
+    empty non-batch dimensions as PyTorch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in ranks or 0 in input.shape[1 if input.ndim == ranks[1] else 0:]:
+        raise RuntimeError(f"{op}: Expected {ranks[0]}D or {ranks[1]}D (batch mode) tensor "
+                           f"with possibly 0 batch size and other non-zero dimensions for "
+                           f"input, but got: {list(input.shape)}")
+    if input.ndim == ranks[0]:
+        return unsqueeze(input, 0), True
+    return input, False
+
+
+@register(name="unfold")
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """Extract sliding blocks (im2col): (N, C, H, W) -> (N, C*kh*kw, L), or unbatched
+    (C, H, W) -> (C*kh*kw, L), with L = Ho*Wo block positions in row-major order and
+
+        out[n, c*kh*kw + p*kw + q, i*Wo + j] = x_pad[n, c, i*sh + p*dh, j*sw + q*dw]
+
+    (x_pad: x zero-padded by `padding` on both sides).  Its adjoint is `fold`."""
+    op = "unfold"
+    x, unbatched = _fold_input(op, input, (3, 4))
+    k, d, p, s = _fold_args(op, kernel_size, dilation, padding, stride)
+    out_hw = _blocks(x.shape[2:], k, d, p, s)
+    if min(out_hw) < 1:
+        raise RuntimeError(f"{op}: Given input with spatial size {tuple(x.shape[2:])}, "
+                           f"kernel_size={k}, dilation={d}, padding={p}, calculated shape of "
+                           f"the array of sliding blocks as {out_hw}, but its components "
+                           f"must be at least one.")
+    geo = Geometry(tuple(x.shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), out_hw)
+    out = apply(Unfold, x, geo=geo)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="fold")
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
+         padding: Any = 0, stride: Any = 1) -> Tensor:
+    """Combine sliding blocks into an image (col2im), the adjoint of `unfold`:
+    (N, C*kh*kw, L) -> (N, C, H, W), or unbatched (C*kh*kw, L) -> (C, H, W), with
+    (H, W) = `output_size`; entries of overlapping blocks are summed, so
+    fold(unfold(x)) = x * (how many blocks cover each position)."""
+    op = "fold"
+    cols, unbatched = _fold_input(op, input, (2, 3))
+    hw = ntuple(output_size, 2, "output_size", op)
+    k, d, p, s = _fold_args(op, kernel_size, dilation, padding, stride)
+    N, CK, L = cols.shape
+    if CK % (k[0] * k[1]):
+        raise RuntimeError(f"{op}: Expected size of input's dimension 1 to be divisible by "
+                           f"the product of kernel_size, but got input.size(1)={CK} and "
+                           f"kernel_size={k}.")
+    out_hw = _blocks(hw, k, d, p, s)
+    if min(out_hw) < 1 or out_hw[0] * out_hw[1] != L:
+        raise RuntimeError(f"{op}: Given output_size={hw}, kernel_size={k}, dilation={d}, "
+                           f"padding={p}, stride={s}, expected size of input's dimension 2 "
+                           f"to match the calculated number of sliding blocks "
+                           f"{out_hw[0]} * {out_hw[1]} = {out_hw[0] * out_hw[1]}, but got "
+                           f"input.size(2)={L}.")
+    geo = Geometry((N, CK // (k[0] * k[1])) + hw, k, s, d, ((p[0], p[0]), (p[1], p[1])),
+                   out_hw)
+    out = apply(Fold, cols, geo=geo)
     return squeeze(out, 0) if unbatched else out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +30,8 @@ __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
-           "cosine_embedding_loss", "triplet_margin_loss"]
+           "cosine_embedding_loss", "triplet_margin_loss", "multi_margin_loss",
+           "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -761,4 +762,145 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = ag.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ag.clamp(margin + d_pos - d_neg, min=0.0), reduction)
+
+
+# ---- multi-class margin losses (class-index targets) --------------------------------------
+
+def _margin_input(op: str, input: Tensor) -> tuple[int, int]:
+    """(samples, classes) of a multi-class margin loss's input: (N, C), (C,) or a 0-d
+    input (one sample, one class), with C > 0, as PyTorch's shape check."""
+    _check_float(op, input)
+    if input.ndim > 2 or (input.ndim and input.shape[-1] == 0):
+        raise RuntimeError(f"{op}: Expected non-empty vector or matrix with optional 0-dim "
+                           f"batch size, but got input of shape {tuple(input.shape)}")
+    if input.ndim == 2:
+        return input.shape[0], input.shape[1]
+    return 1, int(input.data.size)
+
+
+def _margin_target(op: str, target: Any, input: Tensor) -> Tensor:
+    """Class-index targets as a Tensor, refusing other dtypes (RuntimeError, as PyTorch's
+    'expected scalar type Long')."""
+    t = target if isinstance(target, Tensor) else wrap(to_array(target))
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected an integer (int64) target of class indices, got "
+                           f"dtype {t.dtype} (input of shape {tuple(input.shape)})")
+    return t
+
+
+def _margin_weight(op: str, weight: Any, input: Tensor, n_classes: int) -> np.ndarray | None:
+    """Per-class weights (C,) as a constant array: like PyTorch's, the loss is not
+    differentiable with respect to them and does not promote them to input's dtype."""
+    if weight is None:
+        return None
+    w = weight if isinstance(weight, Tensor) else wrap(np.asarray(weight, input.dtype))
+    if w.ndim != 1:
+        raise ValueError(f"{op}: weight must be one-dimensional, got shape {tuple(w.shape)}")
+    if w.shape[0] != n_classes:
+        raise RuntimeError(f"{op}: inconsistent weight size, expected {n_classes} but got "
+                           f"{tuple(w.shape)} (input of shape {tuple(input.shape)})")
+    if w.dtype != input.dtype:
+        raise RuntimeError(f"{op}: weight dtype {w.dtype} differs from the input dtype "
+                           f"{input.dtype}")
+    if w.requires_grad and STATE.enabled:
+        raise RuntimeError(f"{op}: not differentiable with respect to the weight; it cannot "
+                           f"require grad (detach it)")
+    return w.data
+
+
+def _open_hinge(z: Tensor, mask: np.ndarray) -> Tensor:
+    """z where `mask` holds and z > 0, else 0 (PyTorch's kernels pass no gradient at
+    z = 0, where clamp would)."""
+    return ag.where(mask & (z.data > 0), z, 0.0)
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss of scores x (N, C) or (C,) for class indices y (N,) or ():
+    per sample, sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C, p = 1 or 2.
+
+    The class weight w_y multiplies the p-th power, as PyTorch's kernel does (its docs
+    put w_y inside the max, which differs for p = 2); it gets no gradient."""
+    op = "multi_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
+    if weight is not None and np.ndim(weight) != 1:
+        raise ValueError(f"{op}: weight must be one-dimensional, got shape "
+                         f"{tuple(np.shape(weight))}")
+    n, c = _margin_input(op, input)
+    t = _margin_target(op, target, input)
+    if t.ndim > 1 or t.data.size != n:
+        raise RuntimeError(f"{op}: target tensor should be 1-D with size equal to the number "
+                           f"of input samples (batch size). Expected target size ({n},), but "
+                           f"got {tuple(t.shape)} (input of shape {tuple(input.shape)})")
+    w = _margin_weight(op, weight, input, c)
+    y = t.data.reshape(n).astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= c):
+        bad = y[(y < 0) | (y >= c)][0]
+        raise RuntimeError(f"{op}: target out of range: {bad} for {c} classes (input of "
+                           f"shape {tuple(input.shape)})")
+    x = input.reshape(n, c)
+    z = x - x.gather(1, y[:, None]) + margin                     # (N, C)
+    h = _open_hinge(z, np.arange(c) != y[:, None])
+    if p == 2:
+        h = h * h
+    if w is not None:
+        h = h * w[y][:, None]
+    return _reduce((h.sum(1) / c).reshape(t.shape), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss of scores x (N, C) or (C,): targets y of input's shape hold
+    each sample's class indices, ended by the first -1 (the rest is padding).  Per
+    sample, with T the classes listed: sum_{j in T} sum_{i not in T}
+    max(0, 1 - (x_j - x_i)) / C (a class listed twice counts twice, as in PyTorch)."""
+    op = "multilabel_margin_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    n, c = _margin_input(op, input)
+    t = _margin_target(op, target, input)
+    fits = t.shape == input.shape if input.ndim == 2 else t.ndim <= 1 and t.data.size == c
+    if not fits:
+        raise RuntimeError(f"{op}: inconsistent target size: {tuple(t.shape)} for input of "
+                           f"size: {tuple(input.shape)} (expected the input's size)")
+    y = t.data.reshape(n, c).astype(np.int64)
+    if y.size and (y.min() < -1 or y.max() >= c):
+        bad = y[(y < -1) | (y >= c)][0]
+        raise RuntimeError(f"{op}: argument #2 'target' is out of range: {bad} for {c} "
+                           f"classes (indices in [0, {c}), -1 ends the list)")
+    listed = np.cumprod(y != -1, axis=1).astype(bool)            # slots before the first -1
+    k = int(listed.sum(1).max()) if y.size else 0                # (slots past it: all unused)
+    listed, idx = listed[:, :k], np.where(listed, y, 0)[:, :k]
+    is_target = np.zeros((n, c + 1), bool)
+    is_target[np.arange(n)[:, None], np.where(listed, idx, c)] = True
+    x = input.reshape(n, c)
+    z = 1.0 - x.gather(1, idx).unsqueeze(2) + x.unsqueeze(1)      # (N, slots, C)
+    h = _open_hinge(z, listed[:, :, None] & ~is_target[:, None, :c])
+    loss = h.sum((1, 2)) / c
+    return _reduce(loss if input.ndim == 2 else loss.reshape(()), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Callable[[Tensor, Tensor], Tensor]
+                                      | None = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) for any distance d = `distance_function`
+    (default: pairwise_distance, the Euclidean distance over the last dim); `swap` uses
+    min(d(a, n), d(p, n)) as the negative's distance."""
+    op = "triplet_margin_with_distance_loss"
+    reduction = _reduction(op, reduction)
+    if margin <= 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}: The anchor, positive, and negative tensors are expected "
+                           f"to have the same number of dimensions, but got: anchor "
+                           f"{tuple(anchor.shape)}, positive {tuple(positive.shape)}, and "
+                           f"negative {tuple(negative.shape)}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = ag.minimum(d_neg, dist(positive, negative))
     return _reduce(ag.clamp(margin + d_pos - d_neg, min=0.0), reduction)

@@ -32,6 +32,8 @@ import numpy as np
 from autograd import Tensor
 from autograd.graph import Op, apply, register
 from autograd.ops.linalg import matmul
+from autograd.ops.arith import where
+from autograd.ops.index import scatter
 from autograd.ops.shape import cat, reshape, squeeze, unsqueeze
 from autograd.tensor import wrap
 
@@ -39,7 +41,8 @@ from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, l
                    padded)
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d",
+           "lp_pool2d", "max_unpool1d", "max_unpool2d"]
 
 
 def _pool_input(op: str, input: Tensor, spatial: int) -> tuple:
@@ -532,3 +535,137 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
     if unbatched:
         out, idx = squeeze(out, 0), idx[0]
     return (out, wrap(idx)) if return_indices else out
+
+
+# ---- power-average (LP) pooling ---------------------------------------------------------
+
+def _lp_pool(op: str, input: Tensor, norm_type: Any, kernel_size: Any, stride: Any,
+             ceil_mode: bool, spatial: int) -> Tensor:
+    """PyTorch's lp_pool formula: with S = avg_pool(x**p) * kernel area (the window sum
+    of x**p, except that a ceil_mode window cut by the border is scaled up to the full
+    kernel area, as PyTorch's avg_pool divisor makes it), out = S ** (1/p), with gradient
+    0 where S = 0 (PyTorch's sign(S) * relu(|S|) makes it so).  p = +-inf is (minus) max
+    pooling of |x| (of -|x|)."""
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(
+            norm_type, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: norm_type must be a number, got {norm_type!r}")
+    if norm_type == 0:
+        raise ZeroDivisionError(f"{op}: norm_type must be non-zero (the result is a power "
+                                f"1/norm_type), got {norm_type!r}")
+    x, unbatched = _pool_input(op, input, spatial)
+    if spatial == 1:
+        x = unsqueeze(x, 2)
+        geo = _pool_geometry_1d(op, x.shape, kernel_size, stride, 0, 1, ceil_mode)
+    else:
+        geo = _pool_geometry(op, x.shape, kernel_size, stride, 0, 1, ceil_mode)
+    if np.isinf(norm_type):
+        out = apply(MaxPool2d, x.abs() if norm_type > 0 else -x.abs(), geo=geo)[0]
+        out = out if norm_type > 0 else -out
+    else:
+        s = _avg_pool(op, x ** norm_type, geo, True, None) * float(geo.kernel[0] * geo.kernel[1])
+        nz = s.data != 0            # (NaN counts as non-zero, and propagates)
+        root = (where(nz, s, np.ones((), s.dtype))) ** (1.0 / norm_type)
+        with np.errstate(divide="ignore"):
+            at_zero = np.power(np.zeros((), s.dtype), 1.0 / norm_type)   # 0, or inf if p < 0
+        out = where(nz, root, at_zero)
+    if spatial == 1:
+        out = squeeze(out, 2)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="lp_pool2d")
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """2-d power-average pooling of (N, C, H, W) or (C, H, W): out = (sum of x**p over
+    each window) ** (1/p), p = `norm_type` (p = inf: max of |x|; p = 1: sum pooling).
+    No padding; `stride` defaults to kernel_size.  The gradient is 0 where the sum is 0.
+    With `ceil_mode`, a window cut by the border has its sum scaled by kernel area /
+    its in-bounds size (PyTorch's formula, avg_pool times the kernel area)."""
+    return _lp_pool("lp_pool2d", input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+@register(name="lp_pool1d")
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """1-d power-average pooling of (N, C, L) or (C, L): out[i] = (sum of x**p over
+    window i) ** (1/p), p = `norm_type`; lp_pool2d of height-1 windows."""
+    return _lp_pool("lp_pool1d", input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+# ---- max unpooling ----------------------------------------------------------------------
+
+def _unpool_size(op: str, in_hw: tuple, k: tuple, s: tuple, p: tuple,
+                 output_size: Any) -> tuple:
+    """PyTorch's _unpool_output_size: (n - 1) * s + k - 2 p per axis by default; a given
+    output_size (its last len(k) entries, if it also has N and C) must lie strictly
+    within s of that."""
+    default = tuple((n - 1) * si + ki - 2 * pi for n, ki, si, pi in zip(in_hw, k, s, p))
+    if output_size is None:
+        return default
+    if not isinstance(output_size, (tuple, list)) or not all(
+            isinstance(o, (int, np.integer)) for o in output_size):
+        raise TypeError(f"{op}: output_size must be a sequence of ints, got {output_size!r}")
+    size = tuple(output_size)
+    if len(size) == len(k) + 2:
+        size = size[2:]
+    if len(size) != len(k):
+        raise ValueError(f"{op}: output_size should be a sequence containing {len(k)} or "
+                         f"{len(k) + 2} elements, but it has a length of '{len(size)}'")
+    for i, (o, dflt, si) in enumerate(zip(size, default, s)):
+        if not dflt - si < o < dflt + si:
+            raise ValueError(f'{op}: invalid output_size "{tuple(output_size)}" (dim {i} '
+                             f'must be between {dflt - si} and {dflt + si})')
+    return tuple(int(o) for o in size)
+
+
+def _max_unpool(op: str, input: Tensor, indices: Any, kernel_size: Any, stride: Any,
+                padding: Any, output_size: Any, spatial: int) -> Tensor:
+    """Scatter input into zeros of the unpooled size at the flat `indices` (per plane)."""
+    x, unbatched = _batched(op, input, spatial)
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"{op}: elements in indices should be type int64 but got: "
+                           f"{idx.dtype}")
+    if idx.shape != tuple(input.shape):
+        raise RuntimeError(f"{op}: Expected shape of indices to be same as that of the input "
+                           f"tensor ({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(idx.shape)}")
+    k = ntuple(kernel_size, spatial, "kernel_size", op)
+    s = k if _default_stride(stride) else ntuple(stride, spatial, "stride", op)
+    p = ntuple(padding, spatial, "padding", op)
+    out_sz = _unpool_size(op, x.shape[2:], k, s, p, output_size)
+    if min(out_sz) < 1:    # (PyTorch: a size it cannot allocate)
+        raise RuntimeError(f"{op}: output size {out_sz} is too small (input "
+                           f"{list(input.shape)}, kernel_size={k}, stride={s}, padding={p})")
+    plane = int(np.prod(out_sz))
+    N, C = x.shape[:2]
+    flat_idx = idx.reshape(N, C, -1)
+    if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
+        bad = flat_idx[(flat_idx < 0) | (flat_idx >= plane)].flat[0]
+        raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are of "
+                           f"size {'x'.join(map(str, out_sz))})")
+    zeros = wrap(np.zeros((N, C, plane), x.dtype))
+    out = reshape(scatter(zeros, 2, flat_idx, reshape(x, (N, C, -1))), (N, C) + out_sz)
+    return squeeze(out, 0) if unbatched else out
+
+
+@register(name="max_unpool2d")
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of max_pool2d: out is zero except out[n, c].flat[indices[n, c, i,
+    j]] = input[n, c, i, j], with `indices` as max_pool2d(..., return_indices=True) gives
+    them (flat positions h*W + w).  Output (H - 1) * stride - 2 * padding + kernel_size
+    per axis unless `output_size` (within stride of that) is given.  The gradient of
+    input is the output gradient gathered at `indices`."""
+    return _max_unpool("max_unpool2d", input, indices, kernel_size, stride, padding,
+                       output_size, 2)
+
+
+@register(name="max_unpool1d")
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of max_pool1d over (N, C, L) or (C, L): zeros, with
+    out[n, c, indices[n, c, i]] = input[n, c, i].  Output length
+    (L - 1) * stride - 2 * padding + kernel_size unless `output_size` is given."""
+    return _max_unpool("max_unpool1d", input, indices, kernel_size, stride, padding,
+                       output_size, 1)

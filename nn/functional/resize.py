@@ -6,11 +6,15 @@ multiplication by constant arrays), so gradients of every order come for free:
 * ``interpolate``      per spatial dim, out[i] = x[i0] w0 + x[i1] w1 (linear) or
                        x[src(i)] (nearest), with PyTorch's index and weight formulas;
 * ``pixel_shuffle``    (*, C r^2, H, W) -> (*, C, H r, W r) and its inverse
-                       ``pixel_unshuffle``;
-* ``dropout1d/2d``     x * mask / (1 - p) with one Bernoulli(1 - p) draw per channel.
+                       ``pixel_unshuffle``; ``channel_shuffle`` (N, g*k, *) -> channels
+                       interleaved across the g groups (reshape, transpose, reshape);
+* ``dropout1d/2d/3d``  x * mask / (1 - p) with one Bernoulli(1 - p) draw per channel;
+* ``alpha_dropout``    a x' + b with x' = x where kept, -alpha' where dropped (SELU's
+                       saturation), per element; ``feature_alpha_dropout`` per channel.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Sequence
 
@@ -21,7 +25,9 @@ from autograd.ops.index import index_select
 from autograd.ops.shape import permute, reshape
 from autograd.random import generator
 
-__all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d"]
+__all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout1d",
+           "dropout2d",
+           "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 # ---- interpolate ----------------------------------------------------------------------
@@ -233,6 +239,28 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     return reshape(x, (*lead, c * r * r, h // r, w // r))
 
 
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels (dim 1) of (N, C, *) input across `groups` (ShuffleNet):
+    view C as (groups, C/groups), transpose to (C/groups, groups), flatten back, so
+    out[:, j*groups + i] = x[:, i*(C/groups) + j]."""
+    if not _is_int(groups):
+        raise TypeError(f"channel_shuffle: argument 'groups' must be int, not "
+                        f"{type(groups).__name__}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"channel_shuffle: Number of groups to divide channels in must be "
+                           f"positive. Value of groups:{groups}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"channel_shuffle: Number of channels must be divisible by groups. "
+                           f"Got {c} channels and {groups} groups.")
+    x = reshape(input, (n, int(groups), c // groups, *rest))
+    x = permute(x, 0, 2, 1, *range(3, x.ndim))
+    return reshape(x, (n, c, *rest))
+
+
 # ---- channel-wise dropout ---------------------------------------------------------------
 
 def _check_p(op: str, p: float) -> None:
@@ -295,3 +323,73 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
                            f"the input, got shape {tuple(input.shape)}")
     return _feature_dropout(input, p, training, inplace, 2)
 
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input, each with
+    probability `p`, scaling the rest by 1/(1-p); the identity when not `training`.
+    As PyTorch's, other ranks warn and are read as unbatched: dim 0 is the channel dim
+    (so a 1-D input drops single elements)."""
+    _check_p("dropout3d", p)
+    nd = input.ndim
+    if nd not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated "
+                      f"and will result in an error in a future release. To retain the "
+                      f"behavior and silence this warning, please use dropout instead. Note "
+                      f"that dropout3d exists to provide channel-wise dropout on inputs with "
+                      f"3 spatial dimensions, a channel dimension, and an optional batch "
+                      f"dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    if nd == 0 and training and 0.0 < p < 1.0:
+        raise RuntimeError("dropout3d: Feature dropout requires at least 2 dimensions in the "
+                           "input (a 0-d input is read as unbatched, giving 1)")
+    return _feature_dropout(input, p, training, inplace, 2 if nd == 5 else 1)
+
+
+# SELU's scale * alpha (1.0507 * 1.6733): SELU tends to -_ALPHA for x -> -inf, the value
+# alpha dropout gives dropped units before its affine correction (PyTorch's constant).
+_ALPHA = 1.7580993408473766
+
+
+def _alpha_dropout(op: str, input: Tensor, p: float, training: bool, inplace: bool,
+                   channel_dims: int | None) -> Tensor:
+    """a (x * mask + (-alpha) (1 - mask)) + alpha a p with mask ~ Bernoulli(1 - p) per
+    element (channel_dims None) or of shape x.shape[:channel_dims] (then 1s), and
+    a = ((alpha^2 p + 1)(1 - p))^(-1/2): for zero-mean, unit-variance input the output
+    keeps mean 0 and variance 1."""
+    _check_p(op, p)
+    if not training or p == 0.0 or input.data.size == 0:
+        return input
+    if p == 1.0:   # everything dropped (a would be infinite): zeros, as PyTorch
+        return input.mul_(0.0) if inplace else input * 0.0
+    if channel_dims is not None and input.ndim < channel_dims:
+        raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {tuple(input.shape)}")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: result type Float can't be cast to the input's dtype "
+                           f"{input.dtype} (alpha dropout needs a floating input)")
+    shape = (input.shape if channel_dims is None else
+             tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims))
+    keep = generator().random(shape, dtype=np.float32) >= p
+    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1.0) * (1.0 - p))
+    scale = (keep * a).astype(input.dtype)
+    shift = np.where(keep, _ALPHA * a * p, _ALPHA * a * (p - 1.0)).astype(input.dtype)
+    return input.mul_(scale).add_(shift) if inplace else input * scale + shift
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Alpha dropout (Klambauer et al., 2017), the dropout for SELU networks: each element
+    is dropped with probability `p` to -alpha' = -1.7581 (SELU's saturation value) and
+    the result is mapped by a x + b, a = ((alpha'^2 p + 1)(1 - p))^(-1/2),
+    b = alpha' a p, so zero mean and unit variance are kept.  The identity when not
+    `training` (PyTorch's default here: training=False)."""
+    return _alpha_dropout("alpha_dropout", input, p, training, inplace, None)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels: one draw per (sample, channel) of (N, C, *) input
+    (at least 2-D), the dropped channels set to -alpha' before the affine correction of
+    alpha_dropout.  The identity when not `training` (the default, as in PyTorch)."""
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, 2)

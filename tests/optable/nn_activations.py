@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
+import nn
 from nn import functional as F
 
 from . import Row, away_from
@@ -47,6 +48,17 @@ def _np_softmin(x):
 
 # SELU's constants from Klambauer et al. (2017), eq. 14
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848, 1.0507009873554804934
+
+
+def _softmax2d_shapes():
+    """(C, H, W) or (N, C, H, W), small: Softmax2d takes no other rank."""
+    return hnp.array_shapes(min_dims=3, max_dims=4, min_side=1, max_side=3).map(lambda s: [s])
+
+
+def _np_softmax2d(x):
+    """exp(x_c) / sum_c exp(x_c) over the channel dim -3, at each spatial position."""
+    e = np.exp(x - x.max(axis=-3, keepdims=True))
+    return e / e.sum(axis=-3, keepdims=True)
 
 
 def _np_prelu(x, w):
@@ -110,4 +122,13 @@ ROWS = [
     Row("F.hardshrink", lambda x: F.hardshrink(x, 0.75),
         lambda x: np.where(np.abs(x) > 0.75, x, np.float32(0)), domain=away_from(-0.75, 0.75)),
     Row("F.tanhshrink", F.tanhshrink, lambda x: x - np.tanh(x), domain=(-3.0, 3.0)),
+    # rrelu's eval mode: the fixed slope (lower + upper) / 2 = 0.25 (training draws slopes:
+    # tests/test_nn_activations.py checks those)
+    Row("F.rrelu", lambda x: F.rrelu(x, 0.1, 0.4),
+        lambda x: np.where(x >= 0, x, np.float32(0.25) * x), domain=NONZERO),
+    Row("F.rrelu", lambda x: F.rrelu(x),
+        lambda x: np.where(x >= 0, x, np.float32((1 / 8 + 1 / 3) / 2) * x), domain=NONZERO,
+        label="F.rrelu_defaults"),
+    Row("nn.Softmax2d", nn.Softmax2d(), _np_softmax2d, shapes=_softmax2d_shapes,
+        domain=(-4.0, 4.0)),
 ]

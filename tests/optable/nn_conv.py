@@ -319,3 +319,144 @@ ROWS = [
         lambda x: np_adaptive_avg_pool2d(x, 1), shapes=lambda: _image_shapes(1, 5),
         label="adaptive_avg_pool2d_global"),
 ]
+
+
+# ---- lp pooling, unfold / fold, max unpooling ---------------------------------------
+
+def np_lp_pool2d(x, p, kernel_size, stride=None, ceil_mode=False):
+    """(window sum of x**p) ** (1/p), loops over windows.  PyTorch computes it as
+    avg_pool(x**p) * kh*kw, so a ceil_mode window cut by the border has its in-bounds
+    sum scaled by kh*kw / (its in-bounds size)."""
+    (kh, kw) = _pairs(kernel_size)
+    (sh, sw) = _pairs(stride if stride is not None else kernel_size)
+    H, W = x.shape[-2:]
+    rows = _windows(H, kh, sh, 0, 1, ceil_mode)
+    cols = _windows(W, kw, sw, 0, 1, ceil_mode)
+    out = np.empty(x.shape[:-2] + (len(rows), len(cols)), x.dtype)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            win = x[..., r:min(r + kh, H), c:min(c + kw, W)]
+            n = win.shape[-2] * win.shape[-1]
+            out[..., i, j] = ((win ** p).sum(axis=(-2, -1)) * (kh * kw / n)) ** (1.0 / p)
+    return out
+
+
+def np_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """One column per block position (i, j): the block's taps, channel-major."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(_pairs, (kernel_size, dilation, padding,
+                                                         stride))
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)])
+    Ho = (xp.shape[-2] - dh * (kh - 1) - 1) // sh + 1
+    Wo = (xp.shape[-1] - dw * (kw - 1) - 1) // sw + 1
+    cols = []
+    for i in range(Ho):
+        for j in range(Wo):
+            block = xp[..., i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                       j * sw:j * sw + dw * (kw - 1) + 1:dw]
+            cols.append(block.reshape(x.shape[:-2] + (-1,)))   # (..., C*kh*kw)
+    return np.stack(cols, axis=-1).reshape(x.shape[:-3] + (-1, Ho * Wo))
+
+
+def np_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Add every column's taps back onto the (padded) image, then crop."""
+    (H, W), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(
+        _pairs, (output_size, kernel_size, dilation, padding, stride))
+    Ho = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    Wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    lead = cols.shape[:-2]
+    c = cols.shape[-2] // (kh * kw)
+    blocks = cols.reshape(lead + (c, kh, kw, Ho, Wo))
+    img = np.zeros(lead + (c, H + 2 * ph + sh * Ho, W + 2 * pw + sw * Wo), cols.dtype)
+    for i in range(Ho):
+        for j in range(Wo):
+            for p in range(kh):
+                for q in range(kw):
+                    img[..., i * sh + p * dh, j * sw + q * dw] += blocks[..., p, q, i, j]
+    return img[..., ph:ph + H, pw:pw + W]
+
+
+def _fold_shapes(ck, L):
+    """[(N, ck*C, L)] or unbatched [(ck*C, L)] for fold with kh*kw = ck, L blocks."""
+    @st.composite
+    def draw(d):
+        c = d(st.integers(1, 2))
+        lead = d(st.sampled_from([(), (1,), (2,)]))
+        return [lead + (ck * c, L)]
+    return draw()
+
+
+def _unpool2d_indices(shape):
+    """Valid distinct max_pool2d(kernel 2)-style indices for pooled values of `shape`:
+    in each 2x2 block of the (2H, 2W) plane one position, chosen by a seeded draw."""
+    H, W = shape[-2:]
+    rng = np.random.default_rng(sum(shape))
+    a, b = rng.integers(0, 2, shape), rng.integers(0, 2, shape)
+    i, j = np.indices((H, W))
+    return (2 * i + a) * (2 * W) + 2 * j + b
+
+
+def _unpool1d_indices(shape):
+    """Distinct in-window indices for max_pool1d(kernel 3, stride 2, padding 1): window i
+    covers [2i - 1, 2i + 1]; pick 2i or (i > 0) 2i - 1."""
+    rng = np.random.default_rng(sum(shape))
+    i = np.arange(shape[-1])
+    return 2 * i - rng.integers(0, 2, shape) * (i > 0)
+
+
+def np_max_unpool(x, idx, out_spatial):
+    """Zeros of (*lead, *out_spatial) with plane r's flat position idx[r, k] = x[r, k]."""
+    lead = x.shape[:x.ndim - len(out_spatial)]
+    n = int(np.prod(lead))
+    fx, fi = x.reshape(n, -1), idx.reshape(n, -1)
+    out = np.zeros((n, int(np.prod(out_spatial))), x.dtype)
+    for r in range(n):
+        for v, k in zip(fx[r], fi[r]):
+            out[r, k] = v
+    return out.reshape(lead + tuple(out_spatial))
+
+
+ABS_DISTINCT = st.integers(-100, 100).map(lambda k: k * 0.02 + 0.005)   # distinct |x|, != 0
+AWAY0 = st.one_of(st.floats(-2.0, -0.1), st.floats(0.1, 2.0))
+
+ROWS += [
+    Row("lp_pool2d", lambda x: F.lp_pool2d(x, 2, 2), lambda x: np_lp_pool2d(x, 2, 2),
+        shapes=lambda: _image_shapes(2, 5), domain=AWAY0),
+    Row("lp_pool2d", lambda x: F.lp_pool2d(x, 3, (2, 3), (1, 2)),
+        lambda x: np_lp_pool2d(x, 3, (2, 3), (1, 2)), shapes=lambda: _image_shapes(3, 5),
+        domain=(0.1, 2.0), label="lp_pool2d_p3_strided"),
+    Row("lp_pool2d", lambda x: F.lp_pool2d(x, 1.5, 3, 2, ceil_mode=True),
+        lambda x: np_lp_pool2d(x, 1.5, 3, 2, ceil_mode=True),
+        shapes=lambda: _image_shapes(3, 6), domain=(0.1, 2.0), label="lp_pool2d_ceil"),
+    Row("lp_pool2d", lambda x: F.lp_pool2d(x, float("inf"), 2),
+        lambda x: np_max_pool2d(np.abs(x), 2), shapes=lambda: _image_shapes(2, 5),
+        domain=ABS_DISTINCT, unique=True, label="lp_pool2d_inf"),
+    Row("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 3, 2, True),
+        lambda x: np_lp_pool2d(x[..., None, :], 2, (1, 3), (1, 2), True)[..., 0, :],
+        shapes=lambda: _line_shapes(3, 6), domain=AWAY0),
+    Row("lp_pool1d", lambda x: F.lp_pool1d(x, 1, 2),
+        lambda x: np_lp_pool2d(x[..., None, :], 1, (1, 2))[..., 0, :],
+        shapes=lambda: _line_shapes(2, 5), domain=(0.1, 2.0), label="lp_pool1d_sum"),
+    Row("unfold", lambda x: F.unfold(x, 2), lambda x: np_unfold(x, 2),
+        shapes=lambda: _image_shapes(2, 4)),
+    Row("unfold", lambda x: F.unfold(x, (2, 3), (1, 2), (1, 0), (2, 1)),
+        lambda x: np_unfold(x, (2, 3), (1, 2), (1, 0), (2, 1)),
+        shapes=lambda: _image_shapes(5, 6), label="unfold_dilated_padded_strided"),
+    Row("unfold", lambda x: F.unfold(x, 3, padding=1, stride=2),
+        lambda x: np_unfold(x, 3, padding=1, stride=2), shapes=lambda: _image_shapes(1, 4),
+        label="unfold_padded"),
+    Row("fold", lambda x: F.fold(x, (4, 5), 2), lambda x: np_fold(x, (4, 5), 2),
+        shapes=lambda: _fold_shapes(4, 3 * 4)),
+    Row("fold", lambda x: F.fold(x, (5, 4), (2, 3), (2, 1), 1, (2, 1)),
+        lambda x: np_fold(x, (5, 4), (2, 3), (2, 1), 1, (2, 1)),
+        shapes=lambda: _fold_shapes(6, 3 * 4), label="fold_dilated_padded_strided"),
+    Row("fold", lambda x: F.fold(x, 3, 2, stride=2),   # gaps: blocks cover 2x2 of 3x3
+        lambda x: np_fold(x, 3, 2, stride=2), shapes=lambda: _fold_shapes(4, 1),
+        label="fold_gaps"),
+    Row("max_unpool2d", lambda x: F.max_unpool2d(x, _unpool2d_indices(x.shape), 2),
+        lambda x: np_max_unpool(x, _unpool2d_indices(x.shape),
+                                (2 * x.shape[-2], 2 * x.shape[-1])),
+        shapes=lambda: _image_shapes(1, 3)),
+    Row("max_unpool1d", lambda x: F.max_unpool1d(x, _unpool1d_indices(x.shape), 3, 2, 1),
+        lambda x: np_max_unpool(x, _unpool1d_indices(x.shape), (2 * x.shape[-1] - 1,)),
+        shapes=lambda: _line_shapes(1, 4)),
+]

@@ -228,6 +228,87 @@ def _np_triplet(a, pos, neg, margin, p, swap, reduction):
     return np.asarray(_reduce(loss, reduction)).astype(a.dtype)
 
 
+# ---- multi-class margin losses ---------------------------------------------------------------
+
+def _score_shapes():
+    """Scores (N, C) or (C,), C >= 2."""
+    return st.sampled_from([1, 2]).flatmap(
+        lambda n: hnp.array_shapes(min_dims=n, max_dims=n, min_side=2, max_side=4)
+    ).map(lambda s: [s])
+
+
+def _spaced(arrays):
+    """Scores at distinct multiples of 0.3 (plus at most 0.02 of the drawn value), so with
+    margins 1 and 0.4 every hinge margin - (x_j - x_i) is at least 0.06 from its kink."""
+    out = []
+    for a in arrays:
+        ranks = np.argsort(np.argsort(a.reshape(-1), kind="stable"), kind="stable")
+        out.append((ranks * 0.3 - 1.0 + 0.02 * np.tanh(a.reshape(-1))).reshape(a.shape))
+    return out
+
+
+def _class_index(shape):
+    """One class index per sample of scores `shape`, a fixed function of it."""
+    rng = np.random.default_rng(sum(shape) * 7 + len(shape))
+    return rng.integers(0, shape[-1], size=shape[:-1])
+
+
+def _margin_weight(shape):
+    return np.linspace(0.5, 2.0, shape[-1])
+
+
+def _np_multi_margin(x, y, p=1, margin=1.0, w=None, reduction="mean"):
+    """PyTorch's documented per-sample sum_{i != y} max(0, margin - x[y] + x[i])^p / C, the
+    class weight w[y] multiplying the power (as PyTorch computes it; its docs write
+    max(0, w[y] (...))^p, the same for p = 1 and for w = 1)."""
+    xs, ys = x.reshape(-1, x.shape[-1]), np.reshape(y, -1)
+    c = xs.shape[1]
+    losses = []
+    for row, t in zip(xs, ys):
+        terms = [max(0.0, margin - row[t] + row[i]) ** p for i in range(c) if i != t]
+        losses.append((1.0 if w is None else w[t]) * sum(terms) / c)
+    loss = np.array(losses, dtype=x.dtype).reshape(np.shape(y))
+    return np.asarray(_reduce(loss, reduction)).astype(x.dtype)
+
+
+def _label_lists(shape):
+    """Multi-label targets for scores `shape`: per sample a few distinct classes (none or
+    all possible), then -1, then leftover indices that must be ignored; a fixed
+    function of the shape."""
+    rng = np.random.default_rng(sum(shape) * 11 + len(shape))
+    rows = []
+    for _ in range(int(np.prod(shape[:-1]))):
+        c = shape[-1]
+        k = int(rng.integers(0, c + 1))
+        row = list(rng.permutation(c)[:k])
+        if k < c:
+            row += [-1] + list(rng.integers(0, c, size=c - k - 1))
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(shape)
+
+
+def _np_multilabel_margin(x, y, reduction="mean"):
+    """PyTorch's documented sum_{j, i} max(0, 1 - (x[y[j]] - x[i])) / C over the target
+    slots j before the first -1 and the classes i not among them."""
+    xs, ys = x.reshape(-1, x.shape[-1]), y.reshape(-1, x.shape[-1])
+    c = xs.shape[1]
+    losses = []
+    for row, labels in zip(xs, ys):
+        listed = []
+        for v in labels:
+            if v == -1:
+                break
+            listed.append(int(v))
+        others = [i for i in range(c) if i not in listed]
+        losses.append(sum(max(0.0, 1.0 - (row[j] - row[i])) for j in listed for i in others) / c)
+    loss = np.array(losses, dtype=x.dtype).reshape(x.shape[:-1])
+    return np.asarray(_reduce(loss, reduction)).astype(x.dtype)
+
+
+def _sq_dist(u, v):
+    return ((u - v) ** 2).sum(-1)
+
+
 # Triplets whose distances are smooth and never tie: per coordinate, anchors lie left of
 # the positives and the positives left of the negatives (so d(p, n) < d(a, n)), or the
 # anchors in the middle (d(a, n) < d(p, n)); with margin 10 the hinge is always open.
@@ -416,4 +497,41 @@ ROWS = [
     Row("F.triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, p=1),
         lambda a, p, n: _np_triplet(a, p, n, np.float32(1.0), 1, False, "mean"), arity=3,
         shapes="same", grad=False, label="F.triplet_margin_loss_defaults_forward"),
+    # ---- multi-class margin losses (scores spaced off the hinges' kinks by _spaced) ----------
+    *[Row("F.multi_margin_loss",
+          lambda x, r=r: F.multi_margin_loss(x, _class_index(x.shape), reduction=r),
+          lambda x, r=r: _np_multi_margin(x, _class_index(x.shape), reduction=r),
+          shapes=_score_shapes, prepare=_spaced, label=f"F.multi_margin_loss_{r}")
+      for r in ("mean", "sum", "none")],
+    *[Row("F.multi_margin_loss",
+          lambda x, p=p, r=r: F.multi_margin_loss(x, _class_index(x.shape), p=p, margin=0.4,
+                                                  weight=_margin_weight(x.shape), reduction=r),
+          lambda x, p=p, r=r: _np_multi_margin(x, _class_index(x.shape), p, np.float32(0.4),
+                                               _margin_weight(x.shape).astype(x.dtype), r),
+          shapes=_score_shapes, prepare=_spaced, label=f"F.multi_margin_loss_p{p}_weight_{r}")
+      for p, r in ((1, "sum"), (2, "mean"), (2, "none"))],
+    *[Row("F.multilabel_margin_loss",
+          lambda x, r=r: F.multilabel_margin_loss(x, _label_lists(x.shape), reduction=r),
+          lambda x, r=r: _np_multilabel_margin(x, _label_lists(x.shape), r),
+          shapes=_score_shapes, prepare=_spaced, label=f"F.multilabel_margin_loss_{r}")
+      for r in ("mean", "sum", "none")],
+    # (the default distance is triplet_margin_loss's p = 2 pairwise distance)
+    *[Row("F.triplet_margin_with_distance_loss",
+          lambda a, p, n, s=s, r=r: F.triplet_margin_with_distance_loss(
+              a, p, n, margin=10.0, swap=s, reduction=r),
+          lambda a, p, n, s=s, r=r: _np_triplet(a, p, n, np.float32(10.0), 2, s, r), arity=3,
+          shapes="same", domain=[MIDDLE, LEFT, RIGHT] if s else [LEFT, MIDDLE, RIGHT],
+          label=f"F.triplet_margin_with_distance_loss_{r}{'_swap' if s else ''}")
+      for s, r in ((False, "mean"), (True, "sum"), (True, "none"))],
+    # (a custom distance, squared Euclidean: at most 64 here, so margin 100 keeps the hinge open)
+    *[Row("F.triplet_margin_with_distance_loss",
+          lambda a, p, n, s=s, r=r: F.triplet_margin_with_distance_loss(
+              a, p, n, distance_function=_sq_dist, margin=100.0, swap=s, reduction=r),
+          lambda a, p, n, s=s, r=r: np.asarray(_reduce(np.maximum(
+              np.float32(100.0) + _sq_dist(a, p) - (np.minimum(_sq_dist(a, n), _sq_dist(p, n))
+                                                   if s else _sq_dist(a, n)), 0), r)
+          ).astype(a.dtype),
+          arity=3, shapes=_vectors(3), domain=[LEFT, MIDDLE, RIGHT],
+          label=f"F.triplet_margin_with_distance_loss_squared_{r}{'_swap' if s else ''}")
+      for s, r in ((True, "mean"), (False, "sum"), (True, "none"))],
 ]

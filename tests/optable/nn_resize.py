@@ -98,6 +98,21 @@ def _even_shapes():
     return draw
 
 
+def _np_channel_shuffle(x, g):
+    """out channel o = j*g + i reads channel i*(C/g) + j."""
+    o = np.arange(x.shape[1])
+    return x[:, (o % g) * (x.shape[1] // g) + o // g]
+
+
+def _shuffle_shapes(g):
+    """[(N, g*k, *spatial)] with 1..2 spatial dims (PyTorch wants > 2 dims)."""
+    @st.composite
+    def draw(d):
+        rest = tuple(d(st.lists(st.integers(1, 3), min_size=1, max_size=2)))
+        return [(d(st.integers(1, 2)), g * d(st.integers(1, 3))) + rest]
+    return draw
+
+
 def _channel_dropout(fn, p=0.4):
     def run(x):
         ag.manual_seed(7)   # the same mask at every call of this row
@@ -144,6 +159,11 @@ ROWS = [
         shapes=_spatial_shapes(2, hi=3, channels=4)),
     Row("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2),
         lambda x: _np_pixel_unshuffle(x, 2), shapes=_even_shapes()),
+    Row("channel_shuffle", lambda x: F.channel_shuffle(x, 3),
+        lambda x: _np_channel_shuffle(x, 3), shapes=_shuffle_shapes(3)),
+    Row("channel_shuffle", lambda x: F.channel_shuffle(x, 2),
+        lambda x: _np_channel_shuffle(x, 2), shapes=_shuffle_shapes(2),
+        label="channel_shuffle_2"),
     Row("dropout1d", _channel_dropout(F.dropout1d), _np_channel_dropout(2),
         shapes=lambda: st.just([(3, 4, 5)])),
     Row("dropout1d", _channel_dropout(F.dropout1d), _np_channel_dropout(1),
