@@ -800,13 +800,7 @@ def _margin_weight(op: str, weight: Any, input: Tensor, n_classes: int) -> np.nd
     if w.shape[0] != n_classes:
         raise RuntimeError(f"{op}: inconsistent weight size, expected {n_classes} but got "
                            f"{tuple(w.shape)} (input of shape {tuple(input.shape)})")
-    if w.dtype != input.dtype:
-        raise RuntimeError(f"{op}: weight dtype {w.dtype} differs from the input dtype "
-                           f"{input.dtype}")
-    if w.requires_grad and STATE.enabled:
-        raise RuntimeError(f"{op}: not differentiable with respect to the weight; it cannot "
-                           f"require grad (detach it)")
-    return w.data
+    return _class_weight(op, w, input, index=True)   # (its dtype and requires_grad checks)
 
 
 def _open_hinge(z: Tensor, mask: np.ndarray) -> Tensor:
