@@ -16,7 +16,7 @@ from . import best_times
 def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     ap.add_argument("filters", nargs="*", help="run only workloads whose name contains one")
-    ap.add_argument("--repeat", type=int, default=None, help="least timed runs per implementation")
+    ap.add_argument("--repeat", type=int, default=None, help="the fewest timed runs per implementation")
     args = ap.parse_args(argv)
     import benchmarks
     mods = [importlib.import_module(f"benchmarks.{m.name}")
