@@ -24,6 +24,10 @@ sequence's length leave its state unchanged, so ``h_n`` (and ``c_n``) is the sta
 its last real step (for the reverse direction: the state after reading the real steps
 backwards from the last one), and the padded rows of ``output`` are zero, as with
 PyTorch's packed sequences.
+
+A `PackedSequence` input (see `nn.utils.rnn`) runs through that same machinery: it is
+padded (in the original batch order) with its lengths, run, and the output packed again
+in the input's order, so hx, h_n and c_n are in the original batch order, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ from .functional.layers import check_dtypes, dropout
 from .functional.recurrent import (GRUStep, LSTMStep, RecurrentInput,
                                    defer_hidden_weight_grad)
 from .module import Module, Parameter, factory_dtype
+from .utils.rnn import PackedSequence, pad_packed_sequence, repack_like
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -249,17 +254,21 @@ class RNNBase(Module):
         return [tuple(reshape(p[i], B, w) for p, w in zip(per, sizes)) for i in range(k)]
 
     # ---- the computation ----------------------------------------------------------
-    def forward(self, input: Tensor, hx: Any = None, *, lengths: Any = None) -> tuple:
+    def forward(self, input: Tensor | PackedSequence, hx: Any = None, *,
+                lengths: Any = None) -> tuple:
         """Run the layers over a sequence.
 
         input: (T, B, input_size), (B, T, input_size) with batch_first, or unbatched
-        (T, input_size).  hx: initial state(s) (num_layers * num_directions, B, H)
+        (T, input_size); or a `PackedSequence` of data (N, input_size), whose output is
+        packed the same way.  hx: initial state(s) (num_layers * num_directions, B, H)
         ((..., H) unbatched), zeros when None; for LSTM a tuple (h_0, c_0).
         lengths: optional true length of each sequence, B ints (see the module
         docstring).  Returns ``output, h_n`` (``output, (h_n, c_n)`` for LSTM) with
         output (T, B, num_directions * H) in the input's layout.  An LSTM with
         ``proj_size`` P > 0 has h_0, h_n and output of width P instead of H.
         """
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx, lengths)
         x, T, B, batched = self._time_major(input)
         check_dtypes(self._name, input, self._parameters, ValueError)   # (as PyTorch's RNNs)
         states = self._states(hx, B, batched, x)
@@ -287,6 +296,19 @@ class RNNBase(Module):
         if not batched:
             h_n = [reshape(h, len(finals), h.shape[-1]) for h in h_n]
         return (x, tuple(h_n)) if self.mode == "LSTM" else (x, h_n[0])
+
+    def _forward_packed(self, input: PackedSequence, hx: Any, lengths: Any) -> tuple:
+        """`forward` for a PackedSequence: pad it with its lengths, run, pack the output."""
+        if lengths is not None:
+            raise ValueError(f"{self._name}: lengths= cannot be given with a PackedSequence "
+                             f"input, which carries its own lengths")
+        if not isinstance(input.data, Tensor) or input.data.ndim != 2:
+            raise ShapeError(f"{self._name}: a PackedSequence input must have 2-D data "
+                             f"(N, input_size), got "
+                             f"{getattr(input.data, 'shape', type(input.data).__name__)}")
+        padded, lens = pad_packed_sequence(input, self.batch_first)
+        out, state = self.forward(padded, hx, lengths=lens)
+        return repack_like(out, input, self.batch_first), state
 
     def _direction(self, x: Tensor, T: int, B: int, k: int, state: tuple,
                    keep: np.ndarray | None, reverse: bool) -> tuple:

@@ -1,4 +1,6 @@
-"""nn.utils: gradient clipping and flattening parameters to one vector."""
+"""nn.utils: gradient clipping and flattening parameters to one vector.
+
+Packed and padded sequences for the recurrent layers are in the `nn.utils.rnn` submodule."""
 from __future__ import annotations
 
 import math
@@ -9,6 +11,8 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor, bump_version
 from autograd.tensor import wrap
+
+from . import rnn  # noqa: F401  (nn.utils.rnn, as torch.nn.utils.rnn)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters"]
