@@ -43,12 +43,7 @@ class Adam(Optimizer):
 
     def _check_options(self, options: dict[str, Any]) -> None:
         super()._check_options(options)
-        _check_nonneg(self, options, "eps", "epsilon value")
-        if "betas" in options:
-            for i, b in enumerate(_pair(self, options["betas"])):
-                if not 0.0 <= b < 1.0:
-                    raise ValueError(f"{type(self).__name__}: Invalid beta parameter at "
-                                     f"index {i}: betas[{i}]={b} (must be in [0, 1))")
+        check_eps_betas(self, options)
 
     def _update(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         d = p.data
@@ -99,6 +94,16 @@ class AdamW(Adam):
                  maximize: bool = False, **implementation: Any) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True, **implementation)
+
+
+def check_eps_betas(opt: Any, options: dict[str, Any]) -> None:
+    """The Adam family's checks: eps >= 0 and each beta in [0, 1)."""
+    _check_nonneg(opt, options, "eps", "epsilon value")
+    if "betas" in options:
+        for i, b in enumerate(_pair(opt, options["betas"])):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{type(opt).__name__}: Invalid beta parameter at "
+                                 f"index {i}: betas[{i}]={b} (must be in [0, 1))")
 
 
 def _pair(opt: Any, betas: Any) -> tuple[float, float]:

@@ -2,10 +2,11 @@
 
 A scheduler wraps an optimizer; constructing it records each group's ``initial_lr`` and
 takes the first step (epoch 0); call ``scheduler.step()`` once per epoch (or batch, for
-OneCycleLR) after ``optimizer.step()``.  As in PyTorch, most schedules are *chainable*:
-`get_lr` computes the next lr from the group's current lr (so two schedulers on one
-optimizer compose), and `_get_closed_form_lr` gives the same value from ``base_lrs``
-(used when ``step(epoch)`` is called with an explicit epoch).
+OneCycleLR and CyclicLR) after ``optimizer.step()``.  As in PyTorch, most schedules are
+*chainable*: `get_lr` computes the next lr from the group's current lr (so two schedulers
+on one optimizer compose, or ChainedScheduler steps them together), and
+`_get_closed_form_lr` gives the same value from ``base_lrs`` (used when ``step(epoch)``
+is called with an explicit epoch, and by SequentialLR when it switches schedulers).
 
 ``state_dict()`` holds every attribute but the optimizer (plain numbers, lists and dicts).
 """
@@ -24,7 +25,9 @@ from typing import Any, Callable, Iterable, Literal, Sequence, SupportsFloat
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau"]
+           "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau",
+           "MultiplicativeLR", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts",
+           "CyclicLR", "SequentialLR", "ChainedScheduler"]
 
 _EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` is deprecated (as in "
                       "PyTorch): the closed form is used instead of the chainable form. "
@@ -85,6 +88,34 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list:
     return [value] * n
 
 
+def _setup_momentum(sched: Any, base_momentum: float | list[float],
+                    max_momentum: float | list[float], last_epoch: int) -> tuple[list, list]:
+    """For `cycle_momentum` (OneCycleLR, CyclicLR): check that the optimizer has a
+    momentum or Adam's beta1 (``sched.use_beta1``) and, when starting (``last_epoch ==
+    -1``), set each group's to its max and record its ``max_momentum`` and
+    ``base_momentum``.  Returns the per-group (base, max) lists."""
+    optimizer = sched.optimizer
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"{type(sched).__name__}: optimizer must support momentum or beta1 "
+                         f"with `cycle_momentum` option enabled")
+    sched.use_beta1 = "betas" in optimizer.defaults
+    maxes = _per_group("max_momentum", optimizer, max_momentum)
+    bases = _per_group("base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for mx, bs, group in zip(maxes, bases, optimizer.param_groups):
+            _set_momentum(group, sched.use_beta1, mx)
+            group["max_momentum"], group["base_momentum"] = mx, bs
+    return bases, maxes
+
+
+def _set_momentum(group: dict[str, Any], use_beta1: bool, value: float) -> None:
+    """Set a group's momentum, or the first of Adam's betas."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
 class LRScheduler:
     """Base class of the schedules: subclasses define `get_lr` (the chainable form)
     and, where one exists, `_get_closed_form_lr`."""
@@ -106,6 +137,11 @@ class LRScheduler:
         self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_step_calls(optimizer)
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The construction's step (epoch 0); SequentialLR repeats it for its first
+        scheduler."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -131,14 +167,24 @@ class LRScheduler:
                           "first value of the learning rate schedule is skipped.",
                           UserWarning, stacklevel=2)
         self._step_count += 1
+        if epoch is not None:
+            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set the next epoch's lrs (chainable form), or `epoch`'s (closed form where the
+        schedule has one), without the warnings of `step`."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
             self.last_epoch = epoch
             closed = getattr(self, "_get_closed_form_lr", None)
             values = closed() if closed is not None else self.get_lr()
+        self._set_lrs(values)
+
+    def _set_lrs(self, values: list[float]) -> None:
+        """Give each param group its lr from `values` and remember them."""
         groups = self.optimizer.param_groups
         if len(values) != len(groups):   # PyTorch: ValueError from zip(strict=True)
             raise ValueError(f"{type(self).__name__}.step: computed {len(values)} learning "
@@ -164,20 +210,26 @@ class LRScheduler:
 _LRScheduler = LRScheduler   # PyTorch's older name, which older schedulers subclass
 
 
-class LambdaLR(LRScheduler):
-    """``lr = base_lr * lr_lambda(epoch)`` (one function, or one per param group)."""
+class _LambdaScheduler(LRScheduler):
+    """Shared by LambdaLR and MultiplicativeLR: one function of the epoch per param
+    group, saved in `state_dict` only when it is a callable object."""
 
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         self.optimizer = _check_optimizer(optimizer)
+        name = type(self).__name__
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"LambdaLR: expected {len(optimizer.param_groups)} "
+                raise ValueError(f"{name}: expected {len(optimizer.param_groups)} "
                                  f"lr_lambdas, but got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"{name}: lr_lambda should be a function, but got "
+                                f"{type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
@@ -197,8 +249,22 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+
+class LambdaLR(_LambdaScheduler):
+    """``lr = base_lr * lr_lambda(epoch)`` (one function, or one per param group)."""
+
     def get_lr(self) -> list[float]:
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply the lr by ``lr_lambda(epoch)`` every epoch after the first (one
+    function, or one per param group): ``lr_e = lr_{e-1} * lr_lambda(e)``.  Chainable."""
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current())]
 
 
 class StepLR(LRScheduler):
@@ -387,23 +453,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("OneCycleLR: optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            maxes = _per_group("max_momentum", optimizer, max_momentum)
-            bases = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for mx, bs, group in zip(maxes, bases, optimizer.param_groups):
-                    self._set_momentum(group, mx)
-                    group["max_momentum"], group["base_momentum"] = mx, bs
+            _setup_momentum(self, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -425,11 +476,224 @@ class OneCycleLR(LRScheduler):
                     lrs.append(self._anneal(group[phase["start_lr"]],
                                             group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(
+                        _set_momentum(group, self.use_beta1, self._anneal(
                             group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
                     break
                 start = end
         return lrs
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by `factor` for the first `total_iters` epochs, then restore it:
+    ``lr = base_lr * (factor if epoch < total_iters else 1)``.  Chainable."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError(f"ConstantLR: Constant multiplicative factor expected to be "
+                             f"between 0 and 1, got factor={factor}")
+        _check_positive_int("ConstantLR", "total_iters", total_iters)
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current()]
+        if self.last_epoch != self.total_iters:
+            return self._current()
+        if self.factor == 0:
+            # Dividing by the factor cannot undo a factor of 0 (PyTorch divides by zero).
+            return list(self.base_lrs)
+        return [lr * (1.0 / self.factor) for lr in self._current()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        f = self.factor
+        return [b * (f + (self.last_epoch >= self.total_iters) * (1 - f))
+                for b in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr polynomially to 0 over `total_iters` epochs, then keep it:
+    ``lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``.  Chainable."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        _check_positive_int("PolynomialLR", "total_iters", total_iters)
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        e, n = self.last_epoch, self.total_iters
+        if self._is_initial or e > n:
+            return self._current()
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * factor for lr in self._current()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        n = self.total_iters
+        return [b * (1.0 - min(n, self.last_epoch) / n) ** self.power for b in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""SGDR (Loshchilov & Hutter, 2016): cosine annealing from the base lr to `eta_min`
+    that restarts every ``T_i`` epochs, ``T_0`` first and `T_mult` times longer after each
+    restart: ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``
+    with ``T_cur`` the epochs since the last restart.
+
+    ``step(epoch)`` takes a fractional epoch (e.g. ``epoch + i / iters_per_epoch`` once
+    per batch), as PyTorch's does, without a deprecation warning.  Not chainable.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if isinstance(T_0, bool) or not isinstance(T_0, numbers.Integral) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: Expected positive integer T_0, "
+                             f"but got {T_0!r}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, numbers.Integral) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: Expected integer T_mult >= 1, "
+                             f"but got {T_mult!r}")
+        if isinstance(eta_min, bool) or not isinstance(eta_min, (float, int)):
+            raise ValueError(f"CosineAnnealingWarmRestarts: Expected float or int eta_min, "
+                             f"but got {eta_min!r} of type {type(eta_min).__name__}")
+        self.T_0 = self.T_i = T_0
+        self.T_mult, self.eta_min = T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lo = self.eta_min
+        return [lo + (b - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for b in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to `epoch` (which may be fractional)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur %= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts.step: Expected non-negative "
+                                 f"epoch, but got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    # restarts so far: T_0 (1 + m + ... + m^(n-1)) <= epoch
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** n
+            else:
+                self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates (Smith, 2015), stepped once per batch: the lr rises
+    linearly from `base_lr` to `max_lr` over `step_size_up` iterations and falls back
+    over `step_size_down` (default: the same), the amplitude scaled by
+
+    * ``"triangular"``: 1;
+    * ``"triangular2"``: ``1 / 2 ** (cycle - 1)``, halved every cycle;
+    * ``"exp_range"``: ``gamma ** iteration``;
+    * or a custom ``scale_fn(x)`` of the cycle number or the iteration (`scale_mode`).
+
+    With `cycle_momentum` the momentum (SGD's, or Adam's beta1) moves the opposite way
+    between `max_momentum` and `base_momentum`.  Not chainable.
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
+                 max_lr: float | list[float], step_size_up: float = 2000,
+                 step_size_down: float | None = None,
+                 mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: Literal["cycle", "iterations"] = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float | list[float] = 0.8,
+                 max_momentum: float | list[float] = 0.9, last_epoch: int = -1) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        # Zero-length halves would divide by zero in get_lr (as they do in PyTorch).
+        _check_positive_real("CyclicLR", "step_size_up", step_size_up)
+        if step_size_down is not None:
+            _check_positive_real("CyclicLR", "step_size_down", step_size_down)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode {mode!r} is invalid (triangular, triangular2 "
+                             f"or exp_range) and scale_fn is None")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got "
+                             f"{scale_mode!r}")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.base_momentums, self.max_momentums = _setup_momentum(
+                self, base_momentum, max_momentum, last_epoch)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        """The built-in modes fix the scale mode: per cycle for the triangles, per
+        iteration for exp_range."""
+        if self._scale_fn_custom is None:
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at cycle or iteration `x`."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle     # position in the cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [b + (m - b) * scale_factor * scale for b, m in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, b, m in zip(self.optimizer.param_groups, self.base_momentums,
+                                   self.max_momentums):
+                _set_momentum(group, self.use_beta1, m - (m - b) * scale_factor * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """Like the base, but a custom `scale_fn` is saved only if it is a callable
+        object (its ``__dict__``), never a plain function."""
+        sd = super().state_dict()
+        fn = sd.pop("_scale_fn_custom")
+        sd["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
+                                  else fn.__dict__.copy())
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes and a callable object's state."""
+        state_dict = dict(state_dict)
+        saved = state_dict.pop("_scale_fn_custom")
+        super().load_state_dict(state_dict)
+        if saved is not None:
+            self._scale_fn_custom.__dict__.update(saved)
+        self._init_scale_fn()
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -524,3 +788,114 @@ class ReduceLROnPlateau(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+def _check_schedulers(name: str, schedulers: Sequence[LRScheduler],
+                      optimizer: Optimizer) -> None:
+    """SequentialLR's and ChainedScheduler's checks: at least one scheduler, each with
+    an optimizer (the same one) and none a ReduceLROnPlateau (its step needs a metric)."""
+    if len(schedulers) < 1:
+        raise ValueError(f"{name} expects at least one scheduler, but got no scheduler")
+    for i, sched in enumerate(schedulers):
+        if not hasattr(sched, "optimizer"):
+            raise TypeError(f"{name}: the scheduler at index {i} should have `optimizer` as "
+                            f"its attribute, got {type(sched).__name__}")
+        if isinstance(sched, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it "
+                             f"requires additional kwargs to be specified when calling "
+                             f"`step`, but got one at index {i} in the given schedulers "
+                             f"sequence")
+        if sched.optimizer is not optimizer:
+            raise ValueError(f"{name} expects all schedulers to belong to the same "
+                             f"optimizer, but got scheduler {type(sched).__name__} at index "
+                             f"{i} with a different {type(sched.optimizer).__name__}")
+
+
+class _SchedulerList(LRScheduler):
+    """Shared by SequentialLR and ChainedScheduler: `state_dict` nests the wrapped
+    schedulers' states."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer; the schedulers' own state_dicts."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes and each wrapped scheduler's state."""
+        state_dict = dict(state_dict)
+        saved = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        for sched, s in zip(self._schedulers, saved):
+            sched.load_state_dict(s)
+
+
+class SequentialLR(_SchedulerList):
+    """Run `schedulers` one after another, switching at the `milestones` (epochs):
+    ``schedulers[i]`` runs from ``milestones[i - 1]`` on, restarted at its epoch 0 there
+    (its closed form where it has one), e.g. a LinearLR warm-up then a cosine decay."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
+                 milestones: list[int], last_epoch: int = -1) -> None:
+        _check_schedulers("SequentialLR", schedulers, optimizer)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR expects number of schedulers provided to be one "
+                             f"more than the number of milestone points, but got number of "
+                             f"schedulers {len(schedulers)} and the number of milestones to "
+                             f"be equal to {len(milestones)}")
+        self._schedulers, self._milestones = list(schedulers), list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # Undo the schedulers' construction steps and start the first one afresh.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self.recursive_undo()
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = self._schedulers[idx].get_last_lr()
+
+    def recursive_undo(self, sched: Any = None) -> None:
+        """Step back the epoch of every wrapped scheduler (nested ones too) by one,
+        undoing their construction steps."""
+        sched = self if sched is None else sched
+        if hasattr(sched, "_schedulers"):
+            for s in sched._schedulers:
+                self.recursive_undo(s)
+        elif hasattr(sched, "last_epoch"):
+            sched.last_epoch -= 1
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance the scheduler whose turn it is (restarting it at a milestone)."""
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        sched = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            sched._update_lr(0)
+        else:
+            sched.step()
+        self._last_lr = sched.get_last_lr()
+
+
+class ChainedScheduler(_SchedulerList):
+    """Step several chainable schedulers at once: each ``step()`` calls every one's
+    ``step()`` in order, so their factors multiply (e.g. ConstantLR warm-up times
+    ExponentialLR decay)."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler expects at least one scheduler to be "
+                             "chained, but got no scheduler")
+        optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        _check_schedulers("ChainedScheduler", schedulers, optimizer)
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._current()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for sched in self._schedulers:
+            sched.step()
+        self._last_lr = self._current()
