@@ -33,6 +33,10 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 from .conv import Fold, Unfold
 from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
 from .resize import ChannelShuffle
+from .resize import (CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d,
+                     ZeroPad3d)
+from .layers import Bilinear, EmbeddingBag, LocalResponseNorm
+from .loss import CTCLoss
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "functional"]
@@ -62,3 +66,6 @@ __all__ += ["RReLU", "Softmax2d", "MultiMarginLoss", "MultiLabelMarginLoss",
             "TripletMarginWithDistanceLoss", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 __all__ += ["Unfold", "Fold", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
             "ChannelShuffle"]
+__all__ += ["ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
+            "CircularPad3d"]
+__all__ += ["Bilinear", "LocalResponseNorm", "EmbeddingBag", "CTCLoss"]

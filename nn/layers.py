@@ -1,5 +1,6 @@
-"""Layers: Linear, Dense (Keras style), Dropout, LayerNorm, RMSNorm, GroupNorm,
-BatchNorm1d/2d, InstanceNorm1d/2d, Embedding, Flatten, Unflatten.
+"""Layers: Linear, Bilinear, Dense (Keras style), Dropout, LayerNorm, RMSNorm, GroupNorm,
+BatchNorm1d/2d, InstanceNorm1d/2d, LocalResponseNorm, Embedding, EmbeddingBag, Flatten,
+Unflatten.
 
 Parameter names, shapes, layouts and default initializations are PyTorch's, so a
 state_dict moves between the two (Dense's weight is laid out like Linear's).  Each
@@ -20,11 +21,12 @@ from autograd.graph import ShapeError
 
 from . import functional as F
 from . import init
-from .functional.layers import check_padding_idx
+from .functional.layers import check_padding_idx, refuse_sparse
 from .module import Module, Parameter, factory_dtype
 
 __all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm1d",
-           "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "Embedding", "Flatten", "Unflatten"]
+           "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "Embedding", "Flatten", "Unflatten",
+           "Bilinear", "LocalResponseNorm", "EmbeddingBag"]
 
 
 def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
@@ -79,6 +81,43 @@ class Linear(Module):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b per output: y_o = sum_ij x1_i W_oij x2_j + b_o for x1 (*, in1),
+    x2 (*, in2).  weight (out_features, in1_features, in2_features) and bias
+    (out_features,) ~ U(-1/sqrt(in1), 1/sqrt(in1)), PyTorch's default."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
+        self.out_features = int(out_features)
+        dt = factory_dtype("Bilinear", device, dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features,
+                                          self.in2_features), dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight and bias ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+        if self.in1_features <= 0:
+            raise ValueError(f"Bilinear: in1_features must be > 0, but got "
+                             f"(in1_features={self.in1_features})")
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 # Activations by the names Keras uses, looked up in nn.functional when called (then in
 # autograd's ops, e.g. "exp"); softmax-like ones act over the last dim.
@@ -471,35 +510,48 @@ class InstanceNorm2d(_InstanceNorm):
     _dims = (3, 4)
 
 
+class LocalResponseNorm(Module):
+    """Normalize each element by the squares of its neighbours across channels:
+    y_c = x_c / (k + alpha / size * sum_{c'} x_{c'}^2)^beta over `size` channels around
+    c (see F.local_response_norm), for (N, C, *) input of 3 or more dims."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 # ---- embedding ------------------------------------------------------------------------
 
-class Embedding(Module):
-    """A lookup table: integer indices (any shape) -> rows of ``weight``
-    (num_embeddings, embedding_dim) ~ N(0, 1).  The row `padding_idx` starts at zero
-    and gets no gradient; `max_norm`, `norm_type` and `scale_grad_by_freq` act as in
-    F.embedding."""
+class _EmbeddingTable(Module):
+    """Embedding's and EmbeddingBag's table and options: ``weight`` (num_embeddings,
+    embedding_dim) ~ N(0, 1) with the row `padding_idx` zero, or the given `_weight`."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0,
-                 scale_grad_by_freq: bool = False, sparse: bool = False,
-                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
-                 dtype: Any = None) -> None:
-        super().__init__()
+    def _init_table(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None,
+                    max_norm: float | None, norm_type: float, scale_grad_by_freq: bool,
+                    sparse: bool, _weight: Tensor | None, _freeze: bool, device: Any,
+                    dtype: Any) -> None:
+        layer = type(self).__name__
         if sparse:
-            raise NotImplementedError("Embedding: sparse=True needs sparse gradients, which "
-                                      "do not exist here; use sparse=False")
+            refuse_sparse(layer)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = check_padding_idx(padding_idx, self.num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is None:
-            dt = factory_dtype("Embedding", device, dtype)
+            dt = factory_dtype(layer, device, dtype)
             self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dt),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
-                raise ShapeError(f"Embedding: _weight of shape {tuple(_weight.shape)} does not "
+                raise ShapeError(f"{layer}: _weight of shape {tuple(_weight.shape)} does not "
                                  f"match ({self.num_embeddings}, {self.embedding_dim})")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
@@ -511,14 +563,32 @@ class Embedding(Module):
 
     @classmethod
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
-                        padding_idx: int | None = None, **kwargs: Any) -> Embedding:
-        """An Embedding holding (a copy of) the 2-D `embeddings`; frozen by default."""
+                        padding_idx: int | None = None, **kwargs: Any) -> _EmbeddingTable:
+        """A layer holding (a copy of) the 2-D `embeddings`; frozen by default."""
         if embeddings.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
-                             f"{tuple(embeddings.shape)}")
+            raise ValueError(f"{cls.__name__}.from_pretrained: embeddings must be 2-D, got "
+                             f"shape {tuple(embeddings.shape)}")
         rows, dim = embeddings.shape
         data = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
-        return cls(rows, dim, padding_idx, _weight=ag.tensor(data), _freeze=freeze, **kwargs)
+        layer = cls(rows, dim, padding_idx=padding_idx, _weight=ag.tensor(data), **kwargs)
+        layer.weight.requires_grad_(not freeze)
+        return layer
+
+
+class Embedding(_EmbeddingTable):
+    """A lookup table: integer indices (any shape) -> rows of ``weight``
+    (num_embeddings, embedding_dim) ~ N(0, 1).  The row `padding_idx` starts at zero
+    and gets no gradient; `max_norm`, `norm_type` and `scale_grad_by_freq` act as in
+    F.embedding."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Tensor | None = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self._init_table(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, _weight, _freeze, device, dtype)
 
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -534,4 +604,45 @@ class Embedding(Module):
             s += f", norm_type={self.norm_type}"
         if self.scale_grad_by_freq:
             s += ", scale_grad_by_freq=True"
+        return s
+
+
+class EmbeddingBag(_EmbeddingTable):
+    """Sums, means or maxima (`mode`) of bags of embedding rows, without the per-index
+    rows as an intermediate result: ``bag(input, offsets=None, per_sample_weights=None)``
+    gives (B, embedding_dim) for a 2-D input (B fixed-length bags) or a 1-D input cut at
+    `offsets`.  ``weight`` (num_embeddings, embedding_dim) ~ N(0, 1) with the row
+    `padding_idx` zero; entries equal to `padding_idx` are skipped.  The other options
+    act as in F.embedding_bag."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Tensor | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got "
+                             f"{mode!r}")
+        self._init_table(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, _weight, False, device, dtype)
+        self.mode, self.include_last_offset = mode, include_last_offset
+
+    def forward(self, input: Any, offsets: Any = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, self.sparse,
+                               per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
+        s += f", mode={self.mode!r}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
         return s

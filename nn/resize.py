@@ -1,7 +1,8 @@
 """Resampling, padding and channel-dropout layers: Upsample, UpsamplingNearest2d,
-UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d/2d,
-ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d, CircularPad1d/2d, and the
-dropout variants Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout.
+UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, ChannelShuffle, ZeroPad1d/2d/3d,
+ConstantPad1d/2d/3d, ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d,
+and the dropout variants Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
+FeatureAlphaDropout.
 
 Each forwards to its nn.functional form; arguments, reprs and errors are PyTorch's.
 """
@@ -19,7 +20,8 @@ __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuf
            "PixelUnshuffle", "ChannelShuffle", "ZeroPad1d", "ZeroPad2d", "ConstantPad1d",
            "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
            "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Dropout1d", "Dropout2d",
-           "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+           "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "ZeroPad3d", "ConstantPad3d",
+           "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"]
 
 
 # ---- upsampling -------------------------------------------------------------------------
@@ -121,7 +123,7 @@ class ChannelShuffle(Module):
 
 class _PadNd(Module):
     """F.pad(x, padding, mode) over the last `_dims` dims; `padding` an int (every side)
-    or a (left, right[, top, bottom]) tuple."""
+    or a (left, right[, top, bottom[, front, back]]) tuple."""
 
     _dims: int = 1
     mode: str = "constant"
@@ -171,6 +173,12 @@ class ConstantPad2d(_ConstantPadNd):
     _dims = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with `value`: (left, right, top, bottom, front, back) or an
+    int for all."""
+    _dims = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pad the last dim with zeros: (left, right) or an int for both."""
 
@@ -189,6 +197,16 @@ class ZeroPad2d(ConstantPad2d):
     extra_repr = _PadNd.extra_repr
 
 
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros: (left, right, top, bottom, front, back) or an
+    int for all."""
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+    extra_repr = _PadNd.extra_repr
+
+
 class ReflectionPad1d(_PadNd):
     """Pad the last dim of (C, W) or (N, C, W) by reflection about the edge (which is not
     repeated): x[-i] = x[i]."""
@@ -200,6 +218,12 @@ class ReflectionPad2d(_PadNd):
     _dims, mode = 2, "reflect"
 
 
+class ReflectionPad3d(_PadNd):
+    """Pad the last three dims of (C, D, H, W) or (N, C, D, H, W) by reflection about the
+    faces."""
+    _dims, mode = 3, "reflect"
+
+
 class ReplicationPad1d(_PadNd):
     """Pad the last dim of (C, W) or (N, C, W) by repeating the edge: x[-i] = x[0]."""
     _dims, mode = 1, "replicate"
@@ -208,6 +232,11 @@ class ReplicationPad1d(_PadNd):
 class ReplicationPad2d(_PadNd):
     """Pad the last two dims of (C, H, W) or (N, C, H, W) by repeating the edges."""
     _dims, mode = 2, "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    """Pad the last three dims of (C, D, H, W) or (N, C, D, H, W) by repeating the faces."""
+    _dims, mode = 3, "replicate"
 
 
 class _CircularPadNd(_PadNd):
@@ -228,6 +257,11 @@ class CircularPad1d(_CircularPadNd):
 class CircularPad2d(_CircularPadNd):
     """Pad the last two dims of (C, H, W) or (N, C, H, W) periodically."""
     _dims = 2
+
+
+class CircularPad3d(_CircularPadNd):
+    """Pad the last three dims of (C, D, H, W) or (N, C, D, H, W) periodically."""
+    _dims = 3
 
 
 # ---- channel and alpha dropout ----------------------------------------------------------------

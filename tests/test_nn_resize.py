@@ -264,14 +264,6 @@ def test_bad_input_raises_like_pytorch(exc, match, ours, theirs):
         assert_raises_like_torch(exc, match, ours, theirs)
 
 
-@pytest.mark.parametrize("mode", ["bicubic", "area"])
-def test_unimplemented_modes_say_so(mode):
-    with pytest.raises(NotImplementedError, match=mode):
-        F.interpolate(ag.ones(1, 1, 4, 4), 3, mode=mode)
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(ag.ones(1, 1, 4, 4), 3, mode="bilinear", antialias=True)
-
-
 # ---- channel dropout ------------------------------------------------------------------
 
 @pytest.mark.parametrize("fn, shape, channel_dims", [

@@ -17,6 +17,11 @@ The others are compositions of autograd ops (gradients and double backward for f
 * ``dropout``     x * mask / (1 - p), mask ~ Bernoulli(1 - p) (inverted scaling);
 * ``embedding``   a row lookup whose gradient scatter-adds, scaled per looked-up row
                   by ``ScaleGrad`` (0 for padding_idx, 1/count for scale_grad_by_freq);
+* ``embedding_bag`` that lookup summed per bag by index_add (sum, mean), or gathered at
+                  each bag's first maximum, found by reduceat (max);
+* ``bilinear``    one einsum x1_i W_oij x2_j (+ b);
+* ``local_response_norm``  x / (k + alpha * mean of the squares over a channel
+                  window)^beta, the window sums one matmul with a band matrix;
 * ``pad``         autograd's pad behind PyTorch's argument checks.
 """
 from __future__ import annotations
@@ -38,7 +43,8 @@ from autograd.random import generator
 from autograd.tensor import wrap
 
 __all__ = ["linear", "dropout", "layer_norm", "batch_norm", "group_norm", "instance_norm",
-           "rms_norm", "embedding", "one_hot", "pad"]
+           "rms_norm", "embedding", "one_hot", "pad", "bilinear", "local_response_norm",
+           "embedding_bag"]
 
 
 pad = ag.pad   # (PyTorch's F.pad: autograd's op)
@@ -140,6 +146,33 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.dtype != w.dtype or (bias is not None and bias._data.dtype != x.dtype):
         check_dtypes("linear", input, {"weight": weight, "bias": bias})
     return apply(Linear, input, weight, bias)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_o = sum_ij x1_i W_oij x2_j + b_o: input1 (*, in1) and input2 (*, in2) with the same
+    leading dims (or none), weight (out, in1, in2), bias (out,); one einsum."""
+    op = "bilinear"
+    input1, input2 = _as_tensor(input1), _as_tensor(input2)
+    s1, s2, ws = tuple(input1.shape), tuple(input2.shape), tuple(weight.shape)
+    if not s1 or not s2:
+        raise IndexError(f"{op}: inputs need a feature dimension, got input1 of shape {s1} "
+                         f"and input2 of shape {s2}")
+    if len(s1) != len(s2):
+        raise RuntimeError(f"{op}: input dimensions do not match: got {len(s1)} (input1 "
+                           f"{s1}) and {len(s2)} (input2 {s2})")
+    if s1[:-1] != s2[:-1]:
+        raise RuntimeError(f"{op}: input batch dimensions do not match: input1 {s1}, "
+                           f"input2 {s2}")
+    if len(ws) != 3 or (s1[-1], s2[-1]) != ws[1:]:
+        raise RuntimeError(f"{op}: input sizes do not match weight size: input1 {s1} and "
+                           f"input2 {s2} need weight (out_features, {s1[-1]}, {s2[-1]}), got "
+                           f"{ws}")
+    if bias is not None and tuple(bias.shape) != ws[:1]:
+        raise RuntimeError(f"{op}: bias size does not match weight size: got bias of shape "
+                           f"{tuple(bias.shape)}, expected ({ws[0]},)")
+    check_dtypes(op, input1, {"input2": input2, "weight": weight, "bias": bias})
+    out = ag.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias
 
 
 # ---- dropout ------------------------------------------------------------------------
@@ -386,6 +419,34 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     return _channel_affine(reshape(out, tuple(input.shape)), weight, bias)
 
 
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Local response normalization across channels of input (N, C, *), at least 3-D:
+    y_c = x_c / (k + alpha / size * sum_{c'} x_{c'}^2)^beta, the sum over the window
+    c - size // 2 <= c' <= c + (size - 1) // 2 (channels outside count as 0, and the
+    divisor stays `size`, as in PyTorch).  The window sums are one matmul with a (C, C)
+    band matrix."""
+    op = "local_response_norm"
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected 3D or higher dimensionality input (N, C, *), got "
+                         f"{input.ndim} dimensions (shape {tuple(input.shape)})")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"{op}: size must be an int, got {size!r}")
+    if size <= 0:
+        raise RuntimeError(f"{op}: size (the window's channels) must be greater than zero, "
+                           f"got {size}")
+    if not input.data.size:
+        return input
+    if input.dtype.kind != "f":
+        input = input.to(ag.get_default_dtype())
+    n, c = input.shape[:2]
+    offset = np.arange(c)[None, :] - np.arange(c)[:, None]        # c' - c
+    band = ((offset >= -(size // 2)) & (offset <= (size - 1) // 2)) / size
+    square = reshape(input * input, (n, c, -1))
+    mean_sq = reshape(matmul(wrap(band.astype(input.dtype)), square), tuple(input.shape))
+    return input / (mean_sq * alpha + k) ** beta
+
+
 def _shape_or_none(t: Tensor | None) -> Any:
     return None if t is None else f"shape {tuple(t.shape)}"
 
@@ -433,6 +494,12 @@ def check_padding_idx(padding_idx: int | None, n: int) -> int | None:
     return padding_idx % n
 
 
+def refuse_sparse(op: str) -> None:
+    """Raise for sparse=True (embedding layers): there are no sparse gradients here."""
+    raise NotImplementedError(f"{op}: sparse=True needs sparse gradients, which do not exist "
+                              f"here; use sparse=False")
+
+
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -442,8 +509,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     the looked-up rows whose `norm_type`-norm exceeds it to norm max_norm.
     `scale_grad_by_freq`: divide each row's gradient by its index's count in `input`."""
     if sparse:
-        raise NotImplementedError("embedding: sparse=True needs sparse gradients, which do "
-                                  "not exist here; use sparse=False")
+        refuse_sparse("embedding")
     idx = _indices("embedding", input)
     if weight.ndim != 2:
         raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
@@ -476,6 +542,134 @@ def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: f
         over = norms.data > max_norm
         if over.any():
             weight[rows] = ag.where(over, sel * (max_norm / (norms + 1e-7)), sel)
+
+
+_BAG_MODES = ("sum", "mean", "max")
+
+
+def _bags(op: str, idx: np.ndarray, offsets: Any, include_last_offset: bool) -> tuple:
+    """(flat indices (M,), the bag of each (M,), the number of bags B) for a 2-D input (B
+    fixed-length bags) or a 1-D input cut at `offsets` (non-decreasing bag starts from 0;
+    with `include_last_offset` one more entry, the input's length, CSR style)."""
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: if input is 2D, then offsets has to be None, as input is "
+                             f"treated as a mini-batch of fixed length sequences (input of "
+                             f"shape {idx.shape})")
+        b, length = idx.shape
+        return idx.reshape(-1), np.repeat(np.arange(b), length), b
+    if idx.ndim != 1:
+        raise ValueError(f"{op}: input has to be 1D or 2D, got shape {idx.shape}")
+    if offsets is None:
+        raise ValueError(f"{op}: offsets has to be a 1D tensor of bag starts for a 1D input, "
+                         f"got None")
+    off = _indices(op, offsets).astype(np.int64)
+    if off.ndim != 1:
+        raise ValueError(f"{op}: offsets has to be a 1D tensor, got shape {off.shape}")
+    m = idx.size
+    if off.size and off[0] != 0:
+        raise RuntimeError(f"{op}: offsets[0] has to be 0, i.e., the first sequence in the "
+                           f"mini-batch has to start from position 0; got {off[0]}")
+    if (np.diff(off) < 0).any():   # (PyTorch does not check, and misreads them)
+        raise RuntimeError(f"{op}: offsets must be non-decreasing, got {off.tolist()}")
+    if off.size and off[-1] > m:
+        raise RuntimeError(f"{op}: offsets[-1] can not be greater than input's length {m}, "
+                           f"got {off[-1]}")
+    if include_last_offset:
+        if not off.size or off[-1] != m:   # (PyTorch ignores the entry, ending at m anyway)
+            raise RuntimeError(f"{op}: with include_last_offset=True, offsets[-1] must be "
+                               f"input's length {m}, got offsets {off.tolist()}")
+        off = off[:-1]
+    sizes = np.diff(np.append(off, m))
+    return idx, np.repeat(np.arange(off.size), sizes), off.size
+
+
+def _first_max(values: np.ndarray, bag: np.ndarray, b: int) -> np.ndarray:
+    """(B, D): for each bag and column, the row of `values` (M, D) holding the bag's
+    maximum, the first of tied ones (NaN counts as the maximum), or M for an empty bag.
+    `bag` (M,) is sorted, so bags are runs and reduceat finds them."""
+    m = values.shape[0]
+    arg = np.full((b, values.shape[1]), m, dtype=np.int64)
+    starts, count = np.searchsorted(bag, np.arange(b)), np.bincount(bag, minlength=b)
+    full = count > 0
+    if m:
+        peak = np.maximum.reduceat(values, starts[full], axis=0)   # (NaN propagates)
+        peak = np.repeat(peak, count[full], axis=0)                # back to (M, D)
+        hit = (values == peak) | (np.isnan(values) & np.isnan(peak))
+        rows = np.where(hit, np.arange(m)[:, None], m)
+        arg[full] = np.minimum.reduceat(rows, starts[full], axis=0)
+    return arg
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Per bag of indices, the sum, mean or max of their rows of `weight` (num_embeddings,
+    dim), giving (B, dim), without the (M, dim) lookup surviving as a result.
+
+    Bags: the rows of a 2-D input (B, L), or a 1-D input cut at `offsets` (bag starts;
+    `include_last_offset`: CSR-style, with the input's length appended).  Entries equal to
+    `padding_idx` are skipped (nor counted by the mean); an empty bag gives zeros.
+    `per_sample_weights` (input's shape, mode "sum" only) weigh each row.  "max" is per
+    column, its gradient going to the first maximal row (as PyTorch's).  `max_norm`,
+    `norm_type` and `scale_grad_by_freq` act as in F.embedding.  Built from a row lookup
+    and index_add (sum, mean) or a gather at the maxima found by reduceat (max)."""
+    op = "embedding_bag"
+    if sparse:
+        refuse_sparse(op)
+    idx = _indices(op, input)
+    if weight.ndim != 2:
+        raise ValueError(f"{op}: weight has to be a 2D tensor (num_embeddings, "
+                         f"embedding_dim), got shape {tuple(weight.shape)}")
+    if mode not in _BAG_MODES:
+        raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"{op}: per_sample_weights is only supported for "
+                                  f"mode='sum', got mode={mode!r}")
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError(f"{op}: max mode does not support scaling the gradient by the "
+                         f"frequency (scale_grad_by_freq=True)")
+    flat, bag, b = _bags(op, idx, offsets, include_last_offset)
+    n, dim = weight.shape
+    if flat.size and (flat.min() < 0 or flat.max() >= n):
+        bad = flat[(flat < 0) | (flat >= n)][0]
+        raise RuntimeError(f"{op}: expected indices in [0, {n}) (num_embeddings), but found "
+                           f"index {bad}")
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise RuntimeError(f"{op}: padding_idx must be within the number of embeddings, "
+                               f"{-n} through {n - 1}, but got {padding_idx}")
+        padding_idx %= n
+    psw = per_sample_weights
+    if psw is not None:
+        psw = _as_tensor(psw)
+        if tuple(psw.shape) != idx.shape:
+            raise ValueError(f"{op}: per_sample_weights of shape {tuple(psw.shape)} must have "
+                             f"the input's shape {idx.shape}")
+        if psw.dtype != weight.dtype:
+            raise RuntimeError(f"{op}: per_sample_weights dtype {psw.dtype} differs from "
+                               f"weight dtype {weight.dtype}")
+        psw = reshape(psw, (-1,))
+    if max_norm is not None and flat.size:   # (every looked-up row, the padding row too)
+        _renorm_rows(weight, np.unique(flat), max_norm, norm_type)
+    if padding_idx is not None:
+        keep = flat != padding_idx
+        flat, bag = flat[keep], bag[keep]
+        psw = None if psw is None else psw[keep]
+    rows = embedding(flat, weight, scale_grad_by_freq=scale_grad_by_freq)   # (M, dim)
+    if mode == "max":
+        arg = _first_max(rows.data, bag, b)
+        padded = ag.cat([rows, ag.zeros((1, dim), dtype=rows.dtype)])   # (empty bags' row)
+        return padded.gather(0, arg)
+    if psw is not None:
+        rows = rows * reshape(psw, (-1, 1))
+    out = ag.zeros((b, dim), dtype=rows.dtype).index_add(0, bag, rows)
+    if mode == "mean":
+        count = np.maximum(np.bincount(bag, minlength=b), 1).astype(rows.dtype)
+        out = out / count[:, None]
+    return out
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -25,13 +25,14 @@ from autograd.tensor import wrap
 from .activation import log_softmax, softmax
 from .distance import _broadcast_shape, _clamp_min_keeping_grad, cosine_similarity, \
     pairwise_distance
+from .layers import ScaleGrad
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "multi_margin_loss",
-           "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+           "multilabel_margin_loss", "triplet_margin_with_distance_loss", "ctc_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -898,3 +899,172 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     if swap:
         d_neg = ag.minimum(d_neg, dist(positive, negative))
     return _reduce(ag.clamp(margin + d_pos - d_neg, min=0.0), reduction)
+
+
+# ---- connectionist temporal classification ---------------------------------------------------
+
+def _ctc_bounds(lp: np.ndarray, steps: int) -> tuple:
+    """(floor, log_zero, big) for the CTC recursion over `steps` frames of the gathered
+    log-probabilities `lp`, so that finite stand-ins give exactly the results of -inf:
+
+    * log_zero stands for log(0) at the states no alignment reaches (and the padding
+      before the first state).  Finite, so that logsumexp's gradient exp(x - out) is 0
+      there, not exp(-inf + inf) = nan (0 * nan would poison the states that matter);
+      and sized from the data (not -1e30: finite-difference checks must move it), at
+      least 1000 below anything reachable, whose exp then is exactly 0.
+    * floor replaces -inf log-probabilities (probability 0): 1000 below every path
+      avoiding them, so such paths add exactly nothing unless all paths take one;
+    * a loss above `big` then had only such paths: it is infinite.
+
+    Reachable values are sums of at most steps + 1 log-probabilities (and logsumexps of
+    up to 3^steps paths, log 3 per frame), which gives the bounds used below."""
+    finite = lp[np.isfinite(lp)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    big = (steps + 1) * max(-lo, 0.0)          # a loss with a path of finite log-probs
+    growth = steps * (max(hi, 0.0) + math.log(3))
+    floor = -big - growth - 1000.0
+    lo = floor if finite.size < lp.size else lo
+    log_zero = -((steps + 1) * (max(hi, 0.0) - min(lo, 0.0) + math.log(3)) + 1000.0)
+    return floor, log_zero, big + 500.0
+
+
+def _ctc_lengths(op: str, name: str, lengths: Any, n: int, limit: int | None = None) -> np.ndarray:
+    """`lengths` (a list or tuple of ints, or an integer tensor or array of n entries) as
+    int64 (n,), each checked to lie in [0, limit]."""
+    if isinstance(lengths, (int, np.integer)):   # (PyTorch: a sequence or a tensor)
+        raise TypeError(f"{op}: {name} must be a tuple, list or tensor of {n} lengths, "
+                        f"got the int {lengths}")
+    arr = lengths.data if isinstance(lengths, Tensor) else to_array(lengths)
+    if arr.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: {name} must be integral, got dtype {arr.dtype}")
+    arr = arr.reshape(-1).astype(np.int64)
+    if arr.size != n:
+        raise RuntimeError(f"{op}: {name} must be of size batch_size ({n}), got {arr.size} "
+                           f"lengths")
+    if arr.size and arr.min() < 0:
+        raise RuntimeError(f"{op}: expected {name} to have value at least 0, but got value "
+                           f"{arr.min()}")
+    if limit is not None and arr.size and arr.max() > limit:
+        raise RuntimeError(f"{op}: expected {name} to have value at most {limit} (the "
+                           f"log_probs' time steps), but got value {arr.max()}")
+    return arr
+
+
+def _ctc_labels(op: str, targets: Any, lengths: np.ndarray, n_classes: int,
+                blank: int) -> np.ndarray:
+    """The targets as a padded (N, max length) int64 array, entries past each length
+    set to `blank`; from padded (N, S) or concatenated (sum(lengths),) targets."""
+    t = targets.data if isinstance(targets, Tensor) else to_array(targets)
+    if t.dtype.kind not in "iu":   # (PyTorch truncates float targets silently)
+        raise RuntimeError(f"{op}: targets must be integer class indices, got dtype "
+                           f"{t.dtype}")
+    n, longest = lengths.size, int(lengths.max(initial=0))
+    within = np.arange(longest) < lengths[:, None]          # (N, longest)
+    if t.ndim == 2:
+        if t.shape[0] != n or t.shape[1] < longest:
+            raise RuntimeError(f"{op}: padded targets of shape {t.shape} do not fit a batch "
+                               f"of {n} with target_lengths up to {longest} (expected "
+                               f"({n}, S) with S >= {longest})")
+        labels = np.where(within, t[:, :longest], blank).astype(np.int64)
+    elif t.ndim == 1:
+        if t.size != lengths.sum():
+            raise RuntimeError(f"{op}: concatenated targets of size {t.size} do not match "
+                               f"the sum of target_lengths ({lengths.sum()})")
+        labels = np.full((n, longest), blank, dtype=np.int64)
+        labels[within] = t   # (row-major order: sample by sample, as concatenated)
+    else:
+        raise RuntimeError(f"{op}: expected targets of 1 or 2 dimensions (concatenated or "
+                           f"padded), got shape {t.shape}")
+    used = labels[within]
+    if used.size and (used.min() < 0 or used.max() >= n_classes or (used == blank).any()):
+        bad = used[(used < 0) | (used >= n_classes) | (used == blank)][0]
+        raise IndexError(f"{op}: target label {bad} is not a class index in [0, {n_classes}) "
+                         f"other than the blank ({blank})")
+    return labels
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss (Graves et al., 2006): minus the log of
+    the total probability of all alignments of each target with its input frames.
+
+    log_probs: (T, N, C), or (T, C) unbatched, per-frame log-probabilities (log_softmax
+    outputs); targets: padded (N, S) or concatenated (sum(target_lengths),) class
+    indices, none of them `blank`; input_lengths, target_lengths: N lengths each (tuples,
+    lists or integer tensors).  With l' a target of L labels with blanks around and
+    between them (2L + 1 states), the log forward variables over frames t,
+
+        a_t(s) = lp[t, l'_s] + logsumexp(a_{t-1}(s), a_{t-1}(s-1), a_{t-1}(s-2)),
+
+    the s-2 term only where l'_s is a label unlike l'_{s-2}, give the loss
+    -logsumexp(a_{T_n-1}(2L), a_{T_n-1}(2L-1)): one recursion vectorised over the batch
+    and the states, looping over time.  Autograd differentiates it, so the gradient is the
+    derivative with respect to log_probs itself (and differentiable again); PyTorch's adds
+    exp(log_probs), as if a log_softmax came first (pytorch/pytorch#52241), so the two
+    agree on the gradient of the logits of a log_softmax, the usual case.  Too few
+    frames for the labels and the blanks between repeats leave no alignment: an infinite
+    loss (its gradient nan, as in PyTorch), or 0 with a zero gradient under
+    `zero_infinity`.  "mean" divides each loss by its target length (at least 1), then
+    averages over the batch.
+    """
+    op = "ctc_loss"
+    reduction = _reduction(op, reduction)
+    _check_float(op, log_probs)
+    if log_probs.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: expected log_probs of shape (T, N, C) or unbatched "
+                           f"(T, C), got {tuple(log_probs.shape)}")
+    unbatched = log_probs.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    steps, n, c = lp.shape
+    if not lp.data.size:
+        raise RuntimeError(f"{op}: log_probs tensor must not be empty, got shape "
+                           f"{tuple(log_probs.shape)}")
+    if not 0 <= blank < c:
+        raise RuntimeError(f"{op}: blank must be in label range [0, {c}), got {blank}")
+    il = _ctc_lengths(op, "input_lengths", input_lengths, n, steps)
+    tl = _ctc_lengths(op, "target_lengths", target_lengths, n)
+    labels = _ctc_labels(op, targets, tl, c, blank)
+    # Extended labels l' (N, 2 S + 1); where a state may be entered from two states back.
+    ext = np.full((n, 2 * labels.shape[1] + 1), blank, dtype=np.int64)
+    ext[:, 1::2] = labels
+    skip = np.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    # Each state's predecessors s, s-1, s-2 as columns of alpha padded by two log(0)
+    # columns in front; a skip not allowed reads column 0, a padding column, instead.
+    states = np.broadcast_to(np.arange(ext.shape[1]), ext.shape)
+    prev = np.stack([states + 2, states + 1, np.where(skip, states, 0)], axis=-1)
+    rows = np.arange(n)[:, None, None]
+    need_frames = tl + ((labels[:, 1:] == labels[:, :-1]) & (labels[:, 1:] != blank)).sum(1)
+    impossible = il < need_frames
+    if impossible.any() and not zero_infinity and lp.requires_grad:
+        # PyTorch's gradient for an infinite loss: nan on the sample's frames.
+        nan_frames = impossible & (np.arange(steps)[:, None] < il)   # (T, N)
+        lp = apply(ScaleGrad, lp, scale=np.where(nan_frames, np.nan, 1.0)[..., None]
+                   .astype(lp.dtype))
+    lp_ext = lp.gather(2, np.broadcast_to(ext, (steps,) + ext.shape))   # (T, N, 2S+1)
+    frames = int(il.max())
+    floor, log_zero, big = _ctc_bounds(lp_ext.data[:frames], frames)
+    if (lp_ext.data[:frames] == -math.inf).any():   # (probability 0)
+        lp_ext = ag.clamp(lp_ext, min=floor)
+    # a_{-1}: the empty prefix, probability 1 at the first blank only.
+    alpha = np.full(ext.shape, log_zero, dtype=lp.dtype)
+    alpha[:, 0] = 0.0
+    alpha = wrap(alpha)
+    alphas = [alpha]
+    for t in range(frames):
+        padded = ag.pad(alpha, (2, 0), value=log_zero)
+        alpha = ag.logsumexp(padded[rows, prev], dim=2) + lp_ext[t]
+        alphas.append(alpha)
+    # The last two states (the final label, the final blank) after each input's frames.
+    ends = ag.stack(alphas)[il[:, None], np.arange(n)[:, None],
+                            np.stack([2 * tl, np.maximum(2 * tl - 1, 0)], axis=1)]
+    ends = ag.where(np.stack([tl >= 0, tl > 0], axis=1), ends, log_zero)
+    nll = -ag.logsumexp(ends, dim=1)
+    infinite = impossible | (nll.data > big)
+    if infinite.any():
+        nll = ag.where(infinite, 0.0 if zero_infinity else math.inf, nll)
+    if reduction == "mean":
+        loss = (nll / np.maximum(tl, 1).astype(nll.dtype)).mean()
+    else:
+        loss = _reduce(nll, reduction)
+    return loss.reshape(()) if unbatched and reduction == "none" else loss

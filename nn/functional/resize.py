@@ -1,10 +1,12 @@
 """nn.functional: resampling and channel-wise dropout (see nn/functional/__init__.py).
 
 Every function here is a composition of autograd ops (index_select, reshape, permute,
-multiplication by constant arrays), so gradients of every order come for free:
+multiplication by constant arrays, sums, matmul), so gradients of every order come for free:
 
-* ``interpolate``      per spatial dim, out[i] = x[i0] w0 + x[i1] w1 (linear) or
+* ``interpolate``      per spatial dim, out[i] = sum_k w_k(i) x[i_k(i)] over a few taps
+                       (2 linear, 4 bicubic, a scale-wide window antialiased) or
                        x[src(i)] (nearest), with PyTorch's index and weight formulas;
+                       area is adaptive average pooling (nn/functional/pooling.py);
 * ``pixel_shuffle``    (*, C r^2, H, W) -> (*, C, H r, W r) and its inverse
                        ``pixel_unshuffle``; ``channel_shuffle`` (N, g*k, *) -> channels
                        interleaved across the g groups (reshape, transpose, reshape);
@@ -14,6 +16,7 @@ multiplication by constant arrays), so gradients of every order come for free:
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any, Sequence
@@ -22,8 +25,12 @@ import numpy as np
 
 from autograd import Tensor
 from autograd.ops.index import index_select
+from autograd.ops.linalg import matmul
 from autograd.ops.shape import permute, reshape
 from autograd.random import generator
+from autograd.tensor import wrap
+
+from .pooling import _adaptive_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout1d",
            "dropout2d",
@@ -35,7 +42,6 @@ __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "lanczos", "area",
           "nearest-exact")
 _LINEAR_RANK = {"linear": 3, "bilinear": 4, "trilinear": 5}
-_NOT_DONE = ("bicubic", "trilinear", "lanczos", "area")
 
 
 def _is_int(v: Any) -> bool:
@@ -86,6 +92,15 @@ def _inv_scale(dtype: type, scale: float | None, n_in: int, n_out: int) -> Any:
     return dtype(n_in) / dtype(n_out)
 
 
+def _scale(dtype: type, n_in: int, n_out: int, align_corners: bool,
+           scale: float | None) -> Any:
+    """PyTorch's area_pixel_compute_scale, input pixels per output pixel:
+    (n_in - 1)/(n_out - 1) with `align_corners` (0 for one output), else _inv_scale."""
+    if align_corners:
+        return dtype(n_in - 1) / dtype(n_out - 1) if n_out > 1 else dtype(0)
+    return _inv_scale(dtype, scale, n_in, n_out)
+
+
 def _nearest_index(exact: bool, n_in: int, n_out: int, scale: float | None,
                    shortcut: bool) -> np.ndarray:
     """Source positions along one dim: floor(i s) ('nearest') or floor((i + 1/2) s)
@@ -102,34 +117,155 @@ def _nearest_index(exact: bool, n_in: int, n_out: int, scale: float | None,
     return np.minimum(np.floor(src).astype(np.int64), n_in - 1)
 
 
-def _linear_taps(dtype: type, n_in: int, n_out: int, align_corners: bool,
-                 scale: float | None) -> tuple:
-    """(i0, i1, w0, w1) along one dim, PyTorch's formulas in its computation type:
-    src = i s (align_corners, s = (n_in - 1)/(n_out - 1)) or max((i + 1/2) s - 1/2, 0)
-    (s = 1/scale_factor or n_in/n_out); i0 = floor(src), i1 = min(i0 + 1, n_in - 1),
-    w1 = src - i0, w0 = 1 - w1."""
+def _source(dtype: type, n_in: int, n_out: int, align_corners: bool,
+            scale: float | None) -> np.ndarray:
+    """PyTorch's area_pixel_compute_source_index of every output i, in its computation
+    type: i s with `align_corners`, else (i + 1/2) s - 1/2 (negative near the start),
+    s = _scale(...)."""
+    s = _scale(dtype, n_in, n_out, align_corners, scale)
     i = np.arange(n_out)
-    if align_corners:   # (one output: its position is 0)
-        s = dtype(n_in - 1) / dtype(n_out - 1) if n_out > 1 else dtype(0)
-    else:
-        s = _inv_scale(dtype, scale, n_in, n_out)
     if align_corners:
-        src = i.astype(dtype) * s
-    else:   # PyTorch forms the half-pixel offset in double, then rounds to dtype
-        src = np.maximum((np.float64(s) * (i + 0.5) - 0.5).astype(dtype), 0)
+        return i.astype(dtype) * s
+    # PyTorch forms the half-pixel offset in double (a fused multiply-add), then rounds.
+    return (np.float64(s) * (i + 0.5) - 0.5).astype(dtype)
+
+
+def _linear_taps(dtype: type, n_in: int, n_out: int, align_corners: bool,
+                 scale: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(2, n_out) source indices and weights along one dim: src = max(_source, 0),
+    i0 = floor(src), i1 = min(i0 + 1, n_in - 1), weights (1 - t, t) with t = src - i0."""
+    src = np.maximum(_source(dtype, n_in, n_out, align_corners, scale), 0)
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-    w1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
-    return i0, i0 + (i0 < n_in - 1), (1 - w1).astype(dtype), w1
+    t = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    return np.stack([i0, i0 + (i0 < n_in - 1)]), np.stack([1 - t, t]).astype(dtype)
 
 
-def _check_sizes(input: Tensor, sizes: list[int]) -> None:
+def _fma(a: Any, x: np.ndarray, c: Any) -> np.ndarray:
+    """a x + c rounded once to x's dtype (a fused multiply-add, exact for float32)."""
+    return (np.asarray(a, np.float64) * x + np.float64(c)).astype(x.dtype)
+
+
+def _keys(x: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel, in x's dtype:
+    W(x) = (a + 2)|x|^3 - (a + 3)|x|^2 + 1 for |x| < 1,
+           a|x|^3 - 5a|x|^2 + 8a|x| - 4a  for 1 <= |x| < 2, else 0,
+    by Horner's rule with fused multiply-adds, as PyTorch's compiled kernels (nearly):
+    in float32 the terms nearly cancel, so each rounding shows."""
+    x = np.abs(x)
+    a = x.dtype.type(a)
+    near = _fma(_fma(a + 2, x, -(a + 3)) * x, x, 1)
+    far = _fma(_fma(_fma(a, x, -5 * a), x, 8 * a), x, -4 * a)
+    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
+
+
+def _cubic_taps(dtype: type, n_in: int, n_out: int, align_corners: bool,
+                scale: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(4, n_out) indices and weights of PyTorch's bicubic along one dim: src = _source
+    (not clamped), i0 = floor(src), t = src - i0; taps i0 - 1 .. i0 + 2 clamped to the
+    input (the border pixel repeats) with weights W(t + 1), W(t), W(1 - t), W(2 - t),
+    W = _keys with a = -0.75."""
+    src = _source(dtype, n_in, n_out, align_corners, scale)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    t = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    idx = np.clip(i0 + np.arange(-1, 3)[:, None], 0, n_in - 1)
+    return idx, _keys(np.stack([t + 1, t, 1 - t, (1 - t) + 1]), -0.75)
+
+
+def _triangle(x: np.ndarray) -> np.ndarray:
+    """The linear (tent) filter max(1 - |x|, 0)."""
+    return np.maximum(1 - np.abs(x), 0)
+
+
+def _lanczos3(x: np.ndarray) -> np.ndarray:
+    """Lanczos-3: sinc(x) sinc(x / 3) for |x| < 3, else 0 (sinc(x) = sin(pi x)/(pi x)),
+    evaluated in double."""
+    x = x.astype(np.float64)
+    return np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0)
+
+
+# The antialiasing filters of PyTorch (Pillow's): mode -> (taps at scale 1, filter).
+_AA_FILTERS = {"bilinear": (2, _triangle), "bicubic": (4, lambda x: _keys(x, -0.5)),
+               "lanczos": (6, _lanczos3)}
+
+
+def _aa_taps(mode: str, dtype: type, n_in: int, n_out: int, align_corners: bool,
+             scale: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """(k, n_out) indices and weights of PyTorch's antialiased resampling along one dim
+    (Pillow's): output i is centred at c = (i + 1/2) s in input coordinates (s = _scale);
+    when downsampling (s >= 1) the filter f is stretched by s, so with support
+    r = (taps / 2) max(s, 1) input pixel j in [trunc(c - r + 1/2), trunc(c + r + 1/2))
+    (clipped to the input) gets f((j - c + 1/2) / max(s, 1)), normalised to sum 1.
+    Taps past a window's end get weight 0."""
+    size, filt = _AA_FILTERS[mode]
+    s = _scale(dtype, n_in, n_out, align_corners, scale)
+    stretch = s if s >= 1 else dtype(1)
+    support = dtype(size * 0.5 * stretch)
+    k = int(np.ceil(support)) * 2 + 1
+    centre = (np.float64(s) * (np.arange(n_out) + 0.5)).astype(dtype)
+    # The window bounds as PyTorch's: a difference in dtype, then + 1/2 and truncation
+    # in double (a rounding on the way can move a bound by one).
+    lo = np.maximum(((centre - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    hi = np.minimum(((centre + support).astype(np.float64) + 0.5).astype(np.int64), n_in)
+    count = np.clip(hi - lo, 0, k)
+    j = np.arange(k)[:, None]
+    x = ((j + lo).astype(dtype) - centre).astype(np.float64) + 0.5
+    w = np.where(j < count, filt((x * np.float64(dtype(1) / stretch)).astype(dtype)), 0)
+    w = w.astype(dtype)
+    total = w.sum(0)
+    w = (w / np.where(total != 0, total, 1)).astype(dtype)
+    return np.minimum(lo + j, n_in - 1), w
+
+
+@functools.lru_cache(maxsize=256)
+def _taps(mode: str, antialias: bool, dtype: type, n_in: int, n_out: int,
+          align_corners: bool, scale: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The (k, n_out) indices and weights of `mode` along one dim (cached, read-only: a
+    model resamples the same sizes at every step)."""
+    if antialias:
+        idx, w = _aa_taps(mode, dtype, n_in, n_out, align_corners, scale)
+    else:
+        taps = _cubic_taps if mode == "bicubic" else _linear_taps
+        idx, w = taps(dtype, n_in, n_out, align_corners, scale)
+    idx.flags.writeable = w.flags.writeable = False
+    return idx, w
+
+
+def _resample(x: Tensor, d: int, idx: np.ndarray, w: np.ndarray) -> Tensor:
+    """out[.., i, ..] = sum_k w[k, i] x[.., idx[k, i], ..] along dim d: one gather of
+    every tap, then a weighted sum over the tap axis (in tap order, as PyTorch)."""
+    k, n_out = idx.shape
+    taps = reshape(index_select(x, d, idx.reshape(-1)),
+                   x.shape[:d] + (k, n_out) + x.shape[d + 1:])
+    return (taps * w.astype(x.dtype).reshape((k, n_out) + (1,) * (x.ndim - 1 - d))).sum(d)
+
+
+def _area(input: Tensor, sizes: list[int]) -> Tensor:
+    """PyTorch's area mode: adaptive average pooling to `sizes`.  5-D input (there is no
+    3-d pooling here) is averaged along D with the (D_out, D) pooling matrix, then
+    pooled 2-d with (C, D_out) as channels."""
+    if input.ndim == 3:
+        return adaptive_avg_pool1d(input, sizes)
+    if input.ndim == 4:
+        return adaptive_avg_pool2d(input, sizes)
+    n, c, depth, h, w = input.shape
+    x = input
+    if depth != sizes[0]:
+        x = matmul(wrap(_adaptive_matrix(depth, sizes[0], input.dtype)),
+                   reshape(input, (n, c, depth, h * w)))
+    x = adaptive_avg_pool2d(reshape(x, (n, c * sizes[0], h, w)), sizes[1:])
+    return reshape(x, (n, c, *sizes))
+
+
+def _check_sizes(input: Tensor, sizes: list[int], mode: str) -> None:
     spatial = list(input.shape[2:])
-    if min(spatial) <= 0 or min(sizes) <= 0:
+    # (area is pooling, which takes an output size of 0 and checks the rest itself)
+    if mode != "area" and (min(spatial) <= 0 or min(sizes) <= 0):
         names = "DHW"[-len(sizes):]
         got = lambda ns: ", ".join(f"{k}: {n}" for k, n in zip(names, ns))  # noqa: E731
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, "
                            f"but got input ({got(spatial)}) and output ({got(sizes)})")
-    if input.shape[1] == 0:   # (an empty batch is allowed, empty channels are not)
+    # (an empty batch is allowed, empty channels are not, but by 1-d and 2-d pooling)
+    if input.shape[1] == 0 and (mode != "area" or input.ndim == 5):
         raise RuntimeError(f"interpolate: non-empty {input.ndim}D data tensor expected but "
                            f"got a tensor with sizes {list(input.shape)}")
 
@@ -139,17 +275,23 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resample input (N, C, *spatial) to `size`, or to floor(spatial * scale_factor),
-    one spatial dim after another (the last first, as PyTorch nests its loops):
+    one spatial dim after another (the last first, as PyTorch's separable kernels), each
+    output a weighted sum of a few input taps along that dim:
 
     * nearest:        out[i] = x[min(floor(i s), n - 1)]
     * nearest-exact:  out[i] = x[min(floor((i + 1/2) s), n - 1)]
-    * linear (3-D), bilinear (4-D): out[i] = (1 - t) x[i0] + t x[i1] with src as in
-      ``_linear_taps``, i0 = floor(src), t = src - i0.
+    * linear (3-D), bilinear (4-D), trilinear (5-D): out[i] = (1 - t) x[i0] + t x[i1]
+      with i0 = floor(src), t = src - i0 (``_linear_taps``);
+    * bicubic (4-D):  out[i] = sum_{k=-1..2} W(t - k) x[clamp(i0 + k)], Keys' cubic
+      kernel W with a = -0.75 (``_cubic_taps``);
+    * antialias=True (bilinear, bicubic, and lanczos, which requires it; 4-D): Pillow's
+      filters (tent, cubic with a = -0.5, Lanczos-3), stretched by the scale when
+      downsampling so that every input pixel contributes (``_aa_taps``);
+    * area: adaptive average pooling to the output size.
 
-    s is 1/scale_factor when a scale is given (and not `recompute_scale_factor`), else
-    n_in/n_out; with `align_corners` (linear modes) the corner pixels' centres map onto
-    each other, s = (n_in - 1)/(n_out - 1).  bicubic, trilinear, area, lanczos and
-    antialias raise NotImplementedError."""
+    src = (i + 1/2) s - 1/2, with s = 1/scale_factor when a scale is given (and not
+    `recompute_scale_factor`), else n_in/n_out; with `align_corners` the corner pixels'
+    centres map onto each other, src = i (n_in - 1)/(n_out - 1)."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("interpolate: align_corners option can only be set with the "
@@ -161,36 +303,38 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         raise ValueError("interpolate: anti-alias option is restricted to bilinear, bicubic, "
                          "and lanczos modes and requires a 4-D tensor as input")
     rank = _LINEAR_RANK.get(mode)
-    if mode not in _MODES or not 3 <= input.ndim <= 5:
+    if (mode not in _MODES or not 3 <= input.ndim <= 5
+            or mode in ("bicubic", "lanczos") and input.ndim != 4):
         raise NotImplementedError(f"interpolate: only 3D, 4D and 5D input tensors supported "
                                   f"(got {input.ndim}D) for the modes: {' | '.join(_MODES)} "
                                   f"(got {mode})")
     if rank is not None and input.ndim != rank:
         raise NotImplementedError(f"interpolate: got {input.ndim}D input, but {mode} mode "
                                   f"needs {rank}D input")
-    if mode in _NOT_DONE or antialias:
-        raise NotImplementedError(f"interpolate: mode={mode!r}"
-                                  f"{', antialias=True' if antialias else ''} is not "
-                                  f"implemented here (nearest, nearest-exact, linear and "
-                                  f"bilinear are)")
+    if mode == "lanczos" and align_corners:
+        raise ValueError("interpolate: Lanczos mode does not support align_corners=True")
+    if mode == "lanczos" and not antialias:
+        raise ValueError("interpolate: Lanczos mode requires antialias=True")
     if input.dtype.kind != "f":
         raise NotImplementedError(f"interpolate: {mode} is not implemented for dtype "
                                   f"{input.dtype} (a floating input is needed)")
-    _check_sizes(input, sizes)
-    # Linear weights in PyTorch's computation type: float64 for float64, else float32.
+    _check_sizes(input, sizes, mode)
+    if mode == "area":
+        return _area(input, sizes)
+    # Weights in PyTorch's computation type: float64 for float64, else float32.
     dtype = np.float64 if input.dtype == np.float64 else np.float32
     out = input
     for d in reversed(range(2, input.ndim)):
         n_in, n_out = input.shape[d], sizes[d - 2]
         scale = None if scales is None else scales[d - 2]
-        if rank is None:
+        if mode.startswith("nearest"):
             out = index_select(out, d, _nearest_index(mode == "nearest-exact", n_in, n_out,
                                                       scale, input.ndim == 4))
-        elif n_in != n_out:   # (equal sizes: PyTorch copies, whatever the scale)
-            i0, i1, w0, w1 = _linear_taps(dtype, n_in, n_out, align_corners, scale)
-            shape = (n_out,) + (1,) * (input.ndim - 1 - d)
-            out = (index_select(out, d, i0) * w0.astype(input.dtype).reshape(shape)
-                   + index_select(out, d, i1) * w1.astype(input.dtype).reshape(shape))
+        # A kept size: PyTorch's linear weights are the identity's, and its antialiased
+        # passes skip the dim; bicubic resamples it still, with its scale_factor.
+        elif n_in != n_out or mode == "bicubic" and not antialias:
+            out = _resample(out, d, *_taps(mode, bool(antialias), dtype, n_in, n_out,
+                                           bool(align_corners), scale))
     return out
 
 

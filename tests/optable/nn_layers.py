@@ -1,7 +1,7 @@
 """Rows for nn.functional's layers (nn/functional/layers.py): the fused ops Linear and
 Normalize (under layer_norm, batch_norm, group_norm and instance_norm, whose "plain"
-rows check its double backward), and the compositions rms_norm, dropout and
-embedding."""
+rows check its double backward), and the compositions rms_norm, dropout, embedding,
+bilinear, local_response_norm and embedding_bag."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import autograd as ag
 from nn import functional as F
 
-from . import Row
+from . import Row, distinct
 
 
 def _linear_shapes(bias=True, lead_max=2):
@@ -161,6 +161,79 @@ def _emb_shapes():
     return st.integers(1, 3).map(lambda d: [(4, d)])
 
 
+
+def _bilinear_shapes(bias=True):
+    """x1 (*, in1), x2 (*, in2) with the same leading dims, weight (out, in1, in2), bias."""
+    @st.composite
+    def draw(d):
+        lead = tuple(d(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+        i1, i2, o = d(st.integers(1, 3)), d(st.integers(1, 3)), d(st.integers(1, 3))
+        shapes = [lead + (i1,), lead + (i2,), (o, i1, i2)]
+        return shapes + [(o,)] if bias else shapes
+    return draw
+
+
+def _np_bilinear(x1, x2, w, b=None):
+    y = np.einsum("...i,oij,...j->...o", x1, w, x2)
+    return y if b is None else y + b
+
+
+def _lrn_shapes():
+    """(N, C, *) with 3 to 4 dims."""
+    @st.composite
+    def draw(d):
+        n, c = d(st.integers(1, 2)), d(st.integers(1, 5))
+        return [(n, c) + tuple(d(st.lists(st.integers(1, 3), min_size=1, max_size=2)))]
+    return draw
+
+
+def _np_lrn(x, size, alpha, beta, k):
+    """PyTorch's definition: the squares averaged over channels c - size // 2 ..
+    c + (size - 1) // 2 (zero outside), always divided by size."""
+    c = x.shape[1]
+    div = np.zeros_like(x)
+    for ch in range(c):
+        for j in range(ch - size // 2, ch + (size - 1) // 2 + 1):
+            if 0 <= j < c:
+                div[:, ch] += x[:, j] ** 2
+    return x / (k + alpha * div / size) ** beta
+
+
+# Bags for the embedding_bag rows: 9 indices into 4 rows cut into 5 bags, one empty.
+_BAG_IDX = np.array([1, 3, 3, 0, 2, 1, 2, 0, 3])
+_BAG_OFF = np.array([0, 2, 5, 5, 8])
+_BAG_2D = np.array([[1, 0, 3], [2, 2, 0]])
+
+
+def _bag_shapes(psw=False):
+    def shapes():
+        return st.integers(1, 3).map(lambda d: [(4, d)] + ([(_BAG_IDX.size,)] if psw else []))
+    return shapes
+
+
+def _np_bag(w, idx, offsets, mode, psw=None, padding_idx=None):
+    """Each bag's rows (padding skipped) summed (times psw), averaged, or maxed, by a loop
+    over the bags; empty bags give zeros."""
+    if idx.ndim == 2:
+        bags = [np.arange(i * idx.shape[1], (i + 1) * idx.shape[1]) for i in range(idx.shape[0])]
+        idx = idx.reshape(-1)
+    else:
+        ends = list(offsets[1:]) + [idx.size]
+        bags = [np.arange(a, e) for a, e in zip(offsets, ends)]
+    out = np.zeros((len(bags), w.shape[1]), dtype=w.dtype)
+    for i, pos in enumerate(bags):
+        pos = [p for p in pos if idx[p] != padding_idx]
+        if not pos:
+            continue
+        rows = w[idx[pos]] * (1 if psw is None else psw[pos][:, None])
+        out[i] = {"sum": rows.sum(0), "mean": rows.mean(0), "max": rows.max(0)}[mode]
+    return out
+
+
+def _bag(mode, **kw):
+    return lambda w: F.embedding_bag(_BAG_IDX, w, _BAG_OFF, mode=mode, **kw)
+
+
 ROWS = [
     Row("linear", F.linear, lambda x, w, b: x @ w.T + b, arity=3, shapes=_linear_shapes()),
     Row("linear", F.linear, lambda x, w: x @ w.T, arity=2,
@@ -203,4 +276,26 @@ ROWS = [
         shapes=_norm_shapes(affine=False), grad=False, label="rms_norm_default_eps"),
     Row("dropout", _dropout, _np_dropout, shapes=lambda: st.just([(3, 4)]) | st.just([(5,)])),
     Row("embedding", lambda w: F.embedding(_IDX, w), lambda w: w[_IDX], shapes=_emb_shapes),
+    Row("bilinear", F.bilinear, _np_bilinear, arity=4, shapes=_bilinear_shapes()),
+    Row("bilinear", F.bilinear, _np_bilinear, arity=3, shapes=_bilinear_shapes(bias=False),
+        label="bilinear_nobias"),
+    *[Row("local_response_norm", lambda x, n=n: F.local_response_norm(x, n, 0.5, 0.75, 1.5),
+          lambda x, n=n: _np_lrn(x, n, 0.5, 0.75, 1.5), shapes=_lrn_shapes(), atol=1e-4,
+          rtol=1e-3, label=f"local_response_norm_size{n}") for n in (2, 3)],
+    *[Row("embedding_bag", _bag(m), lambda w, m=m: _np_bag(w, _BAG_IDX, _BAG_OFF, m),
+          shapes=_bag_shapes(), prepare=distinct if m == "max" else None,
+          label=f"embedding_bag_{m}") for m in ("sum", "mean", "max")],
+    *[Row("embedding_bag", _bag(m, padding_idx=3),
+          lambda w, m=m: _np_bag(w, _BAG_IDX, _BAG_OFF, m, padding_idx=3), shapes=_bag_shapes(),
+          prepare=distinct if m == "max" else None, label=f"embedding_bag_{m}_padding")
+      for m in ("mean", "max")],
+    *[Row("embedding_bag", lambda w, m=m: F.embedding_bag(_BAG_2D, w, mode=m),
+          lambda w, m=m: _np_bag(w, _BAG_2D, None, m), shapes=_bag_shapes(),
+          prepare=distinct if m == "max" else None, label=f"embedding_bag_2d_{m}")
+      for m in ("mean", "max")],
+    Row("embedding_bag",
+        lambda w, p: F.embedding_bag(_BAG_IDX, w, _BAG_OFF, mode="sum", per_sample_weights=p,
+                                     padding_idx=0),
+        lambda w, p: _np_bag(w, _BAG_IDX, _BAG_OFF, "sum", p, padding_idx=0), arity=2,
+        shapes=_bag_shapes(psw=True), label="embedding_bag_per_sample_weights"),
 ]

@@ -4,6 +4,8 @@ the NumPy references below follow PyTorch's documented formulas, written apart f
 our implementation."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -315,6 +317,82 @@ def _sq_dist(u, v):
 LEFT, MIDDLE, RIGHT = (-2.0, -1.2), (-0.4, 0.4), (1.2, 2.0)
 
 
+
+# ---- CTC: the reference sums the probability of every alignment ---------------------------
+
+def collapse(path, blank=0):
+    """CTC's many-to-one map: merge repeated labels, then drop blanks."""
+    out = [c for i, c in enumerate(path) if c != blank and (i == 0 or c != path[i - 1])]
+    return tuple(out)
+
+
+def np_ctc_brute(lp, labels, il, tl, blank=0):
+    """Per sample, -log sum over every path of its first il frames (all C^il of them)
+    that collapses to its target, of prod_t exp(lp[t, n, path_t]); lp (T, N, C)."""
+    c = lp.shape[2]
+    out = []
+    for n in range(lp.shape[1]):
+        target = tuple(labels[n][:tl[n]])
+        paths = [p for p in itertools.product(range(c), repeat=int(il[n]))
+                 if collapse(p, blank) == target]
+        logp = [sum(lp[t, n, k] for t, k in enumerate(p)) for p in paths]
+        out.append(-np.log(np.sum(np.exp(np.array(logp, dtype=lp.dtype)))) if paths
+                   else np.inf)
+    return np.array(out, dtype=lp.dtype)
+
+
+def _ctc_shapes(batched=True):
+    """log_probs (T, N, C) (or (T, C)): T <= 4 frames, C <= 3 classes (blank 0)."""
+    @st.composite
+    def draw(d):
+        t, n, c = d(st.integers(1, 4)), d(st.integers(1, 3)), d(st.integers(2, 3))
+        return [(t, n, c) if batched else (t, c)]
+    return draw
+
+
+def ctc_case(shape, impossible=False):
+    """(padded targets (N, S), input_lengths, target_lengths) for log_probs of `shape`, a
+    fixed function of it: lengths up to T and targets (labels 1..C-1, repeats included)
+    that fit, or with `impossible`, sample 0's target one label too long for its frames."""
+    t, c = shape[0], shape[-1]
+    n = shape[1] if len(shape) == 3 else 1
+    rng = np.random.default_rng(sum(shape) * 7 + len(shape))
+    il = rng.integers(0, t + 1, n)
+    il[0] = t
+    labels = np.zeros((n, t + 1), dtype=np.int64)
+    tl = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        seq = []   # labels while they fit: each needs a frame, plus one between repeats
+        while True:
+            k = int(rng.integers(1, c))
+            need = len(seq) + 1 + sum(a == b for a, b in zip(seq, seq[1:] + [k]))
+            if need > il[i] or rng.random() < 0.25:
+                break
+            seq.append(k)
+        labels[i, :len(seq)], tl[i] = seq, len(seq)
+    if impossible:
+        tl[0] = il[0] + 1
+        labels[0, :tl[0]] = np.arange(tl[0]) % (c - 1) + 1
+    return labels, il, tl
+
+
+def _ctc(x, reduction, impossible=False, zero_infinity=False):
+    labels, il, tl = ctc_case(x.shape, impossible)
+    return F.ctc_loss(x, labels, il, tl, reduction=reduction, zero_infinity=zero_infinity)
+
+
+def _np_ctc(x, reduction, impossible=False, zero_infinity=False):
+    labels, il, tl = ctc_case(x.shape, impossible)
+    lp = x if x.ndim == 3 else x[:, None]
+    loss = np_ctc_brute(lp, labels, il, tl)
+    if zero_infinity:
+        loss[np.isinf(loss)] = 0
+    if reduction == "mean":
+        return np.asarray((loss / np.maximum(tl, 1)).mean(), dtype=x.dtype)
+    loss = loss if x.ndim == 3 else loss[0]
+    return np.asarray(_reduce(loss, reduction)).astype(x.dtype)
+
+
 ROWS = [
     # ---- regression -----------------------------------------------------------------
     Row("F.mse_loss", F.mse_loss, lambda x, y: np.mean((x - y) ** 2), arity=2, shapes="same"),
@@ -534,4 +612,13 @@ ROWS = [
           arity=3, shapes=_vectors(3), domain=[LEFT, MIDDLE, RIGHT],
           label=f"F.triplet_margin_with_distance_loss_squared_{r}{'_swap' if s else ''}")
       for s, r in ((True, "mean"), (False, "sum"), (True, "none"))],
+    # ---- CTC (log_probs need not be normalized: the gradient is with respect to them) ---
+    *[Row("F.ctc_loss", lambda x, r=r: _ctc(x, r), lambda x, r=r: _np_ctc(x, r),
+          shapes=_ctc_shapes(), order2=r == "mean", label=f"F.ctc_loss_{r}")
+      for r in ("mean", "sum", "none")],
+    Row("F.ctc_loss", lambda x: _ctc(x, "none"), lambda x: _np_ctc(x, "none"),
+        shapes=_ctc_shapes(batched=False), order2=False, label="F.ctc_loss_unbatched"),
+    Row("F.ctc_loss", lambda x: _ctc(x, "sum", impossible=True, zero_infinity=True),
+        lambda x: _np_ctc(x, "sum", impossible=True, zero_infinity=True),
+        shapes=_ctc_shapes(), order2=False, label="F.ctc_loss_zero_infinity"),
 ]

@@ -1,8 +1,10 @@
 """Rows for nn/functional/resize.py and the padding layers of nn/resize.py: interpolate
-(nearest, nearest-exact, linear, bilinear; sizes and scale factors, align_corners both
-ways), pixel_shuffle / pixel_unshuffle, dropout1d / dropout2d, and the padding modules.
-The references are written independently: interpolation as a dense (out, in) matrix per
-spatial axis, the shuffles as explicit index maps, the paddings as np.pad."""
+(nearest, nearest-exact, linear, bilinear, trilinear, bicubic, area, and antialiased
+bilinear, bicubic and lanczos; sizes and scale factors, align_corners both ways),
+pixel_shuffle / pixel_unshuffle, dropout1d / dropout2d, and the padding modules (1-d to
+3-d).  The references are written independently: interpolation as a dense (out, in)
+matrix per spatial axis built from the documented kernels, the shuffles as explicit
+index maps, the paddings as np.pad."""
 from __future__ import annotations
 
 import numpy as np
@@ -24,12 +26,42 @@ def _spatial_shapes(spatial: int, lo: int = 1, hi: int = 4, channels: int = 1):
     return draw
 
 
+def _keys(x, a):
+    """Keys' cubic convolution kernel with parameter a."""
+    x = np.abs(x)
+    return np.where(x <= 1, (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1,
+                    np.where(x < 2, a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a, 0.0))
+
+
+# Antialiasing filters (Pillow's) in units of input pixels at scale 1.
+_AA = {"bilinear": lambda x: np.maximum(1 - np.abs(x), 0.0),
+       "bicubic": lambda x: _keys(x, -0.5),
+       "lanczos": lambda x: np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0.0)}
+
+
 def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool = False,
-            scale: float | None = None) -> np.ndarray:
+            scale: float | None = None, antialias: bool = False) -> np.ndarray:
     """The (n_out, n_in) resampling matrix of PyTorch's documented source positions."""
     o = np.arange(n_out)
     inv = n_in / n_out if scale is None else 1.0 / scale
     m = np.zeros((n_out, n_in))
+    if mode == "area":   # adaptive average pooling windows
+        for i, lo, hi in zip(o, o * n_in // n_out, -(-(o + 1) * n_in // n_out)):
+            m[i, lo:hi] = 1.0 / (hi - lo)
+        return m
+    if antialias:   # a filter stretched by the scale when downsampling, rows summing to 1
+        if n_in == n_out:
+            return np.eye(n_in)
+        s = ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0) if align_corners else inv
+        m = _AA[mode]((np.arange(n_in) + 0.5 - (o[:, None] + 0.5) * s) / max(s, 1.0))
+        return m / m.sum(1, keepdims=True)
+    if mode == "bicubic":   # 4 taps around src, clamped to the input, no corner shortcut
+        src = (o * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0) if align_corners
+               else (o + 0.5) * inv - 0.5)
+        for k in range(-1, 3):
+            tap = np.floor(src) + k
+            np.add.at(m, (o, np.clip(tap, 0, n_in - 1).astype(int)), _keys(src - tap, -0.75))
+        return m
     if mode in ("nearest", "nearest-exact"):
         src = np.floor((o + (0.5 if mode == "nearest-exact" else 0.0)) * inv)
         m[o, np.minimum(src, n_in - 1).astype(int)] = 1.0
@@ -47,34 +79,37 @@ def _matrix(n_in: int, n_out: int, mode: str, align_corners: bool = False,
     return m
 
 
-def _np_resize(x, sizes=None, scales=None, mode="nearest", align_corners=False):
+def _np_resize(x, sizes=None, scales=None, mode="nearest", align_corners=False,
+               antialias=False):
     spatial = x.shape[2:]
     if sizes is None:
         sizes = [int(n * s) for n, s in zip(spatial, scales)]
     out = x.astype(np.float64)
     for k, (n_in, n_out) in enumerate(zip(spatial, sizes)):
-        m = _matrix(n_in, n_out, mode, align_corners, None if scales is None else scales[k])
+        m = _matrix(n_in, n_out, mode, align_corners, None if scales is None else scales[k],
+                    antialias)
         out = np.moveaxis(np.tensordot(out, m, axes=([2 + k], [1])), -1, 2 + k)
     return out.astype(x.dtype)
 
 
-def _interp(mode, size=None, scale=None, align_corners=None):
-    return lambda x: F.interpolate(x, size, scale, mode, align_corners)
+def _interp(mode, size=None, scale=None, align_corners=None, antialias=False):
+    return lambda x: F.interpolate(x, size, scale, mode, align_corners, antialias=antialias)
 
 
-def _ref(mode, size=None, scale=None, align_corners=False):
+def _ref(mode, size=None, scale=None, align_corners=False, antialias=False):
     def ref(x):
         k = x.ndim - 2
         sizes = None if size is None else [size] * k if isinstance(size, int) else list(size)
         scales = None if scale is None else [scale] * k
-        return _np_resize(x, sizes, scales, mode, bool(align_corners))
+        return _np_resize(x, sizes, scales, mode, bool(align_corners), antialias)
     return ref
 
 
-def _interp_row(label, mode, spatial, size=None, scale=None, align_corners=None, lo=1):
-    return Row("interpolate", _interp(mode, size, scale, align_corners),
-               _ref(mode, size, scale, align_corners), shapes=_spatial_shapes(spatial, lo),
-               label=label)
+def _interp_row(label, mode, spatial, size=None, scale=None, align_corners=None, lo=1,
+                hi=4, antialias=False):
+    return Row("interpolate", _interp(mode, size, scale, align_corners, antialias),
+               _ref(mode, size, scale, align_corners, antialias),
+               shapes=_spatial_shapes(spatial, lo, hi), label=label)
 
 
 def _np_pixel_shuffle(x, r):
@@ -128,7 +163,7 @@ def _np_channel_dropout(channel_dims, p=0.4):
     return ref
 
 
-def _pad_module(layer, np_mode, spatial):
+def _pad_module(layer, np_mode, spatial, hi=4):
     """A padding layer against np.pad of its widths (PyTorch's (left, right, top, ...)
     order: the last dim first)."""
     p = layer.padding
@@ -137,7 +172,7 @@ def _pad_module(layer, np_mode, spatial):
     def ref(x):
         kw = {"constant_values": layer.value} if np_mode == "constant" else {}
         return np.pad(x, [(0, 0)] * (x.ndim - spatial) + widths, mode=np_mode, **kw)
-    return Row("pad", layer, ref, shapes=_spatial_shapes(spatial, lo=3),
+    return Row("pad", layer, ref, shapes=_spatial_shapes(spatial, lo=3, hi=hi),
                label=f"{type(layer).__name__}_module")
 
 
@@ -175,4 +210,21 @@ ROWS = [
     _pad_module(R.ReflectionPad2d((2, 1, 0, 2)), "reflect", 2),
     _pad_module(R.ReplicationPad1d((3, 1)), "edge", 1),
     _pad_module(R.CircularPad2d(2), "wrap", 2),
+    _interp_row("interpolate_trilinear", "trilinear", 3, size=(3, 1, 4), hi=3),
+    _interp_row("interpolate_trilinear_align_scale", "trilinear", 3, scale=1.5,
+                align_corners=True, hi=3),
+    _interp_row("interpolate_bicubic", "bicubic", 2, size=(5, 2)),
+    _interp_row("interpolate_bicubic_align", "bicubic", 2, size=(3, 6), align_corners=True),
+    _interp_row("interpolate_area_1d", "area", 1, size=3, hi=7),
+    _interp_row("interpolate_area_2d_scale", "area", 2, scale=0.6, lo=2, hi=5),
+    _interp_row("interpolate_area_3d", "area", 3, size=(2, 1, 3), hi=3),
+    _interp_row("interpolate_bilinear_aa", "bilinear", 2, size=(2, 3), lo=2, hi=6,
+                antialias=True),
+    _interp_row("interpolate_bicubic_aa", "bicubic", 2, scale=0.4, lo=3, hi=5, antialias=True),
+    _interp_row("interpolate_bicubic_aa_up_align", "bicubic", 2, size=(5, 3), antialias=True,
+                align_corners=True),
+    _interp_row("interpolate_lanczos", "lanczos", 2, size=(2, 5), hi=6, antialias=True),
+    # (the other 3-d padding layers are checked against PyTorch in test_nn_resize_more)
+    _pad_module(R.ReflectionPad3d((2, 1, 0, 2, 1, 1)), "reflect", 3, hi=3),
+    _pad_module(R.CircularPad3d((1, 2, 2, 0, 1, 1)), "wrap", 3, hi=3),
 ]
