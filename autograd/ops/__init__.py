@@ -2,3 +2,4 @@
 (public functions in `graph.REGISTRY`, methods and operators on `Tensor`)."""
 from . import arith, convert, elementwise, index, inplace, interop, linalg, reduce, shape  # noqa: F401
 from . import softmax, special  # noqa: F401  (softmax family, erf)
+from . import decomp  # noqa: F401  (decompositions and solvers: det, inverse, qr, ...)

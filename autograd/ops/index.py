@@ -1,6 +1,8 @@
 """Indexing: ``t[...]`` (ints, slices, None, Ellipsis, integer arrays, boolean masks),
 index_put, take, gather, take_along_dim, scatter, scatter_add, index_select, index_add,
-index_copy, index_fill, masked_fill, masked_select, masked_scatter, nonzero/argwhere.
+index_copy, index_fill, masked_fill, masked_select, masked_scatter, nonzero/argwhere;
+bincount, searchsorted, bucketize; select and the slice writes select_scatter,
+slice_scatter, diagonal_scatter.
 
 `getitem` and `index_put(accumulate=True)` are each other's adjoints: the gradient of
 a read scatter-adds into zeros (repeated indices accumulate), and the gradient of a
@@ -12,6 +14,7 @@ to the front), and a full integer index gives a 0-d view rather than a copy.
 """
 from __future__ import annotations
 
+import operator
 import warnings
 from typing import Any
 
@@ -22,7 +25,8 @@ from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, norm_axis, shape_of, view_op
 from .convert import to
 from .elementwise import where
-from .shape import broadcast_to, reshape, reshape_to, sum_to
+from .shape import (DiagonalScatter, _diagonal_view, broadcast_to, diagonal, reshape, reshape_to,
+                    sum_to)
 
 
 class IndexOutOfRange(IndexError, RuntimeError):
@@ -614,3 +618,181 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
 def argwhere(input: Tensor) -> Tensor:
     """``nonzero(input)``: the (count, ndim) int64 indices of the nonzero elements."""
     return nonzero(input)
+
+
+# ---- counting and searching ------------------------------------------------------------
+
+@register("bincount")
+def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:
+    """How often each value 0..max occurs in the 1-D non-negative integer `input` (at
+    least `minlength` bins): int64, or with `weights` the sum of each value's weights
+    (float weights keep their dtype, others give float64).  The weighted counts are
+    `index_add` into zeros, so they are differentiable in the weights."""
+    x = _index_array(input)
+    if x.dtype.kind not in "iu":
+        raise NotImplementedError(f"bincount: not implemented for dtype {x.dtype} (1-d "
+                                  f"non-negative integral inputs only)")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs (got "
+                           f"shape {x.shape}{', a negative value' if x.ndim == 1 else ''})")
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    w = None if weights is None else _as_tensor(weights)
+    if w is not None and (w.ndim != 1 or w.shape[0] != x.shape[0]):
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as "
+                           f"input (weights shape {tuple(w.shape)}, input shape {x.shape})")
+    if w is None or not x.size:   # (PyTorch gives int64 zeros for no input, weights or not)
+        return wrap(np.bincount(x, minlength=minlength).astype(np.int64))
+    if w.dtype.kind != "f":
+        w = to(w, np.float64)
+    zeros = wrap(np.zeros(max(int(x.max()) + 1, minlength), w.dtype))
+    return index_add(zeros, 0, x.astype(np.int64), w)
+
+
+def _search(seq: np.ndarray, v: np.ndarray, side: str) -> np.ndarray:
+    """np.searchsorted of each row of `v` in the matching row of `seq` (last axis; the
+    leading dims match), in one call: the values are replaced by their ranks among all
+    of both, and each row's ranks are shifted past the previous row's."""
+    if seq.ndim == 1:
+        return np.searchsorted(seq, v, side)
+    m = seq.shape[-1]
+    if not (m and v.size):
+        return np.zeros(v.shape, np.int64)
+    rows = seq.reshape(-1, m)
+    _, ranks = np.unique(np.concatenate([rows.reshape(-1), v.reshape(-1)]),
+                         return_inverse=True)
+    ranks = ranks.reshape(-1)
+    shift = (ranks.max() + 1 if ranks.size else 0) * np.arange(rows.shape[0])[:, None]
+    r_seq = ranks[:rows.size].reshape(rows.shape) + shift
+    r_v = ranks[rows.size:].reshape(rows.shape[0], -1) + shift
+    pos = np.searchsorted(r_seq.reshape(-1), r_v, side)
+    return (pos - m * np.arange(rows.shape[0])[:, None]).reshape(v.shape)
+
+
+@register()
+def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False,
+                 right: bool = False, side: str | None = None, sorter: Any = None) -> Tensor:
+    """Where each value of `input` would be inserted in `sorted_sequence` (1-D, or N-D
+    with input's leading dims, searched row by row) to keep it sorted: the first such
+    index, or with right=True / side='right' the last.  `sorter` holds the indices that
+    sort an unsorted sequence.  int64 (int32 with out_int32); not differentiable."""
+    seq = _index_array(sorted_sequence)
+    scalar = not isinstance(input, (Tensor, np.ndarray))
+    v = _index_array(input)
+    if not seq.ndim:
+        raise RuntimeError("searchsorted: boundaries tensor should have positive dimension, "
+                           "but got 0 dimension")
+    if scalar and seq.ndim != 1:
+        raise RuntimeError(f"searchsorted: input value can be a scalar only when boundaries "
+                           f"tensor dimension is 1, but we got boundaries tensor dim"
+                           f"({seq.ndim}) and input value's dim({v.ndim}) numel({v.size})")
+    if seq.ndim != 1 and (v.ndim != seq.ndim or v.shape[:-1] != seq.shape[:-1]):
+        raise RuntimeError(f"searchsorted: boundaries tensor should be 1 dimension or the "
+                           f"first N-1 dimensions of boundaries tensor and input value "
+                           f"tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(v.shape)}")
+    if side not in (None, "left", "right"):
+        raise RuntimeError(f"searchsorted: side can only be 'left' or 'right' but got "
+                           f"{side}")
+    if right and side == "left":
+        raise RuntimeError("searchsorted: side and right can't be set to opposites, got "
+                           "side of left while right was True")
+    if sorter is not None:
+        order = _index_array(sorter)
+        if order.dtype != np.int64:
+            raise RuntimeError(f"searchsorted: sorter must be a tensor of long dtype but got "
+                               f"dtype {order.dtype}")
+        if order.shape != seq.shape:
+            raise RuntimeError(f"searchsorted: boundary and sorter must have the same size, "
+                               f"but got boundary tensor {list(seq.shape)} and sorter "
+                               f"tensor {list(order.shape)}")
+        if order.size and (order.min() < 0 or order.max() >= seq.shape[-1]):
+            raise RuntimeError("searchsorted: sorter index out of range")
+        seq = np.take_along_axis(seq, order, -1)
+    pos = _search(seq, v, "right" if right or side == "right" else "left")
+    return wrap(np.asarray(pos, np.int32 if out_int32 else np.int64))
+
+
+@register()
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,
+              right: bool = False) -> Tensor:
+    """The bucket of each value of `input` among the sorted 1-D `boundaries`: the i with
+    boundaries[i-1] < x <= boundaries[i] (boundaries[i-1] <= x < boundaries[i] with
+    right=True), i.e. ``searchsorted(boundaries, input, right=right)``."""
+    b = _index_array(boundaries)
+    if b.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got "
+                           f"dim({b.ndim})")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+# ---- selecting and writing slices ---------------------------------------------------------
+
+def _select_index(op: str, input: Tensor, dim: int, index: Any) -> tuple:
+    """The basic index of ``input.select(dim, index)``, checked like PyTorch's select."""
+    if not input.ndim:
+        raise IndexError(f"{op}: select() cannot be applied to a 0-dim tensor.")
+    d = norm_axis(op, dim, input.ndim)
+    i, n = operator.index(index), input.shape[d]
+    if not -n <= i < n:
+        raise IndexError(f"{op}: select(): index {i} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return (slice(None),) * d + (i,)
+
+
+@register("select")
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at `index` along `dim`, with that dimension removed (a view)."""
+    return getitem(input, _select_index("select", input, dim, index))
+
+
+def _scatter_into(op: str, input: Tensor, src: Any, index: tuple, shape: tuple) -> Tensor:
+    """A copy of `input` with its region `index` (of `shape`) replaced by `src`, which
+    must have exactly that shape; d/dinput = g outside the region, d/dsrc = g in it."""
+    src = _as_tensor(src)
+    if tuple(src.shape) != shape:
+        raise ShapeError(f"{op}: expected src to have a size equal to the slice of self. "
+                         f"src size = {list(src.shape)}, slice size = {list(shape)}")
+    return index_put(input, index, src)
+
+
+@register("select_scatter")
+def select_scatter(input: Tensor, src: Any, dim: int, index: int) -> Tensor:
+    """A copy of `input` with its slice at `index` along `dim` replaced by `src`."""
+    idx = _select_index("select_scatter", input, dim, index)
+    return _scatter_into("select_scatter", input, src, idx,
+                         input.shape[:len(idx) - 1] + input.shape[len(idx):])
+
+
+@register("slice_scatter")
+def slice_scatter(input: Tensor, src: Any, dim: int = 0, start: int | None = None,
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """A copy of `input` with ``input[..., start:end:step, ...]`` (along `dim`) replaced
+    by `src`."""
+    if not input.ndim:
+        raise IndexError("slice_scatter: slice() cannot be applied to a 0-dim tensor.")
+    if step <= 0:
+        raise RuntimeError(f"slice_scatter: slice step must be positive, got {step}")
+    d = norm_axis("slice_scatter", dim, input.ndim)
+    sl = slice(start, end, step)
+    shape = input.shape[:d] + (len(range(*sl.indices(input.shape[d]))),) + input.shape[d + 1:]
+    return _scatter_into("slice_scatter", input, src, (slice(None),) * d + (sl,), shape)
+
+
+@register("diagonal_scatter")
+def diagonal_scatter(input: Tensor, src: Any, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Tensor:
+    """A copy of `input` with its diagonal `offset` of dims (dim1, dim2) (see
+    `diagonal`) replaced by `src` (cast to input's dtype)."""
+    view = diagonal(input, offset, dim1, dim2)   # (checks the arguments)
+    src = _as_tensor(src)
+    if src.shape != view.shape:
+        raise ShapeError(f"diagonal_scatter: expected src to have a size equal to the slice "
+                         f"of self. src size = {list(src.shape)}, slice size = "
+                         f"{list(view.shape)}")
+    params = dict(offset=int(offset), axis1=norm_axis("diagonal_scatter", dim1, input.ndim),
+                  axis2=norm_axis("diagonal_scatter", dim2, input.ndim))
+    on = np.zeros(input.shape, bool)
+    _diagonal_view(on, *params.values())[...] = True
+    return where(on, apply(DiagonalScatter, to(src, input.dtype), shape=input.shape, **params),
+                 input)

@@ -1,5 +1,7 @@
 """Linear algebra: matmul (1-D, 2-D and broadcast-batched operands), its fixed-rank
-forms mm, bmm, mv and dot, einsum, and the products outer, inner, kron and cross."""
+forms mm, bmm, mv and dot, einsum, the products outer, inner, kron, cross and
+tensordot, and cdist (decompositions and solvers are in decomp.py); the fused products
+addmm, addmv, addr, baddbmm, addbmm (beta * input + alpha * product) and chain_matmul."""
 from __future__ import annotations
 
 import string
@@ -10,7 +12,10 @@ import numpy as np
 
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
-from .shape import expand, reshape, reshape_to, roll, sum_to, unsqueeze
+from .elementwise import clamp_min, where
+from .index import IndexShapeError
+from .reduce import norm
+from .shape import expand, permute, reshape, reshape_to, roll, sum_to, unsqueeze
 from ._util import norm_axis
 
 
@@ -317,3 +322,237 @@ def cross(input: Tensor, other: Any, dim: int | None = None) -> Tensor:
     _same_dtype("cross", input, other)
     return (roll(input, -1, d) * roll(other, -2, d)
             - roll(input, -2, d) * roll(other, -1, d))
+
+
+def _tensordot_dims(a: Tensor, b: Tensor, dims: Any) -> tuple:
+    """(a's contracted dims, b's) from tensordot's `dims`: a count (the last `dims` of a
+    with the first of b) or a pair of dim lists."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, (tuple, list)):
+        if len(dims) != 2:
+            raise RuntimeError(f"tensordot: dims must be an int or a pair of dim lists, got "
+                               f"{dims!r}")
+        da, db = dims
+        for d in (da, db):
+            if not isinstance(d, (tuple, list)):
+                raise TypeError(f"tensordot: argument 'dims' must be an int or a pair of "
+                                f"tuples of ints, not a pair of {type(d).__name__}")
+        if len(da) != len(db):
+            raise RuntimeError(f"tensordot: both dimension lists should have same length, "
+                               f"got {list(da)} and {list(db)}")
+        return list(da), list(db)
+    if isinstance(dims, bool) or not isinstance(dims, (int, np.integer)):
+        raise TypeError(f"tensordot: argument 'dims' must be an int or a pair of dim lists, "
+                        f"not {type(dims).__name__}")
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    if dims > min(a.ndim, b.ndim):
+        raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims} "
+                           f"(shapes {tuple(a.shape)} and {tuple(b.shape)})")
+    return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+
+
+@register()
+def tensordot(a: Tensor, b: Any, dims: Any = 2) -> Tensor:
+    """Sum of products over the dims `dims` pairs up (a count: a's last `dims` with b's
+    first): shape a's other dims + b's other dims.  A matmul of the two operands with
+    those dims moved together and flattened."""
+    b = _as_tensor(b)
+    da, db = _tensordot_dims(a, b, dims)
+    ca = [norm_axis("tensordot", d, a.ndim) for d in da]
+    cb = [norm_axis("tensordot", d, b.ndim) for d in db]
+    for c, d in ((ca, da), (cb, db)):
+        if len(set(c)) != len(c):
+            raise RuntimeError(f"tensordot: a dim appears multiple times in the list of dims "
+                               f"{list(d)}")
+    for x, y, i, j in zip(ca, cb, da, db):
+        if a.shape[x] != b.shape[y]:
+            raise ShapeError(f"tensordot: contracted dimensions need to match, but first has "
+                             f"size {a.shape[x]} in dim {i} and second has size "
+                             f"{b.shape[y]} in dim {j}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"tensordot: both inputs should have same dtype, got {a.dtype} "
+                           f"and {b.dtype}")
+    fa = [d for d in range(a.ndim) if d not in ca]
+    fb = [d for d in range(b.ndim) if d not in cb]
+    sa = tuple(a.shape[d] for d in fa)
+    sb = tuple(b.shape[d] for d in fb)
+    k = int(np.prod([a.shape[d] for d in ca]))
+    a2 = reshape(permute(a, tuple(fa + ca)), (int(np.prod(sa)), k))
+    b2 = reshape(permute(b, tuple(cb + fb)), (k, int(np.prod(sb))))
+    out_shape = sa + sb
+    return reshape(apply(Matmul, a2, b2), out_shape)
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+@register()
+def cdist(x1: Tensor, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distances between the rows of x1 (..., P, M) and of x2 (..., R, M):
+    shape (..., P, R), batch dims broadcast.  For p = 2 with more than 25 rows on a side
+    (or `compute_mode` 'use_mm_for_euclid_dist') as PyTorch does,
+    sqrt(|x|^2 - 2 x.y + |y|^2) through a matmul: faster, less accurate for close
+    points.  The gradient at a zero distance is 0."""
+    x2 = _as_tensor(x2)
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"cdist: {compute_mode} is not a valid value for compute_mode")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{x.ndim}D (shape {tuple(x.shape)})")
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{x.dtype}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ShapeError(f"cdist: X1 and X2 must have the same number of columns. X1: "
+                         f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
+                           f"{x2.dtype}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    try:
+        np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"cdist: the batch dimensions of X1 {tuple(x1.shape)} and X2 "
+                         f"{tuple(x2.shape)} do not broadcast") from None
+    rows = max(x1.shape[-2], x2.shape[-2])
+    if p == 2 and (compute_mode == _CDIST_MODES[1]
+                   or (compute_mode == _CDIST_MODES[0] and rows > 25)):
+        sq = (x1 * x1).sum(-1, keepdim=True) - 2 * (x1 @ x2.mT) + (x2 * x2).sum(-1).unsqueeze(-2)
+        return clamp_min(sq, 1e-30).sqrt()   # (round-off can make sq slightly negative)
+    return norm(unsqueeze(x1, -2) - unsqueeze(x2, -3), p, dim=-1)
+
+
+# ---- fused products: beta * input + alpha * (product) --------------------------------------
+
+def _same_dtypes(op: str, **tensors: Tensor) -> None:
+    """The add* products, like PyTorch's, do not promote between their operands."""
+    if len({t.dtype for t in tensors.values()}) > 1:
+        names = ", ".join(tensors)
+        dtypes = ", ".join(str(t.dtype) for t in tensors.values())
+        raise RuntimeError(f"{op}: expected {names} to have the same dtype, but got {dtypes}")
+
+
+def _scaled_sum(op: str, input: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """beta * input + alpha * product, input broadcast to the product's shape.  As in
+    PyTorch, beta = 0 ignores input (NaN and inf in it too; its gradient is then 0) and
+    integer tensors take alpha and beta cast to their dtype."""
+    shape = tuple(product.shape)
+    if input.ndim > len(shape) or any(a not in (1, b) for a, b in
+                                      zip(input.shape[::-1], shape[::-1])):
+        raise ShapeError(f"{op}: the input of shape {tuple(input.shape)} does not broadcast "
+                         f"to the product's shape {shape}")
+    if product.dtype.kind not in "fc":
+        alpha, beta = (np.array(v).astype(product.dtype).item() for v in (alpha, beta))
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        if not input.requires_grad:
+            return out
+        return out + where(np.zeros(input.shape, bool), input, 0.0)   # (a zero gradient)
+    return out + (input if beta == 1 else input * beta)
+
+
+def _matrix(op: str, name: str, t: Any, ndim: int, error: type = RuntimeError) -> Tensor:
+    t = _as_tensor(t)
+    if t.ndim != ndim:
+        raise error(f"{op}: {name} must be a {ndim}-D tensor, got {t.ndim}-D (shape "
+                    f"{tuple(t.shape)})")
+    return t
+
+
+@register("addmm")
+def addmm(input: Tensor, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to (n, m): the matrix
+    product and the add, both differentiable (beta = 0 ignores input)."""
+    input = _as_tensor(input)
+    mat1, mat2 = _matrix("addmm", "mat1", mat1, 2), _matrix("addmm", "mat2", mat2, 2)
+    if mat1.shape[1] != mat2.shape[0]:
+        raise ShapeError(f"addmm: mat1 and mat2 shapes cannot be multiplied "
+                         f"({mat1.shape[0]}x{mat1.shape[1]} and "
+                         f"{mat2.shape[0]}x{mat2.shape[1]})")
+    _same_dtypes("addmm", input=input, mat1=mat1, mat2=mat2)
+    return _scaled_sum("addmm", input, apply(Matmul, mat1, mat2), beta, alpha)
+
+
+@register("addmv")
+def addmv(input: Tensor, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec), input broadcast to (n,)."""
+    input = _as_tensor(input)
+    mat, vec = _matrix("addmv", "mat", mat, 2), _matrix("addmv", "vec", vec, 1)
+    if mat.shape[1] != vec.shape[0]:
+        raise ShapeError(f"addmv: size mismatch, got input ({tuple(input.shape)}), mat "
+                         f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    _same_dtypes("addmv", input=input, mat=mat, vec=vec)
+    return _scaled_sum("addmv", input, apply(Matmul, mat, vec), beta, alpha)
+
+
+@register("addr")
+def addr(input: Tensor, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2), input broadcast to (n, m); the operands
+    promote to one dtype, as in PyTorch."""
+    input = _as_tensor(input)
+    vec1, vec2 = _matrix("addr", "vec1", vec1, 1), _matrix("addr", "vec2", vec2, 1)
+    product = outer(vec1, vec2)
+    if product.dtype != input.dtype:
+        dtype = np.promote_types(product.dtype, input.dtype)
+        input, product = input.to(dtype), product.to(dtype)
+    return _scaled_sum("addr", input, product, beta, alpha)
+
+
+def _batches(op: str, batch1: Any, batch2: Any) -> tuple:
+    """The (b, n, k) and (b, k, m) operands of baddbmm and addbmm, checked."""
+    # (PyTorch raises IndexError for a missing batch dimension: this error is both)
+    b1 = _matrix(op, "batch1", batch1, 3, IndexShapeError)
+    b2 = _matrix(op, "batch2", batch2, 3, IndexShapeError)
+    if b1.shape[0] != b2.shape[0]:
+        raise ShapeError(f"{op}: batch1 and batch2 must have same number of batches, got "
+                         f"{b1.shape[0]} and {b2.shape[0]}")
+    if b1.shape[2] != b2.shape[1]:
+        raise ShapeError(f"{op}: incompatible matrix sizes for bmm ({b1.shape[1]}x"
+                         f"{b1.shape[2]} and {b2.shape[1]}x{b2.shape[2]})")
+    return b1, b2
+
+
+@register("baddbmm")
+def baddbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
+            alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * bmm(batch1, batch2), input broadcast to (b, n, m)."""
+    input = _as_tensor(input)
+    b1, b2 = _batches("baddbmm", batch1, batch2)
+    _same_dtypes("baddbmm", input=input, batch1=b1, batch2=b2)
+    return _scaled_sum("baddbmm", input, apply(Matmul, b1, b2), beta, alpha)
+
+
+@register("addbmm")
+def addbmm(input: Tensor, batch1: Any, batch2: Any, *, beta: Any = 1,
+           alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b], input broadcast to (n, m): one
+    (n, b k) @ (b k, m) product."""
+    input = _as_tensor(input)
+    b1, b2 = _batches("addbmm", batch1, batch2)
+    _same_dtypes("addbmm", input=input, batch1=b1, batch2=b2)
+    (b, n, k), m = b1.shape, b2.shape[2]
+    product = apply(Matmul, reshape(permute(b1, (1, 0, 2)), (n, b * k)),
+                    reshape(b2, (b * k, m)))
+    return _scaled_sum("addbmm", input, product, beta, alpha)
+
+
+@register()
+def chain_matmul(*matrices: Any) -> Tensor:
+    """The product of the 2-D `matrices`: ``linalg.multi_dot`` (the cheapest order), which
+    PyTorch deprecates it for (and warns, as here); one matrix gives a copy."""
+    warnings.warn("chain_matmul is deprecated and will be removed in a future PyTorch "
+                  "release; use linalg.multi_dot instead, which accepts a list of two or "
+                  "more tensors rather than multiple parameters.", UserWarning, stacklevel=2)
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    ms = [_matrix("chain_matmul", f"matrix {i}", t, 2) for i, t in enumerate(matrices)]
+    if len(ms) == 1:
+        return ms[0].clone()
+    from ..linalg import multi_dot   # (autograd.linalg imports this module)
+    return multi_dot(ms)

@@ -1,6 +1,8 @@
 """Reductions: sum, mean, var, std, max, min, argmax, argmin, logsumexp, prod, cumsum;
 any, all, count_nonzero, norm, nansum, nanmean, var_mean, std_mean, aminmax; sort,
-argsort, topk, median; cumprod, logcumsumexp, cummax, cummin.
+argsort, topk, median; cumprod, logcumsumexp, cummax, cummin; quantile, nanquantile,
+nanmedian, kthvalue, mode; unique, unique_consecutive, histc; diff, cov, corrcoef, dist,
+renorm.
 
 Each takes `dim` (an int or a tuple; `axis` is accepted) and `keepdim` (`keepdims`);
 as in PyTorch, `dim=()` reduces over everything and a 0-d input takes dim 0 or -1.
@@ -22,9 +24,10 @@ from ..graph import Op, apply, register
 from ..tensor import Tensor, wrap
 from .arith import Div
 from ._util import norm_axes, norm_axis, pick
-from .elementwise import abs, exp, log, where
+from .elementwise import abs, clamp, exp, lerp, log, sqrt, where
 from .index import gather
-from .shape import expand_to, flip, reshape, reshape_to, sum_to
+from .shape import (cat, diagonal, expand_to, flip, movedim, narrow, reshape, reshape_to,
+                    squeeze, sum_to)
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -825,25 +828,39 @@ def median(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = N
     keep = _keep("median", keepdim, keepdims)
     if d is None:
         return apply(MedianAll, input, axes=None, keepdims=False, nan_ties=True)
-    ax = norm_axis("median", d, input.ndim)
+    return _rank_select("median", input, d, keep, _median_position)
+
+
+def _median_position(s: np.ndarray) -> np.ndarray:
+    """The lower median's position in each sorted slice (last axis), or that of the
+    slice's first NaN when it holds any."""
+    n = s.shape[-1]
+    pos = np.full(s.shape[:-1] + (1,), (n - 1) // 2)
+    if s.dtype.kind in "fc":
+        nans = np.count_nonzero(np.isnan(s), axis=-1, keepdims=True)
+        pos = np.where(nans > 0, n - nans, pos)   # (sorted last, in their order)
+    return pos
+
+
+def _rank_select(op: str, input: Tensor, dim: Any, keep: bool, position: Any) -> MaxResult:
+    """(values, indices) along `dim`, of the element at ``position(s)`` in each slice,
+    where `s` holds the slices stably sorted along the last axis (NaN the largest) and
+    the positions keep that axis with size 1.  The indices come from NumPy and the
+    values are gathered, so the gradient goes to the chosen elements (at any order)."""
+    ax = norm_axis(op, dim, input.ndim)
     if input.ndim and input.shape[ax] == 0:
-        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size "
+        raise IndexError(f"{op}(): Expected reduction dim {ax} to have non-zero size "
                          f"(input shape {input.shape}).")
+    x = np.moveaxis(input._data, ax, -1) if input.ndim else np.reshape(input._data, 1)
+    order = _order(x, -1, False)
+    idx = np.take_along_axis(order, position(np.take_along_axis(x, order, -1)), -1)
     if not input.ndim:
-        idx = np.zeros((), np.int64)
+        idx = idx.reshape(())
         return MaxResult(gather(input, 0, idx), wrap(idx))
-    x = input._data
-    n = x.shape[ax]
-    pos = np.argsort(x, axis=ax, kind="stable")
-    idx = np.take(pos, [(n - 1) // 2], axis=ax)
-    if x.dtype.kind in "fc":
-        nan = np.isnan(x)
-        has_nan = nan.any(axis=ax, keepdims=True)
-        if has_nan.any():
-            idx = np.where(has_nan, np.argmax(nan, axis=ax, keepdims=True), idx)
+    idx = np.moveaxis(idx, -1, ax)
     values = gather(input, ax, idx)
     if not keep:
-        values, idx = reshape(values, _reduced_shape(x.shape, (ax,))), idx.squeeze(ax)
+        values, idx = reshape(values, _reduced_shape(input.shape, (ax,))), idx.squeeze(ax)
     return MaxResult(values, wrap(idx))
 
 
@@ -992,3 +1009,427 @@ def cummin(input: Tensor, dim: Any = None, *, axis: Any = None) -> MaxResult:
     """(values, indices) of the running minimum along `dim`; the gradient goes to the
     element each value is (the last of equal ones)."""
     return _cum_extreme("cummin", input, dim, axis)
+
+
+# ---- quantiles and selection by rank ----------------------------------------------------
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(op: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              skip_nan: bool) -> Tensor:
+    """quantile and nanquantile, as PyTorch computes them: each slice sorted (NaN last),
+    rank r = q (m - 1) with m the slice's size (its count of non-NaN elements when
+    `skip_nan`; a slice holding NaN gets a NaN without, and all NaNs with: its first
+    NaN, as median picks), and the sorted values at floor(r) and ceil(r) gathered and
+    interpolated.  The gradient goes to those elements; a tensor `q` gets one too in
+    linear mode, (hi - lo) (m - 1)."""
+    dt = input.dtype
+    if dt not in (np.float32, np.float64):
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
+                           f"{dt}")
+    if isinstance(q, np.ndarray):
+        q = wrap(q)
+    elif not isinstance(q, (Tensor, int, float, np.number)) or isinstance(q, bool):
+        raise TypeError(f"{op}(): argument 'q' must be a float or a Tensor, not "
+                        f"{type(q).__name__}")
+    if isinstance(q, Tensor):
+        if q.dtype != dt:
+            raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor "
+                               f"(got {q.dtype} and {dt})")
+        if q.ndim > 1:
+            raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape "
+                               f"{tuple(q.shape)}")
+        qd = q.data
+        if not np.all((qd >= 0) & (qd <= 1)):
+            raise RuntimeError(f"{op}() q values must be in the range [0, 1], got "
+                               f"{qd.tolist()}")
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {q}")
+        qd = np.asarray(q, dt)   # (PyTorch too makes a number q a tensor of input's dtype)
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if not input.numel():
+        raise RuntimeError(f"{op}() input tensor must be non-empty (input shape "
+                           f"{tuple(input.shape)})")
+    if dim is None:
+        x, shape = reshape(input, -1), (1,) * input.ndim if keepdim else ()
+    elif not input.ndim:
+        norm_axis(op, dim, 0)
+        x, shape = reshape(input, 1), ()
+    else:
+        ax = norm_axis(op, dim, input.ndim)
+        x = movedim(input, ax, -1)
+        shape = _kept_shape(input.shape, (ax,)) if keepdim else \
+            _reduced_shape(input.shape, (ax,))
+    xd = x.data
+    n = xd.shape[-1]
+    order = _order(xd, -1, False)
+    valid = n - np.count_nonzero(np.isnan(np.take_along_axis(xd, order, -1)), axis=-1,
+                                 keepdims=True)   # (the sorted NaNs: the last n - valid)
+    if skip_nan:
+        scale = (valid - 1).astype(dt)
+        forced = valid == 0
+    else:
+        scale, forced = np.asarray(n - 1, dt), valid < n
+    ranks = np.where(forced, valid.astype(dt), qd.reshape(-1) * scale)   # (..., nq)
+    below = np.floor(ranks)
+
+    def at(pos: np.ndarray) -> Tensor:
+        return gather(x, -1, np.take_along_axis(order, pos, -1))
+
+    if interpolation == "linear" or interpolation == "midpoint":
+        lo, hi = at(below.astype(np.int64)), at(np.ceil(ranks).astype(np.int64))
+        if interpolation == "midpoint":
+            weight = 0.5
+        elif isinstance(q, Tensor) and q.requires_grad:
+            weight = where(forced, 0.0, reshape(q, -1) * scale - below)
+        else:
+            weight = wrap(ranks - below)
+        out = lerp(lo, hi, weight)
+    else:
+        pos = below if interpolation == "lower" else \
+            np.ceil(ranks) if interpolation == "higher" else np.round(ranks)   # (half to even)
+        out = at(pos.astype(np.int64))
+    if isinstance(q, Tensor) and q.ndim:   # the quantiles along a new first dimension
+        return reshape(movedim(out, -1, 0), (q.shape[0],) + shape)
+    return reshape(out, shape)
+
+
+@register("quantile")
+def quantile(input: Tensor, q: Any, dim: Any = None, keepdim: Any = None, *,
+             interpolation: str = "linear", axis: Any = None, keepdims: Any = None) -> Tensor:
+    """The `q`-quantiles (a number, or a 0-d or 1-d tensor of them, which then gives a new
+    first dimension) over `dim` (of all elements when None).  Between two elements
+    the interpolation is linear, lower, higher, midpoint or nearest (ties to even);
+    a slice holding NaN has quantile NaN.  Floating inputs only."""
+    return _quantile("quantile", input, q, pick("quantile", dim, axis),
+                     _keep("quantile", keepdim, keepdims), interpolation, False)
+
+
+@register("nanquantile")
+def nanquantile(input: Tensor, q: Any, dim: Any = None, keepdim: Any = None, *,
+                interpolation: str = "linear", axis: Any = None,
+                keepdims: Any = None) -> Tensor:
+    """`quantile` of the non-NaN elements of each slice (NaN for a slice of NaNs only)."""
+    return _quantile("nanquantile", input, q, pick("nanquantile", dim, axis),
+                     _keep("nanquantile", keepdim, keepdims), interpolation, True)
+
+
+class NanMedianAll(MedianAll):
+    """The lower median of the non-NaN elements (NaN if there are none); the gradient is
+    split evenly among the elements equal to it (among the NaNs when it is NaN)."""
+    name = "Nanmedian"
+
+    @staticmethod
+    def ufunc(x: np.ndarray, axis: None, keepdims: bool) -> np.ndarray:
+        flat = np.sort(x, axis=None)   # (NaNs last)
+        k = flat.size - np.count_nonzero(np.isnan(flat)) if flat.dtype.kind in "fc" \
+            else flat.size
+        return np.full((1,) * x.ndim, flat[(k - 1) // 2] if k else np.nan, x.dtype)
+
+
+def _nanmedian_position(s: np.ndarray) -> np.ndarray:
+    """The lower median's position among each sorted slice's non-NaN elements (0, a
+    NaN, when all are NaN)."""
+    valid = s.shape[-1]
+    if s.dtype.kind in "fc":
+        valid = valid - np.count_nonzero(np.isnan(s), axis=-1, keepdims=True)
+    return np.broadcast_to(np.maximum((valid - 1) // 2, 0), s.shape[:-1] + (1,))
+
+
+@register("nanmedian")
+def nanmedian(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+              keepdims: Any = None) -> Any:
+    """`median` ignoring NaNs: of all elements, or (values, indices) along `dim`.  A
+    slice of NaNs only has median NaN (index 0)."""
+    d = pick("nanmedian", dim, axis)
+    if d is None:
+        return apply(NanMedianAll, input, axes=None, keepdims=False, nan_ties=True)
+    return _rank_select("nanmedian", input, d, _keep("nanmedian", keepdim, keepdims),
+                        _nanmedian_position)
+
+
+@register("kthvalue")
+def kthvalue(input: Tensor, k: int, dim: Any = None, keepdim: Any = None, *,
+             axis: Any = None, keepdims: Any = None) -> MaxResult:
+    """(values, indices) of the `k`-th smallest element (k from 1) along `dim` (last by
+    default); NaN counts as the largest.  The gradient goes to the chosen elements."""
+    ax = _sort_axis("kthvalue", input, dim, axis)
+    n = input.shape[ax] if input.ndim else 1
+    if n and not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {ax} "
+                           f"(k={k}, input shape {tuple(input.shape)})")
+    return _rank_select("kthvalue", input, ax, _keep("kthvalue", keepdim, keepdims),
+                        lambda s: np.full(s.shape[:-1] + (1,), k - 1))
+
+
+def _mode_position(s: np.ndarray) -> np.ndarray:
+    """The position of the end of the longest run of equal values in each sorted slice
+    (of the smallest value among equally long runs; NaNs unequal, as NaN != NaN)."""
+    n = s.shape[-1]
+    i = np.arange(n)
+    starts = np.ones(s.shape, bool)
+    starts[..., 1:] = s[..., 1:] != s[..., :-1]
+    ends = np.ones(s.shape, bool)
+    ends[..., :-1] = starts[..., 1:]
+    first = np.maximum.accumulate(np.where(starts, i, 0), axis=-1)
+    return np.argmax(np.where(ends, i - first + 1, 0), axis=-1, keepdims=True)
+
+
+@register("mode")
+def mode(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+         keepdims: Any = None) -> MaxResult:
+    """(values, indices) of the most frequent value along `dim` (last by default): the
+    smallest of equally frequent ones, and the index of its last occurrence.  The
+    values' gradient goes to those elements; the indices have none."""
+    return _rank_select("mode", input, _sort_axis("mode", input, dim, axis),
+                        _keep("mode", keepdim, keepdims), _mode_position)
+
+
+# ---- sets and histograms (not differentiable) ---------------------------------------------
+
+def _set_result(values: np.ndarray, inverse: np.ndarray, counts: np.ndarray,
+                return_inverse: bool, return_counts: bool) -> Any:
+    """unique's result: the values alone, or a tuple with the inverse and/or counts."""
+    out = (wrap(values),)
+    if return_inverse:
+        out += (wrap(inverse.astype(np.int64, copy=False)),)
+    if return_counts:
+        out += (wrap(counts.astype(np.int64, copy=False)),)
+    return out[0] if len(out) == 1 else out
+
+
+def _set_dim(op: str, x: np.ndarray, dim: Any) -> int:
+    """The dimension unique and unique_consecutive work along, checked like PyTorch."""
+    if not x.ndim:
+        raise IndexError(f"{op}: dimension specified as {dim} but tensor has no dimensions")
+    d = norm_axis(op, dim, x.ndim)
+    if not x.size and x.shape[d]:
+        raise RuntimeError(f"{op}: there are 0 sized dimensions, and they aren't selected, "
+                           f"so unique cannot be applied (input shape {x.shape}, dim {d})")
+    return d
+
+
+@register("unique")
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct elements (dim=None, flattened) or slices along `dim`, in ascending
+    order (always sorted), with optionally the int64 `inverse` (each element's or
+    slice's position among them) and `counts`.  NaNs are all distinct, as in PyTorch."""
+    x = input.data
+    if dim is None:
+        values, inverse, counts = np.unique(x.reshape(-1), return_inverse=True,
+                                            return_counts=True, equal_nan=False)
+        return _set_result(values, inverse.reshape(x.shape), counts, return_inverse,
+                           return_counts)
+    d = _set_dim("unique", x, dim)
+    if not x.shape[d]:
+        empty = np.zeros(0, np.int64)
+        return _set_result(x.copy(), empty, empty, return_inverse, return_counts)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=d)
+    return _set_result(values, inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+@register("unique_consecutive")
+def unique_consecutive(input: Tensor, return_inverse: bool = False,
+                       return_counts: bool = False, dim: int | None = None) -> Any:
+    """The elements (dim=None, flattened) or slices along `dim` with each run of
+    consecutive equal ones collapsed to one, with optionally the int64 `inverse` (each
+    element's run) and `counts` (the runs' lengths)."""
+    x = input.data
+    if dim is None:
+        flat, d, shape = x.reshape(-1), 0, x.shape
+        new = np.ones(flat.shape, bool)
+        new[1:] = flat[1:] != flat[:-1]
+    else:
+        d = _set_dim("unique_consecutive", x, dim)
+        flat, shape = x, (x.shape[d],)
+        rows = np.moveaxis(x, d, 0).reshape(x.shape[d], -1) if x.size else \
+            np.zeros((x.shape[d], 0), x.dtype)
+        new = np.ones(x.shape[d], bool)
+        new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, new.size))
+    return _set_result(np.compress(new, flat, axis=d), (np.cumsum(new) - 1).reshape(shape),
+                       counts, return_inverse, return_counts)
+
+
+@register("histc")
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """Counts of the elements in `bins` equal-width bins over [min, max]: x goes to bin
+    floor((x - min) bins / (max - min)) computed in x's dtype, as PyTorch bins (max to
+    the last bin; elements outside and NaNs are left out).  min == max takes the data's
+    range (widened by 1 each way if it is a point).  Floating inputs; the counts have
+    the input's dtype.  Not differentiable."""
+    x = input.data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"histc: not implemented for dtype {x.dtype} (floating "
+                                  f"inputs only)")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
+    if lo > hi:
+        raise RuntimeError(f"histc: max must be larger than min (got min={lo}, max={hi})")
+    # PyTorch's binning, in the input's dtype: (x - lo) bins / (hi - lo), truncated
+    lo, hi, flat = x.dtype.type(lo), x.dtype.type(hi), x.reshape(-1)
+    flat = flat[(flat >= lo) & (flat <= hi)]   # (NaN fails both)
+    pos = ((flat - lo) * x.dtype.type(bins) / (hi - lo)).astype(np.int64)
+    return wrap(np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(x.dtype))
+
+
+# ---- differences, covariances, distances ----------------------------------------------
+
+@register("diff")
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None,
+         append: Any = None) -> Tensor:
+    """The n-th forward difference out[i] = x[i+1] - x[i] along `dim` (applied n times;
+    for bools x[i+1] != x[i]), after `prepend` and `append` (tensors with input's shape
+    but along dim) are joined to the input there."""
+    if not input.ndim:
+        raise RuntimeError(f"diff expects input to be at least one-dimensional (input "
+                           f"shape {tuple(input.shape)})")
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    d = norm_axis("diff", dim, input.ndim)
+    parts = []
+    for name, t in (("prepend", prepend), ("input", input), ("append", append)):
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            if not isinstance(t, np.ndarray):
+                raise TypeError(f"diff(): argument '{name}' must be Tensor, not "
+                                f"{type(t).__name__}")
+            t = wrap(t)
+        if t.ndim != input.ndim:
+            raise RuntimeError(f"diff expects prepend or append to be the same dimension as "
+                               f"input (input shape {tuple(input.shape)}, {name} shape "
+                               f"{tuple(t.shape)})")
+        for i, (a, b) in enumerate(zip(input.shape, t.shape)):
+            if i != d and a != b:
+                raise RuntimeError(f"diff expects the shape of tensor to prepend or append "
+                                   f"to match that of input except along the differencing "
+                                   f"dimension; input.size({i}) = {a}, but got "
+                                   f"tensor.size({i}) = {b}")
+        parts.append(t)
+    x = parts[0] if len(parts) == 1 else cat(parts, d)
+    for _ in range(n):
+        m = x.shape[d] - 1
+        if m < 0:   # (empty already: more differences change nothing)
+            break
+        a, b = narrow(x, d, 1, m), narrow(x, d, 0, m)
+        x = a != b if x.dtype == np.bool_ else a - b
+    return x
+
+
+def _weights(name: str, w: Any, observations: int, integral: bool) -> Tensor:
+    """cov's fweights (integers) or aweights (floats), checked as PyTorch does, as 1-D."""
+    w = w if isinstance(w, Tensor) else wrap(np.asarray(w))
+    kinds, kind = ("iu", "integral") if integral else ("f", "floating point")
+    if w.ndim > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                           f"{name} with {w.ndim} dimensions")
+    if w.dtype.kind not in kinds:
+        raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} "
+                           f"with {w.dtype} dtype")
+    if w.numel() != observations:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                           f"observations in the input but got {w.numel()} != "
+                           f"{observations}")
+    if observations and w.data.min() < 0:
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+    return reshape(w, -1)
+
+
+@register("cov")
+def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in input's rows (a 1-D input is one
+    variable), observations in its columns, optionally weighted by the integer
+    frequencies `fweights` and/or the float `aweights`:  with w their product,
+    avg = sum(x w) / sum(w),  cov = (x - avg) ((x - avg) w)^T / (sum(w) - correction
+    sum(w aweights) / sum(w)).  Integer inputs give the default float dtype."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got "
+                           f"an input with {input.ndim} dimensions")
+    if input.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    if isinstance(correction, (bool, float)) or not hasattr(correction, "__index__"):
+        raise TypeError(f"cov(): argument 'correction' must be int, not "
+                        f"{type(correction).__name__}")
+    x = input if input.ndim == 2 else reshape(input, (1, -1))
+    if x.dtype.kind not in "fc":
+        x = x.to(get_default_dtype())
+    obs = x.shape[1]
+    w = None if fweights is None else _weights("fweights", fweights, obs, True)
+    if aweights is not None:
+        aw = _weights("aweights", aweights, obs, False)
+        w = aw if w is None else w * aw
+    with np.errstate(divide="ignore", invalid="ignore"):   # no observations: NaN
+        if w is None:
+            avg, factor = sum(x, 1) / obs, obs - correction
+        else:
+            w_sum = sum(w)
+            if w_sum.item() == 0:
+                raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+            avg = sum(x * w, 1) / w_sum
+            factor = w_sum if not correction else w_sum - correction if aweights is None \
+                else w_sum - correction * sum(w * aw) / w_sum
+        if float(factor.item() if isinstance(factor, Tensor) else factor) <= 0:
+            warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the number of observations.", UserWarning, stacklevel=2)
+            factor = 0
+        x = x - reshape(avg, (-1, 1))
+        return squeeze((x @ (x if w is None else x * w).T) / factor)
+
+
+@register("corrcoef")
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the variables in input's rows (as `cov`):
+    cov_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1] (NaN for a constant variable)."""
+    c = cov(input)
+    with np.errstate(divide="ignore", invalid="ignore"):   # a constant row: NaN
+        if not c.ndim:
+            return c / c
+        std = sqrt(diagonal(c))
+        c = c / reshape(std, (-1, 1)) / reshape(std, (1, -1))
+    return clamp(c, -1, 1)
+
+
+@register("dist")
+def dist(input: Tensor, other: Any, p: float = 2) -> Tensor:
+    """The p-norm of input - other (broadcast): ``norm(input - other, p)``."""
+    other = other if isinstance(other, Tensor) else wrap(np.asarray(other))
+    for t in (input, other):
+        if t.dtype.kind not in "fc":
+            raise RuntimeError(f"dist: input dtype should be either floating point or "
+                               f"complex. Got {t.dtype} instead.")
+    return norm(input - other, p)
+
+
+@register("renorm")
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along `dim` whose p-norm exceeds `maxnorm` scaled to norm `maxnorm`:
+    x maxnorm / (norm + 1e-7) there (PyTorch's 1e-7), x elsewhere.  The gradient
+    includes the norm's dependence on x."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (p={p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           f"dimensions")
+    d = norm_axis("renorm", dim, input.ndim)
+    if input.dtype.kind not in "fc":
+        raise RuntimeError(f"renorm: expected a floating point tensor as input, got "
+                           f"{input.dtype}")
+    n = norm(input, p, tuple(i for i in range(input.ndim) if i != d), keepdim=True)
+    return input * where(n.data > maxnorm, maxnorm / (n + 1e-7), 1.0)

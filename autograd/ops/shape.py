@@ -1,4 +1,7 @@
-"""Shape ops: reshape, transpose, broadcasting, joining and splitting, padding, flipping.
+"""Shape ops: reshape, transpose, broadcasting, joining and splitting, padding, flipping;
+tensor_split and its h/v/d forms, split_with_sizes, h/v/d/column/row_stack, atleast_nd,
+meshgrid, cartesian_prod, combinations, block_diag, diag_embed, diagflat, Tensor.unfold
+(sliding windows), vander.
 
 Views (reshape, view, transpose, permute, squeeze, unsqueeze, expand, flatten) return
 NumPy views that share the input's version counter, so an in-place change through a
@@ -7,11 +10,12 @@ view is seen by nodes that saved its base.  flip, repeat and pad copy, as in PyT
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..dtypes import result_type
+from ..dtypes import get_default_dtype, result_type
 from ..grad_mode import STATE
 from ..graph import Op, ShapeError, apply, register
 from ..tensor import Tensor, wrap
@@ -954,3 +958,379 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
     if k == 3:
         return transpose(flip(input, a), a, b)
     return clone(input)
+
+
+# ---- splitting by sections or at indices --------------------------------------------------
+
+def _cut(op: str, input: Tensor, d: int, spec: Any) -> tuple:
+    """`input` cut along `d` into `spec` near-equal sections (an int) or at the indices
+    in `spec` (a sequence, read as Python slice bounds: negative ones count from the
+    end, out-of-range ones are clamped, a decreasing one gives an empty piece)."""
+    n = input.shape[d]
+    if hasattr(spec, "__index__") and not isinstance(spec, bool):
+        sections = operator.index(spec)
+        if sections <= 0:
+            raise RuntimeError(f"{op}: number of sections must be larger than 0, got "
+                               f"{sections}")
+        q, r = divmod(n, sections)   # (the first r sections get one more)
+        return split_at(input, np.cumsum([q + 1] * r + [q] * (sections - r))[:-1].tolist(), d)
+    if not isinstance(spec, (list, tuple)):
+        raise TypeError(f"{op}: expected an int, a sequence of ints or an int64 tensor for "
+                        f"indices_or_sections, got {type(spec).__name__}")
+    edges = [0] + [operator.index(i) for i in spec] + [n]
+    spans = [slice(a, b).indices(n)[:2] for a, b in zip(edges[:-1], edges[1:])]
+    if all(lo <= hi and lo == prev for (lo, hi), (_, prev) in zip(spans[1:], spans)):
+        return split_at(input, [hi for _, hi in spans[:-1]], d)   # (a partition: one node)
+    return tuple(input[(slice(None),) * d + (slice(lo, max(lo, hi)),)] for lo, hi in spans)
+
+
+@register("tensor_split")
+def tensor_split(input: Tensor, indices_or_sections: Any = None, dim: int = 0, *,
+                 indices: Any = None, sections: Any = None) -> tuple:
+    """Views of `input` along `dim`: `sections` pieces (an int; the first n % sections
+    are one longer), or the pieces between `indices` (a sequence, or an int64 tensor:
+    0-d for sections, 1-d for indices)."""
+    given = [a for a in (indices_or_sections, indices, sections) if a is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: expected exactly one of indices_or_sections, indices "
+                        "and sections")
+    spec = given[0]
+    if not input.ndim:
+        raise RuntimeError(f"tensor_split expected at least a 1-dimensional tensor, but got "
+                           f"a tensor with {input.ndim} dims")
+    if isinstance(spec, (Tensor, np.ndarray)):
+        a = np.asarray(spec.data if isinstance(spec, Tensor) else spec)
+        if a.dtype != np.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have "
+                               f"dtype of long, but got {a.dtype}")
+        if a.ndim > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a "
+                               f"tensor with {a.ndim} dims")
+        spec = int(a) if not a.ndim else a.tolist()
+    return _cut("tensor_split", input, norm_axis("tensor_split", dim, input.ndim), spec)
+
+
+def _split_direction(op: str, input: Tensor, spec: Any, min_dims: int, dim: int) -> tuple:
+    """hsplit, vsplit, dsplit: tensor_split along `dim`, sections dividing it exactly."""
+    if input.ndim < min_dims:
+        raise RuntimeError(f"{op} requires a tensor with at least {min_dims} dimension, but "
+                           f"got a tensor with {input.ndim} dimensions!")
+    if hasattr(spec, "__index__") and not isinstance(spec, bool):
+        n, s = input.shape[dim], operator.index(spec)
+        if s <= 0 or n % s:
+            raise RuntimeError(f"{op} attempted to split along dimension {dim}, but the size "
+                               f"of the dimension {n} is not divisible by the split_size "
+                               f"{s}!")
+    return _cut(op, input, dim, spec)
+
+
+@register("hsplit")
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along dim 1 (dim 0 of a 1-D tensor); sections must divide it."""
+    return _split_direction("hsplit", input, indices_or_sections, 1, int(input.ndim > 1))
+
+
+@register("vsplit")
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along dim 0 of a tensor of 2 or more dims; sections must divide it."""
+    return _split_direction("vsplit", input, indices_or_sections, 2, 0)
+
+
+@register("dsplit")
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along dim 2 of a tensor of 3 or more dims; sections must divide it."""
+    return _split_direction("dsplit", input, indices_or_sections, 3, 2)
+
+
+@register("split_with_sizes")
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple:
+    """Views of `input` along `dim` of the given sizes, which must sum to its size."""
+    if not input.ndim:
+        raise RuntimeError("split_with_sizes: split expects at least a 1-dimensional tensor")
+    d = norm_axis("split_with_sizes", dim, input.ndim)
+    sizes = [operator.index(s) for s in split_sizes]
+    if any(s < 0 for s in sizes):
+        raise ShapeError(f"split_with_sizes expects split_sizes have only non-negative "
+                         f"entries, but got split_sizes={sizes}")
+    if sum(sizes) != input.shape[d]:
+        raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to "
+                         f"{input.shape[d]} (input tensor's size at dimension {d}), but "
+                         f"got split_sizes={sizes}")
+    return split_at(input, np.cumsum(sizes)[:-1].tolist(), d)
+
+
+# ---- stacking, at least n dims, grids ---------------------------------------------------------
+
+def _atleast(tensors: tuple, shape: Any) -> Any:
+    """Each tensor reshaped (a view) by `shape(its shape)`: one tensor for one, else a
+    tuple (also for a list or tuple of tensors, as in PyTorch)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(_atleast((t,), shape) for t in tensors[0])
+    out = tuple(reshape(t, shape(t.shape)) for t in
+                (t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors))
+    return out[0] if len(out) == 1 else out
+
+
+@register()
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dimension: a 0-d one becomes (1,)."""
+    return _atleast(tensors, lambda s: s or (1,))
+
+
+@register()
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dimensions: () becomes (1, 1), (n,) becomes (1, n)."""
+    return _atleast(tensors, lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else s)
+
+
+@register()
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dimensions: () becomes (1, 1, 1), (n,) (1, n, 1) and
+    (m, n) (m, n, 1), as NumPy does."""
+    return _atleast(tensors, lambda s: ((1, 1, 1), (1,) + s + (1,), s + (1,))[len(s)]
+                    if len(s) < 3 else s)
+
+
+@register()
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors), 0-d tensors read as 1-D."""
+    ts = [atleast_1d(t) for t in _tensors("hstack", tensors)]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+@register()
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 0, after `atleast_2d` (a vector becomes a row)."""
+    return cat([atleast_2d(t) for t in _tensors("vstack", tensors)], 0)
+
+
+row_stack = register(name="row_stack")(vstack)
+
+
+@register()
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 2, after `atleast_3d`."""
+    return cat([atleast_3d(t) for t in _tensors("dstack", tensors)], 2)
+
+
+@register()
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along dim 1, 0-d and 1-d tensors as columns (n, 1)."""
+    return cat([reshape(t, (t.numel(), 1)) if t.ndim < 2 else t
+                for t in _tensors("column_stack", tensors)], 1)
+
+
+@register()
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
+    """Coordinate grids of 0-d or 1-d tensors of one dtype: output i is tensor i
+    broadcast (a view) along its own dimension of the grid, whose shape lists their
+    sizes; indexing='xy' swaps the first two dimensions (Cartesian), 'ij' (the default,
+    which warns as PyTorch does when not given) keeps them (matrix)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument (PyTorch's default, 'ij', is used).", UserWarning,
+                      stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f'{indexing}')
+    ts = [t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors]
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got shape {tuple(t.shape)}")
+    if len({t.dtype for t in ts}) > 1:
+        raise RuntimeError(f"meshgrid expects all tensors to have the same dtype, got "
+                           f"{[str(t.dtype) for t in ts]}")
+    dims = list(range(len(ts)))
+    if indexing == "xy" and len(ts) > 1:
+        dims[:2] = 1, 0
+    shape = [0] * len(ts)
+    for t, d in zip(ts, dims):
+        shape[d] = t.numel()
+    return tuple(expand(reshape(t, tuple(n if i == d else 1 for i, n in enumerate(shape))),
+                        tuple(shape)) for t, d in zip(ts, dims))
+
+
+@register()
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """The Cartesian product of 1-D tensors as rows (n0 n1 ..., k), in lexicographic
+    order; one tensor is returned as it is."""
+    ts = [t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors]
+    for t in ts:
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape "
+                               f"{list(t.shape)}")
+    if len(ts) == 1:
+        return ts[0]
+    return stack([reshape(g, -1) for g in meshgrid(*ts, indexing="ij")], 1)
+
+
+@register()
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-`r` combinations of a 1-D tensor's elements (with_replacement: with
+    repeats) as rows, in lexicographic order of positions (itertools' order); read by
+    indexing, so the gradient adds back to each element."""
+    if input.ndim != 1:
+        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape "
+                           f"{list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
+    if not r:
+        return input[np.zeros(0, np.int64)]
+    # every r-tuple of positions (n^r of them, as PyTorch's meshgrid builds), ordered ones kept
+    idx = np.indices((input.shape[0],) * r).reshape(r, -1)
+    keep = np.all(idx[:-1] <= idx[1:] if with_replacement else idx[:-1] < idx[1:], axis=0)
+    return input[idx[:, keep].T]
+
+
+@register()
+def block_diag(*tensors: Any) -> Tensor:
+    """The block-diagonal matrix of 0-d, 1-d (a row) and 2-d tensors, zeros elsewhere,
+    in their promoted dtype."""
+    ts = [t if isinstance(t, Tensor) else wrap(np.asarray(t)) for t in tensors]
+    for i, t in enumerate(ts):
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t.ndim} dimensions")
+    if not ts:
+        return wrap(np.zeros((1, 0), get_default_dtype()))
+    dtype = result_type(*ts)
+    blocks = [reshape(to(t, dtype), (1, -1)) if t.ndim < 2 else to(t, dtype) for t in ts]
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:   # each block's rows, padded with zeros to the full width
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return cat(rows, 0)
+
+
+# ---- diagonals and windows ----------------------------------------------------------------
+
+@register("diag_embed")
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices in dims (dim1, dim2) of the output (one more dim than input) with input's
+    last dim on their diagonal `offset`, zeros elsewhere: ``diagonal`` of the result
+    with the same arguments gives input back."""
+    nd = input.ndim + 1
+    a, b = norm_axis("diag_embed", dim1, nd), norm_axis("diag_embed", dim2, nd)
+    if a == b:
+        raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, "
+                           f"{dim2}")
+    side = input.shape[-1] + abs(int(offset))
+    batch = iter(input.shape[:-1])
+    shape = tuple(side if i in (a, b) else next(batch) for i in range(nd))
+    return apply(DiagonalScatter, input, shape=shape, offset=int(offset), axis1=a, axis2=b)
+
+
+@register("diagflat")
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with the flattened input on its diagonal `offset`."""
+    return diag(reshape(input, -1), offset)
+
+
+class Unfold(Op):
+    """Windows of `size` elements every `step` along `axis`, as a new last dimension (a
+    strided view; read-only where windows overlap, as PyTorch refuses in-place writes
+    to memory that several elements share; a copy of memory NumPy does not expose,
+    such as a broadcast's);  backward adds each window back."""
+    name = "Unfold"
+    view = True
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, axis, size, step):
+        ctx.in_shape, ctx.params = x.shape, dict(axis=axis, size=size, step=step)
+        shape = x.shape[:axis] + ((x.shape[axis] - size) // step + 1,) + x.shape[axis + 1:]
+        s = x.strides
+        strides = s[:axis] + (s[axis] * step,) + s[axis + 1:] + (s[axis],)
+        # A view whose .base is x's (as a slice's is), so that it shares x's version
+        # counter: built on the memory's owner, which np.lib.stride_tricks would hide.
+        owner = x if x.base is None else x.base
+        if not (isinstance(owner, np.ndarray) and owner.flags.c_contiguous):
+            return np.lib.stride_tricks.as_strided(x, shape + (size,), strides).copy()
+        offset = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+        out = np.ndarray(shape + (size,), x.dtype, owner, offset, strides)
+        if step < size or not x.flags.writeable:
+            out.flags.writeable = False
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return apply(UnfoldBackward, g, shape=ctx.in_shape, **ctx.params)
+
+
+class UnfoldBackward(Op):
+    """Zeros of `shape` with each window of g (windows along `axis`, their elements in
+    g's last dim) added where `Unfold` read it: unfold's adjoint, which is its gradient
+    in turn."""
+    name = "UnfoldBackward"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, g, shape, axis, size, step):
+        ctx.params = dict(axis=axis, size=size, step=step)
+        out = np.zeros(shape, g.dtype)
+        windows = np.lib.stride_tricks.sliding_window_view(out, size, axis=axis,
+                                                           writeable=True)
+        # windows k, k + m, k + 2m, ... (m = ceil(size / step)) do not overlap: each such
+        # class is one vectorized add, so the loop runs ceil(size / step) times
+        m = -(-size // step) or 1
+        lead = (slice(None),) * axis
+        for k in range(min(m, g.shape[axis])):
+            windows[lead + (slice(k * step, None, m * step),)] += g[lead + (slice(k, None, m),)]
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return apply(Unfold, gg, **ctx.params)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: every window of `size` elements along `dimension`, `step` apart,
+    as a new last dimension: the dimension becomes (n - size) // step + 1 long.  A view;
+    the gradient of overlapping windows adds up.  A method only, as in PyTorch (the
+    registered function `unfold` is nn.functional's im2col)."""
+    d = norm_axis("unfold", dimension, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    size, step = operator.index(size), operator.index(step)
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but "
+                           f"size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if not input.ndim:
+        return reshape(view_op(Unfold, reshape(input, 1), axis=0, size=size, step=step),
+                       (size,))
+    return view_op(Unfold, input, axis=d, size=size, step=step)
+
+
+Tensor.unfold = unfold
+
+
+@register()
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D tensor: columns x^(N-1), ..., x, 1 (N defaults to
+    len(x); increasing reverses them), built by a cumulative product, so its gradient
+    is exact at x = 0 too.  Integers and bools give int64."""
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape "
+                           f"{tuple(x.shape)}")
+    n = x.shape[0] if N is None else operator.index(N)
+    if n < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {n}")
+    if x.dtype.kind in "biu":
+        x = to(x, np.int64)
+    column = reshape(x, (x.shape[0], 1))
+    if not n:
+        return column[:, :0]
+    ones = wrap(np.ones((x.shape[0], 1), x.dtype))
+    powers = cat([ones, expand(column, x.shape[0], n - 1)], 1).cumprod(1)
+    return powers if increasing else flip(powers, 1)

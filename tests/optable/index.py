@@ -179,3 +179,64 @@ def _scatter_add(x, idx, s):
     grids = np.indices(idx.shape, sparse=True)
     np.add.at(out, (idx,) + tuple(grids[1:]), s)
     return out
+
+
+# ---- counting, searching, selecting and writing slices -----------------------------------
+
+def _counts_of(x):
+    """Non-negative ints drawn from x (one per element of the flattened x)."""
+    return (np.abs(x.reshape(-1)) * 2).astype(np.int64)
+
+
+def _sorted_and_values(n_rows=None):
+    """A `shapes` callable: a sorted sequence (1-D, or `n_rows` rows) and values."""
+    return lambda: st.tuples(st.integers(1, 4), st.integers(0, 4)).map(
+        lambda t: [(t[0],), (t[1],)] if n_rows is None else [(n_rows, t[0]), (n_rows, t[1])])
+
+
+def _search_rows(seq, v, side="left"):
+    return np.stack([np.searchsorted(s, w, side) for s, w in zip(seq, v)])
+
+
+def _written(x, index, v):
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+ROWS += [
+    Row("bincount", lambda w: ag.bincount(np.arange(w.shape[0]) % 3, w, minlength=4),
+        lambda w: np.bincount(np.arange(w.shape[0]) % 3, w, minlength=4).astype(w.dtype),
+        shapes=lambda: st.integers(1, 6).map(lambda n: [(n,)])),
+    Row("bincount", lambda x: ag.bincount(_counts_of(x.data)),
+        lambda x: np.bincount(_counts_of(x)).astype(np.int64), grad=False,
+        label="bincount_counts"),
+    Row("searchsorted", lambda s, v: ag.searchsorted(ag.sort(s).values, v),
+        lambda s, v: np.searchsorted(np.sort(s), v), grad=False, shapes=_sorted_and_values()),
+    Row("searchsorted", lambda s, v: ag.searchsorted(ag.sort(s).values, v, side="right",
+                                                     out_int32=True),
+        lambda s, v: _search_rows(np.sort(s), v, "right").astype(np.int32), grad=False,
+        shapes=_sorted_and_values(3), domain=(-1.0, 1.0), prepare=lambda a: [
+            np.round(x * 2) / 2 for x in a], label="searchsorted_rows_right"),
+    Row("bucketize", lambda v, b: ag.bucketize(v, ag.sort(b).values, right=True),
+        lambda v, b: np.searchsorted(np.sort(b), v, "right"), grad=False,
+        shapes=lambda: _sorted_and_values()().map(lambda s: s[::-1])),
+    Row("select", lambda x: x.select(-1, -1), lambda x: x[..., -1], shapes=nonempty()),
+    Row("select_scatter", lambda x, s: x.select_scatter(s, 0, -1),
+        lambda x, s: _written(x, -1, s), arity=2,
+        shapes=lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=4).map(
+            lambda s: [s, s[1:]])),
+    Row("slice_scatter", lambda x, s: ag.slice_scatter(x, s, -1, 1, None, 2),
+        lambda x, s: _written(x, (Ellipsis, slice(1, None, 2)), s), arity=2,
+        shapes=lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=4).map(
+            lambda s: [s, s[:-1] + (len(range(1, s[-1], 2)),)])),
+    Row("diagonal_scatter", lambda x, s: x.diagonal_scatter(s, 1),
+        lambda x, s: _written(x, _diagonal_index(x.shape, 1), s), arity=2,
+        shapes=lambda: st.tuples(st.integers(1, 4), st.integers(1, 4)).map(
+            lambda t: [t, (max(min(t[0], t[1] - 1), 0),)])),
+]
+
+
+def _diagonal_index(shape, offset):
+    n = max(min(shape[0], shape[1] - offset), 0)
+    return np.arange(n), np.arange(n) + offset

@@ -1,6 +1,8 @@
 """Rows for autograd.ops.linalg: matmul and its named forms, einsum."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -74,4 +76,57 @@ ROWS = [
     Row("cross", lambda a, b: ag.cross(a, b, dim=-1), lambda a, b: np.cross(a, b, axis=-1),
         arity=2, shapes=lambda: testing.broadcastable_shapes(2, max_dims=2, max_side=3).map(
             lambda ss: [(1,) * (max(map(len, ss)) - len(s)) + s + (3,) for s in ss])),
+]
+
+
+# ---- fused products ------------------------------------------------------------------------
+
+def _addmm_shapes():
+    """(input broadcasting to (n, m), mat1 (n, k), mat2 (k, m))."""
+    @st.composite
+    def draw(d):
+        n, k, m = (d(_n) for _ in range(3))
+        inp = d(st.sampled_from([(n, m), (m,), (1, m), (n, 1), ()]))
+        return [inp, (n, k), (k, m)]
+    return draw()
+
+
+def _baddbmm_shapes():
+    @st.composite
+    def draw(d):
+        b, n, k, m = (d(_n) for _ in range(4))
+        inp = d(st.sampled_from([(b, n, m), (n, m), (1, 1, m), ()]))
+        return [inp, (b, n, k), (b, k, m)]
+    return draw()
+
+
+def _quiet(fn, *args):
+    """fn(*args) without its deprecation warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return fn(*args)
+
+
+def _addbmm_shapes():
+    return _baddbmm_shapes().map(lambda s: [s[0][-2:], s[1], s[2]])
+
+
+ROWS += [
+    Row("addmm", lambda i, a, b: ag.addmm(i, a, b, beta=0.5, alpha=-2.0),
+        lambda i, a, b: 0.5 * i + -2.0 * (a @ b), arity=3, shapes=_addmm_shapes, atol=1e-4),
+    Row("addmv", lambda i, a, v: i.addmv(a, v, alpha=3.0),
+        lambda i, a, v: i + 3.0 * (a @ v), arity=3, atol=1e-4,
+        shapes=lambda: st.tuples(_n, _n, st.booleans()).map(
+            lambda t: [(t[0],) if t[2] else (), (t[0], t[1]), (t[1],)])),
+    Row("addr", lambda i, a, b: ag.addr(i, a, b, beta=-1.0),
+        lambda i, a, b: -i + np.outer(a, b), arity=3,
+        shapes=lambda: st.tuples(_n, _n).map(lambda t: [(t[0], t[1]), (t[0],), (t[1],)])),
+    Row("baddbmm", lambda i, a, b: i.baddbmm(a, b, beta=2.0, alpha=0.5),
+        lambda i, a, b: 2.0 * i + 0.5 * (a @ b), arity=3, shapes=_baddbmm_shapes, atol=1e-4),
+    Row("addbmm", lambda i, a, b: ag.addbmm(i, a, b),
+        lambda i, a, b: i + np.einsum("bnk,bkm->nm", a, b), arity=3, shapes=_addbmm_shapes,
+        atol=1e-4),
+    Row("chain_matmul", lambda a, b, c: _quiet(ag.chain_matmul, a, b, c),
+        lambda a, b, c: a @ b @ c, arity=3, atol=1e-4, shapes=lambda: st.tuples(
+            _n, _n, _n, _n).map(lambda t: [(t[0], t[1]), (t[1], t[2]), (t[2], t[3])])),
 ]

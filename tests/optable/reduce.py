@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 
-from . import Row, away_from, dim_of, nonempty, distinct
+from . import NONZERO, Row, away_from, dim_of, nonempty, distinct
 
 
 def distinct_abs(arrays: list) -> list:
@@ -128,3 +128,154 @@ ROWS = [
     Row("cummin", lambda x: ag.cummin(x, 0)[0],
         lambda x: np.minimum.accumulate(x, axis=0) if x.ndim else x, prepare=distinct),
 ]
+
+
+# ---- quantiles, selection by rank, sets, differences, covariances -------------------------
+
+def nan_in_column_1(arrays: list) -> list:
+    """NaN at index 1 of the last dim (when there is one): no slice along it, and no
+    tensor, is all NaN."""
+    out = []
+    for a in arrays:
+        a = a.copy()
+        if a.ndim and a.shape[-1] > 1:
+            a[..., 1] = np.nan
+        out.append(a)
+    return out
+
+
+def safe_q(arrays: list) -> list:
+    """The quantile levels (the last input) within 0.02 of 0.1, 0.25, 0.4, 0.6, 0.75,
+    0.9: away from k / (n - 1) for slices of up to 4 elements, where the interpolation
+    switches elements (a kink in q)."""
+    centers = np.array([0.1, 0.25, 0.4, 0.6, 0.75, 0.9])
+    q = arrays[-1]
+    return arrays[:-1] + [centers[np.arange(q.size) % 6].reshape(q.shape) + 0.02 * np.tanh(q)]
+
+
+def wiggled(arrays: list) -> list:
+    """Plus a fixed non-linear pattern: rows neither constant nor perfectly correlated
+    (where corrcoef's clip to [-1, 1] is a kink)."""
+    return [a + np.sin(1.7 * np.arange(a.size)).reshape(a.shape) for a in arrays]
+
+
+def coarse(arrays: list) -> list:
+    """Values rounded to halves: repeats for the set ops and mode."""
+    return [np.round(a * 2) / 2 for a in arrays]
+
+
+def lower_nanmedian(x: np.ndarray, axis: int | None = None) -> np.ndarray:
+    if axis is None:
+        v = np.sort(x[~np.isnan(x)])
+        return v[(v.size - 1) // 2]
+    s = np.sort(x, axis=axis)   # (NaNs last)
+    k = (np.sum(~np.isnan(x), axis=axis, keepdims=True) - 1) // 2
+    return np.take_along_axis(s, k, axis).squeeze(axis)
+
+
+def mode_last(x: np.ndarray) -> tuple:
+    """(values, indices) of the mode along the last dim: the smallest most frequent
+    value and its last position."""
+    flat = x.reshape(-1, x.shape[-1])
+    vals, idx = [], []
+    for row in flat:
+        u, counts = np.unique(row, return_counts=True)
+        v = u[np.argmax(counts)]
+        vals.append(v)
+        idx.append(np.flatnonzero(row == v)[-1])
+    return (np.array(vals, x.dtype).reshape(x.shape[:-1]),
+            np.array(idx, np.int64).reshape(x.shape[:-1]))
+
+
+def unique_consecutive_ref(x: np.ndarray) -> tuple:
+    flat = x.reshape(-1)
+    new = np.r_[True, flat[1:] != flat[:-1]]
+    starts = np.flatnonzero(new)
+    return flat[new], (np.cumsum(new) - 1).reshape(x.shape), np.diff(np.r_[starts, flat.size])
+
+
+def _matrices(min_rows=1, min_cols=2, max_side=4):
+    return lambda: hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=max_side).map(
+        lambda s: [(max(s[0], min_rows), max(s[1], min_cols))])
+
+
+def _with_levels(count):
+    """A `shapes` callable: a non-empty input and a 1-D tensor of `count` levels."""
+    return lambda: hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(
+        lambda s: [s, (count,)])
+
+
+ROWS += [
+    Row("quantile", lambda x: ag.quantile(x, 0.3, dim_of(x)),
+        lambda x: np.quantile(x, np.float32(0.3), axis=dim_of(x)), prepare=distinct,
+        shapes=nonempty(0)),
+    # a tensor of levels: a new first dim, and a gradient for the levels too
+    Row("quantile", lambda x, q: ag.quantile(x, q, 0, keepdim=True),
+        lambda x, q: np.quantile(x, q, axis=0, keepdims=True), arity=2,
+        prepare=lambda a: safe_q(distinct(a[:1]) + a[1:]), shapes=_with_levels(3),
+        label="quantile_tensor_q"),
+    Row("quantile", lambda x: x.quantile(0.6, -1, interpolation="midpoint"),
+        lambda x: np.quantile(x, np.float32(0.6), axis=-1, method="midpoint"),
+        prepare=distinct, shapes=nonempty(), label="quantile_midpoint"),
+    Row("quantile", lambda x: ag.quantile(x, 0.45, interpolation="nearest"),
+        lambda x: np.quantile(x, np.float32(0.45), method="nearest"), prepare=distinct,
+        shapes=nonempty(0), label="quantile_nearest"),
+    # (NaN inputs: forward only here; the node-by-node replay of test_check_tape cannot
+    # difference them. Their gradients are compared with PyTorch's in
+    # test_ops_sets_shapes.py)
+    Row("nanquantile", lambda x: ag.nanquantile(x, 0.7),
+        lambda x: np.nanquantile(x, np.float32(0.7)), prepare=distinct, shapes=nonempty(0)),
+    Row("nanquantile", lambda x: x.nanquantile(0.25, -1, interpolation="higher"),
+        lambda x: np.nanquantile(x, np.float32(0.25), axis=-1, method="higher"),
+        prepare=lambda a: nan_in_column_1(distinct(a)), shapes=nonempty(), grad=False,
+        label="nanquantile_higher_nan"),
+    Row("nanmedian", ag.nanmedian, lower_nanmedian, prepare=distinct, shapes=nonempty(0)),
+    Row("nanmedian", lambda x: x.nanmedian(-1).values, lambda x: lower_nanmedian(x, -1),
+        prepare=lambda a: nan_in_column_1(distinct(a)), shapes=nonempty(), grad=False,
+        label="nanmedian_dim_nan"),
+    Row("kthvalue", lambda x: x.kthvalue((x.shape[-1] + 1) // 2).values,
+        lambda x: np.sort(x, -1)[..., (x.shape[-1] - 1) // 2], prepare=distinct,
+        shapes=nonempty()),
+    # distinct values: the mode is the smallest one (and smooth in it)
+    Row("mode", lambda x: ag.mode(x, 0, keepdim=True).values,
+        lambda x: np.min(x, axis=0, keepdims=True), prepare=distinct, shapes=nonempty()),
+    Row("mode", lambda x: tuple(x.mode()), mode_last, prepare=coarse, shapes=nonempty(),
+        grad=False, label="mode_ties"),
+    Row("unique", lambda x: ag.unique(x, return_inverse=True, return_counts=True),
+        lambda x: np.unique(x, return_inverse=True, return_counts=True),
+        prepare=coarse, grad=False),
+    Row("unique_consecutive",
+        lambda x: ag.unique_consecutive(x, return_inverse=True, return_counts=True),
+        unique_consecutive_ref, prepare=coarse, grad=False),
+    # (values near an inner edge are binned by PyTorch's rounding: tested against it)
+    Row("histc", lambda x: ag.histc(x, 4, -2, 2),
+        lambda x: np.histogram(x, 4, (-2, 2))[0].astype(x.dtype), grad=False,
+        domain=away_from(-1.0, 0.0, 1.0, gap=0.01)),
+    Row("diff", lambda x: ag.diff(x), lambda x: np.diff(x), shapes=nonempty()),
+    Row("diff", lambda x, p: ag.diff(x, 2, 0, prepend=p), lambda x, p: np.diff(x, 2, 0, prepend=p),
+        arity=2, shapes=lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=4).map(
+            lambda s: [s, (1,) + s[1:]]), label="diff_prepend"),
+    Row("cov", ag.cov, lambda x: np.cov(x).astype(x.dtype), shapes=_matrices()),
+    Row("cov", lambda x, w: ag.cov(x, correction=0, fweights=np.array([2, 1, 3, 1])[:x.shape[1]],
+                                   aweights=w),
+        lambda x, w: np.cov(x, ddof=0, fweights=np.array([2, 1, 3, 1])[:x.shape[1]],
+                            aweights=w).astype(x.dtype), arity=2,
+        shapes=lambda: _matrices()().map(lambda s: s + [(s[0][1],)]),
+        domain=[(-2.0, 2.0), (0.5, 2.0)], label="cov_weights"),
+    Row("corrcoef", ag.corrcoef, lambda x: np.corrcoef(x).astype(x.dtype), prepare=wiggled,
+        shapes=_matrices(min_cols=3)),
+    Row("dist", lambda a, b: ag.dist(a, b), lambda a, b: np.sqrt(np.sum((a - b) ** 2)),
+        arity=2, domain=[(-2.0, -0.2), (0.2, 2.0)]),
+    Row("dist", lambda a, b: a.dist(b, 3), lambda a, b: np.sum(np.abs(a - b) ** 3) ** (1 / 3),
+        arity=2, domain=[(-2.0, -0.2), (0.2, 2.0)], label="dist_p3"),
+    Row("renorm", lambda x: ag.renorm(x, 2, 0, 1.2345), lambda x: _renorm(x, 2, 0, 1.2345),
+        shapes=nonempty(2)),
+    Row("renorm", lambda x: x.renorm(1, -1, 2.345), lambda x: _renorm(x, 1, -1, 2.345),
+        shapes=nonempty(2), domain=NONZERO, label="renorm_p1"),
+]
+
+
+def _renorm(x, p, dim, maxnorm):
+    axes = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    n = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
+    return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0).astype(x.dtype)

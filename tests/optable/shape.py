@@ -2,13 +2,15 @@
 splitting, padding."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 
-from . import Row, dim_of, nonempty
+from . import NONZERO, Row, dim_of, nonempty
 
 
 def _of_rank(n):
@@ -119,3 +121,126 @@ def _sum_to(x, shape):
 def _chunk(x, n):
     c = -(-x.shape[0] // n)
     return tuple(np.split(x, range(c, x.shape[0], c), 0))
+
+
+# ---- sections, stacks, grids, diagonals, windows ---------------------------------------------
+
+def _rank_at_least(n, max_dims=3):
+    return lambda: hnp.array_shapes(min_dims=n, max_dims=max_dims, max_side=4).map(
+        lambda s: [s])
+
+
+def _vectors(count, min_side=1):
+    return lambda: st.lists(st.integers(min_side, 4), min_size=count, max_size=count).map(
+        lambda ns: [(n,) for n in ns])
+
+
+def _sections(x, sections, axis):
+    """np.array_split with PyTorch's tensor_split rule (NumPy's is the same)."""
+    return tuple(np.array_split(x, sections, axis))
+
+
+def _stack_pair():
+    """Two shapes that hstack, vstack and dstack accept: 0-d to 3-d, equal but for the
+    joined dim."""
+    @st.composite
+    def draw(d):
+        base = d(hnp.array_shapes(min_dims=0, max_dims=3, max_side=3))
+        return [base, base]
+    return draw()
+
+
+def _windows(x, dim, size, step):
+    return np.moveaxis(np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)[
+        (slice(None),) * (dim % x.ndim) + (slice(None, None, step),)], -1, -1)
+
+
+def _block_diag(*xs):
+    blocks = [np.atleast_2d(x) for x in xs]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)),
+                   np.result_type(*xs))
+    r = c = 0
+    for b in blocks:
+        out[r:r + b.shape[0], c:c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def _diag_embed_last(x, offset):
+    """diag_embed(x, offset) in the last two dims, from np.diag per row."""
+    flat = x.reshape(-1, x.shape[-1])
+    return np.stack([np.diag(r, offset) for r in flat]).reshape(
+        x.shape[:-1] + (x.shape[-1] + abs(offset),) * 2)
+
+
+ROWS += [
+    Row("tensor_split", lambda x: x.tensor_split(3, -1), lambda x: _sections(x, 3, -1),
+        shapes=nonempty()),
+    # decreasing and negative indices: overlapping and empty pieces
+    Row("tensor_split", lambda x: ag.tensor_split(x, [2, 1, -1], 0),
+        lambda x: (x[:2], x[2:1], x[1:-1], x[-1:]), shapes=nonempty(),
+        label="tensor_split_indices"),
+    Row("hsplit", lambda x: x.hsplit([1]), lambda x: tuple(np.hsplit(x, [1])),
+        shapes=nonempty()),
+    Row("vsplit", lambda x: ag.vsplit(x, 1), lambda x: tuple(np.vsplit(x, 1)),
+        shapes=_rank_at_least(2)),
+    Row("dsplit", lambda x: x.dsplit([0, 2]), lambda x: tuple(np.dsplit(x, [0, 2])),
+        shapes=_rank_at_least(3)),
+    Row("split_with_sizes", lambda x: x.split_with_sizes([x.shape[-1] - 1, 0, 1], -1),
+        lambda x: (x[..., :-1], x[..., :0], x[..., -1:]), shapes=nonempty()),
+    Row("hstack", lambda a, b: ag.hstack([a, b]), lambda a, b: np.hstack([a, b]), arity=2,
+        shapes=_stack_pair),
+    Row("vstack", lambda a, b: ag.vstack((a, b)), lambda a, b: np.vstack([a, b]), arity=2,
+        shapes=_stack_pair),
+    Row("row_stack", lambda a, b: ag.row_stack([a, b]), lambda a, b: np.vstack([a, b]),
+        arity=2, shapes=_stack_pair),
+    Row("dstack", lambda a, b: ag.dstack([a, b]), lambda a, b: np.dstack([a, b]), arity=2,
+        shapes=_stack_pair),
+    Row("column_stack", lambda a, b: ag.column_stack([a, b]),
+        lambda a, b: np.column_stack([a, b]), arity=2, shapes=lambda: st.integers(1, 3).map(
+            lambda n: [(n,), (n, 2)])),
+    Row("atleast_1d", lambda x: ag.atleast_1d(x), np.atleast_1d),
+    Row("atleast_2d", lambda a, b: ag.atleast_2d(a, b), lambda a, b: tuple(np.atleast_2d(a, b)),
+        arity=2),
+    Row("atleast_3d", lambda x: ag.atleast_3d([x])[0] * 2, lambda x: np.atleast_3d(x) * 2),
+    Row("meshgrid", lambda a, b: ag.meshgrid(a, b, indexing="ij"),
+        lambda a, b: tuple(np.meshgrid(a, b, indexing="ij")), arity=2, shapes=_vectors(2)),
+    Row("meshgrid", lambda a, b, c: ag.meshgrid([a, b, c], indexing="xy"),
+        lambda a, b, c: tuple(np.meshgrid(a, b, c, indexing="xy")), arity=3,
+        shapes=_vectors(3), label="meshgrid_xy"),
+    Row("cartesian_prod", lambda a, b: ag.cartesian_prod(a, b),
+        lambda a, b: np.stack([g.reshape(-1) for g in np.meshgrid(a, b, indexing="ij")], 1),
+        arity=2, shapes=_vectors(2)),
+    Row("combinations", lambda x: ag.combinations(x, 2),
+        lambda x: np.array(list(itertools.combinations(x, 2)), x.dtype).reshape(-1, 2),
+        shapes=_vectors(1)),
+    Row("combinations", lambda x: ag.combinations(x, 3, with_replacement=True),
+        lambda x: np.array(list(itertools.combinations_with_replacement(x, 3)),
+                           x.dtype).reshape(-1, 3),
+        shapes=_vectors(1), label="combinations_with_replacement"),
+    Row("block_diag", lambda a, b, c: ag.block_diag(a, b, c), _block_diag, arity=3,
+        shapes=lambda: st.tuples(*[hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)] * 3).map(
+            list)),
+    Row("diag_embed", lambda x: ag.diag_embed(x, -1), lambda x: _diag_embed_last(x, -1),
+        shapes=nonempty()),
+    Row("diag_embed", lambda x: x.diag_embed(1, 0, -1) * 1,
+        lambda x: np.moveaxis(_diag_embed_last(x, 1), -2, 0), shapes=nonempty(),
+        label="diag_embed_dims"),
+    Row("diagflat", lambda x: x.diagflat(1), lambda x: np.diagflat(x, 1)),
+    # Tensor.unfold, a method only (the registered `unfold` is F.unfold, in nn_conv.py)
+    Row("Tensor.unfold", lambda x: x.unfold(-1, 2, 1) if x.ndim else x.unfold(0, 1, 1),
+        lambda x: _windows(x, -1, 2, 1) if x.ndim else x.reshape(1),
+        shapes=lambda: hnp.array_shapes(min_dims=0, max_dims=3, min_side=2, max_side=4).map(
+            lambda s: [s])),
+    # overlapping windows (step < size < 2 step) and a dimension not the last
+    Row("Tensor.unfold", lambda x: x.unfold(0, 3, 2), lambda x: _windows(x, 0, 3, 2),
+        shapes=lambda: hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).map(
+            lambda s: [(s[0] + 3,) + s[1:]]), label="Tensor.unfold_overlapping"),
+    # (a cumulative product, whose gradient divides by x: tiny x underflows; x = 0 is
+    # exact, see test_ops_sets_shapes.py)
+    Row("vander", lambda x: ag.vander(x, 4), lambda x: np.vander(x, 4).astype(x.dtype),
+        shapes=_vectors(1), domain=NONZERO),
+    Row("vander", lambda x: ag.vander(x, increasing=True),
+        lambda x: np.vander(x, increasing=True).astype(x.dtype), shapes=_vectors(1),
+        domain=NONZERO, label="vander_increasing"),
+]
