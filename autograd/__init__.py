@@ -26,6 +26,7 @@ from .check_tape import TapeCheckError, check_tape, record_sites
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .graph import REGISTRY, Node, ShapeError
 from .ops.inplace import bump_version
+from .ops.elementwise import FrexpResult
 from .ops.reduce import AminmaxResult, MaxResult
 from .random import manual_seed
 from .tensor import Tensor, from_numpy, tensor
@@ -56,7 +57,7 @@ __all__ = sorted(
      "functional", "linalg",
      "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-     "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "AminmaxResult", "bump_version",
+     "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "AminmaxResult", "FrexpResult", "bump_version",
      "float16", "float32", "float64", "int32", "int64", "uint8", "bool_",
      "set_default_dtype", "get_default_dtype", "is_floating_point",
      "zeros", "ones", "full", "empty", "arange", "linspace", "eye", "rand", "randn",

@@ -1,7 +1,7 @@
 """Arithmetic operators with NumPy broadcasting: + - * / ** // % and unary minus/plus,
-div's rounding modes, remainder and fmod, addcmul and addcdiv, plus the comparisons,
-closeness tests (isclose, allclose, equal), logical and bitwise operators (never
-differentiated).
+div's rounding modes, remainder and fmod, addcmul and addcdiv, plus the comparisons
+(and their aliases greater, less...), closeness tests (isclose, allclose, equal),
+logical and bitwise operators, shifts, gcd and lcm (never differentiated).
 
 Result dtypes follow PyTorch (`dtypes.result_type`, applied by `promote`): a float32
 tensor times an int64 tensor or a 0-d float64 tensor stays float32, an int tensor with
@@ -718,3 +718,51 @@ def _invert(self: Tensor) -> Tensor:
 
 
 Tensor.__invert__ = _invert
+
+
+# ---- comparison aliases; gcd, lcm and the shifts (integers only, no gradient) ----------
+
+greater = register("greater", name="greater")(gt)
+greater_equal = register("greater_equal", name="greater_equal")(ge)
+less = register("less", name="less")(lt)
+less_equal = register("less_equal", name="less_equal")(le)
+not_equal = register("not_equal", name="not_equal")(ne)
+
+
+def _integer_binary(name: str, kernel: Callable, torch_kernel: str, doc: str,
+                    dunder: str | None = None) -> Callable:
+    """A no-gradient op of two integer tensors (bool and floating refused as PyTorch's
+    `torch_kernel` refuses them), promoting as arithmetic does."""
+    cls = type(name.title().replace("_", ""), (Op,), {
+        "name": name.title().replace("_", ""), "differentiable": False,
+        "save_inputs": False, "forward": staticmethod(lambda ctx, a, b: kernel(a, b)),
+        "__doc__": doc})
+
+    def fn(input: Any, other: Any) -> Tensor:
+        (input, other), dtype = promote(input, other, op=name)
+        if dtype.kind not in "iu":
+            raise NotImplementedError(f"{name}: \"{torch_kernel}_cpu\" not implemented for "
+                                      f"{dtype} (it takes integer tensors)")
+        return apply(cls, input, other)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc + " (elementwise on integer tensors, broadcasting, no gradient)"
+    if dunder is None:
+        return register(name)(fn)
+    setattr(Tensor, "__r" + dunder[2:], lambda self, other: fn(other, self))
+    return register(name, dunder)(fn)
+
+
+gcd = _integer_binary("gcd", np.gcd, "gcd", "The greatest common divisor of |input| and "
+                      "|other| (0 when both are 0)")
+lcm = _integer_binary("lcm", np.lcm, "lcm", "The least common multiple of |input| and "
+                      "|other| (0 when either is 0)")
+# (NumPy, since 1.18, defines shift counts below 0 or of at least the bit width as
+# PyTorch does: 0 for <<, the sign fill for >>; C leaves them undefined)
+bitwise_left_shift = _integer_binary(
+    "bitwise_left_shift", np.left_shift, "lshift",
+    "input << other: input times 2^other, wrapping (0 for counts < 0 or >= the bit width)",
+    "__lshift__")
+bitwise_right_shift = _integer_binary(
+    "bitwise_right_shift", np.right_shift, "rshift",
+    "input >> other: input divided by 2^other, rounded down (the sign fill for counts < 0 "
+    "or >= the bit width)", "__rshift__")

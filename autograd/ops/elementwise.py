@@ -1,6 +1,8 @@
 """Elementwise math: exp, log, trigonometric, hyperbolic and activation functions,
 rounding, clamping, maximum/minimum (fmax/fmin), atan2, hypot, logaddexp, xlogy, lerp,
-nan_to_num, the isnan family and where.
+nan_to_num, the isnan family (with signbit, isneginf, isposinf, isreal) and where;
+copysign, heaviside, deg2rad/rad2deg, float_power, ldexp/frexp, nextafter, and
+fliplr/flipud (flips, kept here as the shape module is another family's).
 
 Kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, clamp passes the gradient where
 min <= x <= max, and maximum/minimum split it evenly between tied inputs (and give it
@@ -13,6 +15,7 @@ NumPy's warnings, as PyTorch does.
 from __future__ import annotations
 
 import warnings
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -22,8 +25,9 @@ from ..graph import REGISTRY, Op, apply, register
 from ..tensor import Tensor, wrap
 from ._util import as_tensor_arg, shape_of
 from .arith import Mul, mul, promote
+from .arith import pow as _pow
 from .convert import to
-from .shape import sum_to
+from .shape import flip, sum_to
 
 
 def _unary(name: str, forward: Any, backward: Any, doc: str, *, save_output: bool = False,
@@ -803,3 +807,209 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     if not isinstance(input, Tensor) or input._data.dtype.kind not in "fc":
         input = _as_floating(input)
     return apply(Logit, input, eps=eps)
+
+
+# ---- copysign, heaviside, deg2rad/rad2deg, float_power, ldexp, frexp, nextafter, the
+# sign and infinity tests, absolute, fliplr/flipud ---------------------------------------
+
+class Copysign(Op):
+    """|a| with the sign of b (signed zeros and NaNs included);  PyTorch's gradients:
+    d/da = copysign(a, b) / a (0 where a = 0), d/db = 0 (b only picks a sign)."""
+    name = "Copysign"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.copysign(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ad, bd = (v.data if isinstance(v, Tensor) else np.asarray(v) for v in (a, b))
+        ga = gb = None
+        if need_a:
+            with np.errstate(invalid="ignore"):   # (NaN at a = NaN or +-inf, as PyTorch)
+                ratio = np.where(ad == 0, 0, np.copysign(ad, bd) / ad).astype(g.dtype)
+            ga = sum_to(apply(Mul, g, ratio), shape_of(a))
+        if need_b:
+            gb = wrap(np.zeros(shape_of(b), g.dtype))
+        return ga, gb
+
+
+@register("copysign")
+def copysign(input: Any, other: Any) -> Tensor:
+    """Elementwise |input| with the sign of other (-0.0 counts as negative), broadcasting;
+    integer and bool inputs compute in the default float dtype."""
+    return apply(Copysign, *_floating_pair("copysign", input, other, integers=True))
+
+
+class Heaviside(Op):
+    """The step function: 0 where x < 0, `values` where x == 0, 1 where x > 0, and 0 where
+    x is NaN (PyTorch's kernel).  Not differentiable in PyTorch: the result requires grad
+    when an input does, and backward through it raises."""
+    name = "Heaviside"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, values):
+        return np.where(x == 0, values, x > 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("heaviside: derivative for aten::heaviside is not implemented")
+
+
+@register("heaviside")
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """Elementwise step function of input, `values` where input is 0 (broadcasting); the
+    two tensors must have one (real) dtype, as in PyTorch."""
+    for arg, v in (("input", input), ("values", values)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"heaviside(): argument '{arg}' must be Tensor, not "
+                            f"{type(v).__name__}")
+    if input.dtype != values.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
+                           f"dtypes (input {input.dtype}, values {values.dtype})")
+    if input.dtype.kind == "c":
+        raise RuntimeError(f"heaviside is not yet implemented for complex tensors (dtype "
+                           f"{input.dtype})")
+    return apply(Heaviside, input, values)
+
+
+_RAD_PER_DEG = np.pi / 180.0
+
+
+@register("deg2rad")
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians, x pi/180 (integers and bools in the default float dtype);
+    d/dx = pi/180."""
+    return mul(_as_floating(input), _RAD_PER_DEG)
+
+
+@register("rad2deg")
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees, x 180/pi (integers and bools in the default float dtype);
+    d/dx = 180/pi."""
+    return mul(_as_floating(input), 180.0 / np.pi)
+
+
+def _cast(x: Any, dtype: np.dtype) -> Any:
+    """A tensor (recorded, so its gradient comes back in its own dtype), array or
+    number converted to `dtype`."""
+    x = as_tensor_arg(x)
+    if isinstance(x, Tensor):
+        return x if x._data.dtype == dtype else to(x, dtype)
+    return np.asarray(x, dtype)
+
+
+@register("float_power")
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent computed in double precision: the result is float64 (complex128
+    if either operand is complex) whatever the operands' dtypes, as PyTorch's."""
+    complex_ = any(_dtype_of(v).kind == "c" for v in (input, exponent))
+    dtype = np.dtype(np.complex128 if complex_ else np.float64)
+    return _pow(_cast(input, dtype), _cast(exponent, dtype))
+
+
+class Ldexp(Op):
+    """x 2^e for integer exponents e (a constant array), exact (subnormal results
+    included);  d/dx = 2^e.  Also frexp's mantissa, x 2^-e, whose gradient in PyTorch is
+    the same 2^-e."""
+    name = "Ldexp"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, e):
+        ctx.shape = shape_of(x)
+        ctx.save(e)
+        return np.ldexp(x, e)
+
+    @staticmethod
+    def backward(ctx, g):
+        (e,) = ctx.extra
+        with np.errstate(over="ignore"):   # (2^e = inf beyond the dtype's range)
+            scale = np.ldexp(np.ones((), g.dtype), e)
+        return sum_to(apply(Mul, g, scale), ctx.shape), None
+
+
+@register("ldexp")
+def ldexp(input: Any, other: Any) -> Tensor:
+    """input * 2^other.  As in PyTorch: a floating input with integer exponents is scaled
+    exactly (ldexp(1e-30, 1100) = 1.4e301, though 2^1100 overflows), in input's dtype;
+    otherwise it is input * pow(2, other), floating (integers give the default float
+    dtype) and differentiable in both;  d/dinput = 2^other, d/dother = input 2^other ln 2.
+    A bool `other` with a floating input is refused, as by PyTorch's kernel."""
+    a, b = _dtype_of(input), _dtype_of(other)
+    if a.kind == "f" and b.kind in "iub":
+        if b.kind == "b":
+            raise NotImplementedError("ldexp: \"ldexp_cpu_exp\" not implemented for 'Bool' "
+                                      "(the exponent of a floating input must be a number)")
+        return apply(Ldexp, input, other.data if isinstance(other, Tensor) else np.asarray(other))
+    return mul(input, _pow(2.0, other))
+
+
+FrexpResult = namedtuple("FrexpResult", ["mantissa", "exponent"])
+
+
+@register("frexp")
+def frexp(input: Tensor) -> FrexpResult:
+    """(mantissa, exponent) with input = mantissa * 2^exponent and 0.5 <= |mantissa| < 1
+    (0 for 0; inf and NaN keep their mantissa, exponent 0); the exponent is int32, the
+    mantissa differentiable.  Floating tensors only."""
+    dtype = _dtype_of(input)
+    if dtype.kind != "f":
+        raise RuntimeError(f"frexp: torch.frexp() only supports floating-point dtypes, "
+                           f"got {dtype}")
+    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    e = np.asarray(np.frexp(data)[1])
+    return FrexpResult(apply(Ldexp, input, -e), wrap(e))
+
+
+class Nextafter(Op):
+    """The next representable float after a toward b;  PyTorch's gradients: d/da = 1
+    where a != b (else 0), d/db = 0."""
+    name = "Nextafter"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        ad, bd = (v.data if isinstance(v, Tensor) else np.asarray(v) for v in (a, b))
+        return (sum_to(apply(Mul, g, ad != bd), shape_of(a)) if need_a else None,
+                wrap(np.zeros(shape_of(b), g.dtype)) if need_b else None)
+
+
+@register("nextafter")
+def nextafter(input: Any, other: Any) -> Tensor:
+    """Elementwise the next float after input toward other, broadcasting (floating
+    tensors only)."""
+    return apply(Nextafter, *_floating_pair("nextafter", input, other, integers=False))
+
+
+signbit = _predicate("signbit", np.signbit, "Whether each element's sign bit is set "
+                     "(true for -0.0 and negative NaNs; integers: x < 0)")
+isneginf = _predicate("isneginf", np.isneginf, "Whether each element is -inf")
+isposinf = _predicate("isposinf", np.isposinf, "Whether each element is +inf")
+isreal = _predicate("isreal", np.isreal, "Whether each element is real (imaginary part 0; "
+                    "true for every real tensor)")
+absolute = register("absolute", name="absolute")(abs)
+
+
+@register("fliplr")
+def fliplr(input: Tensor) -> Tensor:
+    """input reversed along dim 1 (left/right for a matrix); at least 2-d (a copy)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d (got shape {tuple(input.shape)})")
+    return flip(input, 1)
+
+
+@register("flipud")
+def flipud(input: Tensor) -> Tensor:
+    """input reversed along dim 0 (up/down for a matrix); at least 1-d (a copy)."""
+    if input.ndim < 1:
+        raise RuntimeError(f"flipud: Input must be >= 1-d (got shape {tuple(input.shape)})")
+    return flip(input, 0)

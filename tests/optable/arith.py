@@ -87,4 +87,17 @@ ROWS = [
           lambda a, b, n=n: getattr(np, n)(a > 0, b > 0), arity=2, grad=False)
       for n in ("logical_and", "logical_or", "logical_xor")],
     Row("logical_not", lambda a: ~(a > 0), lambda a: ~(a > 0), grad=False),
+    *[Row(n, getattr(ag, n), getattr(np, f), arity=2, grad=False) for n, f in [
+        ("greater", "greater"), ("greater_equal", "greater_equal"), ("less", "less"),
+        ("less_equal", "less_equal"), ("not_equal", "not_equal")]],
+    *[Row(n, lambda a, b, n=n: getattr(ag, n)((a * 4).long(), (b * 4).long()),
+          lambda a, b, n=n: getattr(np, n)((a * 4).astype(np.int64), (b * 4).astype(np.int64)),
+          arity=2, grad=False) for n in ("gcd", "lcm")],
+    # shift counts 0..4 here; counts outside [0, 64) are compared with PyTorch elsewhere
+    *[Row(n, lambda a, b, n=n: getattr(ag, n)((a * 4).long(), (b * 2).long().abs()),
+          lambda a, b, f=f: f((a * 4).astype(np.int64), np.abs((b * 2).astype(np.int64))),
+          arity=2, grad=False)
+      for n, f in (("bitwise_left_shift", np.left_shift),
+                   ("bitwise_right_shift", np.right_shift))],
 ]
+

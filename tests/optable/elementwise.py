@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 
-from . import Row, away_from, POS, NONZERO
+from . import Row, away_from, nonempty, POS, NONZERO
 
 OFF_INTEGERS = away_from(-2.0, -1.0, 0.0, 1.0, 2.0, lo=-2.5, hi=2.5)
 UNIT = (-0.9, 0.9)   # inside asin's, acos's and atanh's (-1, 1)
@@ -18,6 +18,17 @@ def _exact_ties(arrays):
     which central differences reproduce); near-ties would straddle the kink."""
     a, b = arrays
     return [a, np.where(np.abs(a - b) < 0.05, a, b)]
+
+
+def _with_infinities(arrays):
+    """x beyond +-1.5 replaced by +-inf (for the infinity tests)."""
+    (x,) = arrays
+    return [np.where(x > 1.5, np.inf, np.where(x < -1.5, -np.inf, x))]
+
+
+def _exponents(shape):
+    """Integer exponents -2..2 for ldexp, fixed by the shape."""
+    return (np.arange(int(np.prod(shape))) % 5 - 2).reshape(shape)
 
 
 def _off_clamp_bounds(arrays):
@@ -120,4 +131,28 @@ ROWS = [
         label="lerp_weight_above_half"),
     Row("lerp", ag.lerp, lambda a, b, w: a + w * (b - a), arity=3,
         domain=[(-2, 2), (-2, 2), (-0.5, 1.5)], label="lerp_tensor_weight"),
+    # copysign: no sign change of either operand within a finite-difference step
+    Row("copysign", ag.copysign, np.copysign, arity=2, domain=NONZERO),
+    Row("heaviside", ag.heaviside, np.heaviside, arity=2, grad=False,
+        prepare=lambda xs: [np.round(xs[0]), xs[1]]),   # (zeros, where `values` is taken)
+    Row("deg2rad", ag.deg2rad, np.deg2rad),
+    Row("rad2deg", ag.rad2deg, np.rad2deg),
+    Row("float_power", ag.float_power,
+        lambda a, b: np.power(a.astype(np.float64), b.astype(np.float64)), arity=2,
+        domain=[POS, (-2, 2)]),
+    Row("ldexp", ag.ldexp, lambda a, b: a * np.exp2(b), arity=2),
+    Row("ldexp", lambda a: ag.ldexp(a, ag.tensor(_exponents(a.shape))),
+        lambda a: a * (2.0 ** _exponents(a.shape)).astype(a.dtype), label="ldexp_int_exponent"),
+    # the mantissa jumps at the powers of 2
+    Row("frexp", ag.frexp, np.frexp, domain=st.one_of(
+        st.floats(0.55, 0.95), st.floats(1.05, 1.95), st.floats(-0.95, -0.55),
+        st.floats(-1.95, -1.05))),
+    # a != b everywhere (where a == b the gradient is 0, but a step off it moves by 1)
+    Row("nextafter", ag.nextafter, np.nextafter, arity=2, domain=[(0.5, 2), (-2, 0)]),
+    Row("signbit", ag.signbit, np.signbit, grad=False),
+    *[Row(n, getattr(ag, n), getattr(np, n), grad=False, prepare=_with_infinities)
+      for n in ("isneginf", "isposinf", "isreal")],
+    Row("absolute", ag.absolute, np.abs, domain=NONZERO),
+    Row("fliplr", ag.fliplr, np.fliplr, shapes=nonempty(2)),
+    Row("flipud", ag.flipud, np.flipud, shapes=nonempty(1)),
 ]
