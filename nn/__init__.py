@@ -4,39 +4,35 @@ from . import functional  # noqa: F401
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, Parameter
 from . import data, init, utils  # noqa: F401
-from .layers import (BatchNorm1d, BatchNorm2d, Dense, Dropout, Embedding, Flatten, GroupNorm,
-                     InstanceNorm1d, InstanceNorm2d, LayerNorm, Linear, RMSNorm, Unflatten)
+from .layers import (BatchNorm1d, BatchNorm2d, Bilinear, Dense, Dropout, Embedding,
+                     EmbeddingBag, Flatten, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                     LayerNorm, Linear, LocalResponseNorm, RMSNorm, Unflatten)
 from .attention import MultiheadAttention
-from .resize import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, Dropout1d,
-                     Dropout2d, PixelShuffle, PixelUnshuffle, ReflectionPad1d, ReflectionPad2d,
-                     ReplicationPad1d, ReplicationPad2d, Upsample, UpsamplingBilinear2d,
-                     UpsamplingNearest2d, ZeroPad1d, ZeroPad2d)
+from .resize import (AlphaDropout, ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d,
+                     ConstantPad1d, ConstantPad2d, ConstantPad3d, Dropout1d, Dropout2d,
+                     Dropout3d, FeatureAlphaDropout, PixelShuffle, PixelUnshuffle,
+                     ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                     ReplicationPad2d, ReplicationPad3d, Upsample, UpsamplingBilinear2d,
+                     UpsamplingNearest2d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
-                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+                      AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d,
+                      MaxUnpool1d, MaxUnpool2d)
 from .activation import (CELU, ELU, GELU, GLU, ISRU, SELU, ArcTan, BinaryStep, Hardshrink,
                          Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
-                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin,
-                         Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
-from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
+                         Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink,
+                         Threshold)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
                    GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
-                   MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss, PoissonNLLLoss,
-                   SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
-from .loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
-from .activation import RReLU, Softmax2d
-from .resize import AlphaDropout, Dropout3d, FeatureAlphaDropout
+                   MarginRankingLoss, MSELoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                   MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
+                   TripletMarginLoss, TripletMarginWithDistanceLoss)
 from .distance import CosineSimilarity, PairwiseDistance
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
-from .conv import Fold, Unfold
-from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
-from .resize import ChannelShuffle
-from .resize import (CircularPad3d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d,
-                     ZeroPad3d)
-from .layers import Bilinear, EmbeddingBag, LocalResponseNorm
-from .loss import CTCLoss
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "functional"]
