@@ -11,6 +11,7 @@ import pytest
 
 import autograd as ag
 from autograd.graph import ShapeError
+from autograd.ops import interop
 
 
 def leaf(*shape, dtype=ag.float64):
@@ -888,9 +889,41 @@ def test_numpy_ufuncs_dispatch_to_recorded_ops():
     assert isinstance(y, ag.Tensor) and y.requires_grad
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, np.exp(x.data) + a)
-    with pytest.raises(TypeError, match="numpy.floor.*requires grad"):
-        np.floor(x)
-    np.testing.assert_allclose(np.floor(x.detach()), [1.0, 2.0])
+    with pytest.raises(TypeError, match="numpy.cbrt.*requires grad"):
+        np.cbrt(x)
+    np.testing.assert_allclose(np.cbrt(x.detach() ** 3), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("ufunc", sorted(
+    set(interop._UFUNCS) - {np.matmul, np.frexp}, key=lambda u: u.__name__))
+def test_every_mapped_numpy_ufunc_gives_numpys_values_on_the_tape(ufunc):
+    # Values as NumPy computes them on the arrays; a floating result of a tensor that
+    # requires grad is recorded (its gradient is the op's, checked in the op table).
+    ints = ufunc in (np.gcd, np.lcm, np.left_shift, np.right_shift, np.bitwise_and,
+                     np.bitwise_or, np.bitwise_xor, np.invert)
+    if ints:
+        x, other = ag.tensor([12, 7]), np.array([8, 2])
+    else:
+        x = ag.tensor([0.25, 0.75], dtype=ag.float64, requires_grad=True)
+        other = np.array([2, 3]) if ufunc is np.ldexp else np.array([0.5, -1.5])
+    args = (x, other) if ufunc.nin == 2 else (x,)
+    with np.errstate(all="ignore"):
+        got = ufunc(*args)
+        want = ufunc(*[a.data if isinstance(a, ag.Tensor) else a for a in args])
+    assert isinstance(got, ag.Tensor)
+    np.testing.assert_allclose(got.data.astype(np.float64), want.astype(np.float64))
+    differentiable = want.dtype.kind == "f" and ufunc is not np.sign   # (API.md: no grad)
+    assert got.requires_grad == (x.requires_grad and differentiable)
+
+
+def test_numpy_frexp_on_a_tensor_gives_mantissa_and_exponent_tensors():
+    x = ag.tensor([0.75, 12.0], dtype=ag.float64, requires_grad=True)
+    m, e = np.frexp(x)
+    want_m, want_e = np.frexp(x.data)
+    np.testing.assert_array_equal(m.data, want_m)
+    np.testing.assert_array_equal(e.data, want_e)
+    m.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 2.0 ** -want_e)
 
 
 def test_numpy_scalar_on_the_left_of_an_operator_gives_a_tensor():

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import REGISTRY
 from ..tensor import Tensor, tensor
 from . import arith, elementwise, linalg
 
@@ -33,6 +34,20 @@ _UFUNCS = {
     np.bitwise_xor: arith.bitwise_xor, np.invert: arith.bitwise_not,
     np.positive: arith.positive,
 }
+# The other ufuncs with a recorded op of the same meaning (np.reciprocal is left out: on
+# integers NumPy's truncates, where the op, like PyTorch's, gives floats).
+_UFUNCS.update({getattr(np, name): REGISTRY[op] for name, op in (
+    ("tan", "tan"), ("sinh", "sinh"), ("cosh", "cosh"), ("arcsin", "asin"),
+    ("arccos", "acos"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
+    ("arctan2", "atan2"), ("hypot", "hypot"), ("floor", "floor"), ("ceil", "ceil"),
+    ("trunc", "trunc"), ("exp2", "exp2"), ("log2", "log2"), ("log10", "log10"),
+    ("square", "square"), ("logaddexp", "logaddexp"), ("logaddexp2", "logaddexp2"),
+    ("fmax", "fmax"), ("fmin", "fmin"), ("copysign", "copysign"), ("deg2rad", "deg2rad"),
+    ("rad2deg", "rad2deg"), ("float_power", "float_power"), ("ldexp", "ldexp"),
+    ("frexp", "frexp"), ("nextafter", "nextafter"), ("signbit", "signbit"),
+    ("isnan", "isnan"), ("isinf", "isinf"), ("isfinite", "isfinite"), ("gcd", "gcd"),
+    ("lcm", "lcm"), ("left_shift", "bitwise_left_shift"),
+    ("right_shift", "bitwise_right_shift"))})
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
