@@ -668,8 +668,11 @@ def _not_integral(op: str, dtype: np.dtype) -> NotImplementedError:
                                f"(bitwise ops take integer and bool tensors)")
 
 
-def _bitwise(name: str, ufunc: np.ufunc, dunder: str, doc: str) -> Any:
-    """A bitwise op on integers, logical on bools, refused for floats (PyTorch)."""
+def _bitwise(name: str, ufunc: np.ufunc, dunder: str | None, doc: str, *,
+             kinds: str = "biu", kernel: str | None = None) -> Any:
+    """A no-gradient op of two tensors of dtype kinds `kinds` (integers, and bools for the
+    logical-on-bools bitwise ops), promoting as arithmetic does; other dtypes are refused
+    as PyTorch's `kernel` (default: the op) refuses them."""
     cls = type(name.title().replace("_", ""), (Op,), {
         "name": name.title().replace("_", ""), "differentiable": False,
         "save_inputs": False, "forward": staticmethod(lambda ctx, a, b: ufunc(a, b)),
@@ -677,11 +680,18 @@ def _bitwise(name: str, ufunc: np.ufunc, dunder: str, doc: str) -> Any:
 
     def fn(input: Any, other: Any) -> Tensor:
         (input, other), dtype = promote(input, other, op=name)
-        if dtype.kind not in "biu":
-            raise _not_integral(name, dtype)
+        if dtype.kind not in kinds:
+            if kinds == "biu":
+                raise _not_integral(name, dtype)
+            raise NotImplementedError(f"{name}: \"{kernel or name}_cpu\" not implemented "
+                                      f"for {dtype} (it takes integer tensors)")
         return apply(cls, input, other)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + " (elementwise on integer or bool tensors, no gradient)"
+    fn.__doc__ = doc + (" (elementwise on integer or bool tensors, no gradient)"
+                        if kinds == "biu" else
+                        " (elementwise on integer tensors, broadcasting, no gradient)")
+    if dunder is None:
+        return register(name)(fn)
     setattr(Tensor, "__r" + dunder[2:], lambda self, other: fn(other, self))
     return register(name, dunder)(fn)
 
@@ -729,40 +739,17 @@ less_equal = register("less_equal", name="less_equal")(le)
 not_equal = register("not_equal", name="not_equal")(ne)
 
 
-def _integer_binary(name: str, kernel: Callable, torch_kernel: str, doc: str,
-                    dunder: str | None = None) -> Callable:
-    """A no-gradient op of two integer tensors (bool and floating refused as PyTorch's
-    `torch_kernel` refuses them), promoting as arithmetic does."""
-    cls = type(name.title().replace("_", ""), (Op,), {
-        "name": name.title().replace("_", ""), "differentiable": False,
-        "save_inputs": False, "forward": staticmethod(lambda ctx, a, b: kernel(a, b)),
-        "__doc__": doc})
-
-    def fn(input: Any, other: Any) -> Tensor:
-        (input, other), dtype = promote(input, other, op=name)
-        if dtype.kind not in "iu":
-            raise NotImplementedError(f"{name}: \"{torch_kernel}_cpu\" not implemented for "
-                                      f"{dtype} (it takes integer tensors)")
-        return apply(cls, input, other)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc + " (elementwise on integer tensors, broadcasting, no gradient)"
-    if dunder is None:
-        return register(name)(fn)
-    setattr(Tensor, "__r" + dunder[2:], lambda self, other: fn(other, self))
-    return register(name, dunder)(fn)
-
-
-gcd = _integer_binary("gcd", np.gcd, "gcd", "The greatest common divisor of |input| and "
-                      "|other| (0 when both are 0)")
-lcm = _integer_binary("lcm", np.lcm, "lcm", "The least common multiple of |input| and "
-                      "|other| (0 when either is 0)")
+gcd = _bitwise("gcd", np.gcd, None, "The greatest common divisor of |input| and |other| "
+               "(0 when both are 0)", kinds="iu")
+lcm = _bitwise("lcm", np.lcm, None, "The least common multiple of |input| and |other| "
+               "(0 when either is 0)", kinds="iu")
 # (NumPy, since 1.18, defines shift counts below 0 or of at least the bit width as
 # PyTorch does: 0 for <<, the sign fill for >>; C leaves them undefined)
-bitwise_left_shift = _integer_binary(
-    "bitwise_left_shift", np.left_shift, "lshift",
+bitwise_left_shift = _bitwise(
+    "bitwise_left_shift", np.left_shift, "__lshift__",
     "input << other: input times 2^other, wrapping (0 for counts < 0 or >= the bit width)",
-    "__lshift__")
-bitwise_right_shift = _integer_binary(
-    "bitwise_right_shift", np.right_shift, "rshift",
+    kinds="iu", kernel="lshift")
+bitwise_right_shift = _bitwise(
+    "bitwise_right_shift", np.right_shift, "__rshift__",
     "input >> other: input divided by 2^other, rounded down (the sign fill for counts < 0 "
-    "or >= the bit width)", "__rshift__")
+    "or >= the bit width)", kinds="iu", kernel="rshift")
