@@ -404,3 +404,51 @@ def test_exception_types_match_pytorch(label, fn):
     with pytest.raises(Exception) as ours:
         fn(ag, ag.tensor(data))
     assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+
+
+# ---- 11. a short last axis of many rows: reduced through a transposed copy ----------
+
+SHORT_ROWS = [(128, 10), (64, 2), (64, 16), (3, 40, 7), (128, 17), (8, 10)]
+
+
+@pytest.mark.parametrize("shape", SHORT_ROWS, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum, np.add])
+def test_reduce_keep_matches_numpy_over_the_last_axis(shape, dtype, ufunc):
+    from autograd.ops._util import reduce_keep
+    x = (np.random.default_rng(0).standard_normal(shape) * 4).astype(dtype)
+    for data in (x, x[..., ::-1], np.asfortranarray(x)):   # (copies and views alike)
+        want = ufunc.reduce(data, axis=data.ndim - 1, keepdims=True)
+        got = reduce_keep(ufunc, data, (data.ndim - 1,))
+        assert got.shape == want.shape and got.dtype == want.dtype
+        if ufunc is np.add and dtype in (np.float32, np.float64):
+            # Another order of the terms: within the error bound of summing n of them.
+            bound = shape[-1] * np.finfo(dtype).eps * np.abs(data).sum(-1, keepdims=True)
+            assert np.all(np.abs(got - want) <= bound)
+        else:
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # (NumPy's, on inf - inf and 0 / 0)
+def test_short_last_axis_reductions_handle_ties_and_non_finite_rows():
+    rng = np.random.default_rng(1)
+    x = rng.integers(-3, 3, (256, 10)).astype(np.float64)   # many ties
+    x[5] = -np.inf
+    x[6, 3] = np.inf
+    x[7, 2] = NAN
+    t = leaf(x)
+    expect_max = np.max(x, axis=1)
+    np.testing.assert_array_equal(t.amax(1).data, expect_max)
+    t.amax(1).sum().backward()
+    hits = (x == expect_max[:, None]) | (np.isnan(x) & np.isnan(expect_max)[:, None])
+    ok = ~np.isnan(expect_max)
+    np.testing.assert_allclose(t.grad.data[ok], (hits / hits.sum(1, keepdims=True))[ok])
+    safe = np.where(np.isfinite(expect_max), expect_max, 0)[:, None]
+    lse = np.log(np.exp(x - safe).sum(1)) + safe[:, 0]
+    np.testing.assert_allclose(ag.logsumexp(t, 1).data, lse)
+    assert lse[5] == -np.inf and lse[6] == np.inf and np.isnan(lse[7])   # (PyTorch's)
+    finite = np.isfinite(lse)
+    for fn, want in [(ag.log_softmax, x - lse[:, None]), (ag.softmax, np.exp(x - lse[:, None]))]:
+        got = fn(t, 1).data
+        np.testing.assert_allclose(got[finite], want[finite], atol=1e-15)
+        assert np.isnan(got[~finite]).all()   # (PyTorch's too, +inf rows included)

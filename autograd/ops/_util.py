@@ -134,3 +134,27 @@ def view_op(cls: type, input: Tensor, **params: Any) -> Any:
     else:
         share_version(out, input, cls, params, False)
     return out
+
+
+def reduce_keep(ufunc: np.ufunc, x: np.ndarray, axes: Any) -> np.ndarray:
+    """``ufunc.reduce(x, axis=axes, keepdims=True)``, faster over a short last axis of
+    many rows (class scores, say): NumPy runs its inner loop once per row there (max over
+    (128, 10) float32 takes 6.6 us), while over the leading axis of a transposed copy it
+    runs once per column, vectorized across rows (2.1 us with the copy).  (Sums may then
+    differ from NumPy's in the last bit: the terms are added in another order.)"""
+    shape = x.shape
+    n = shape[-1] if shape else 0
+    if 2 <= n <= 16 and x.size >= 64 * n and type(x) is np.ndarray \
+            and axes in ((x.ndim - 1,), x.ndim - 1) and x.flags.c_contiguous:
+        cols = np.ascontiguousarray(x.reshape(-1, n).T)
+        return ufunc.reduce(cols, axis=0).reshape(shape[:-1] + (1,))
+    return ufunc.reduce(x, axis=axes, keepdims=True)
+
+
+def finite_max(x: np.ndarray, axes: Any) -> np.ndarray:
+    """max(x) over `axes` (kept) with the non-finite maxima (slices of -inf, inf or NaN)
+    as 0: the shift that keeps exp(x - shift) from overflowing."""
+    m = reduce_keep(np.maximum, x, axes)
+    if np.count_nonzero(np.isfinite(m)) != m.size:   # (cheaper than np.where every time)
+        m = np.where(np.isfinite(m), m, 0)
+    return m

@@ -23,7 +23,7 @@ from ..grad_mode import STATE
 from ..graph import Op, apply, register
 from ..tensor import Tensor, wrap
 from .arith import Div
-from ._util import norm_axes, norm_axis, pick
+from ._util import finite_max, norm_axes, norm_axis, pick, reduce_keep
 from .elementwise import abs, clamp, exp, lerp, log, sqrt, where
 from .index import gather
 from .shape import (cat, diagonal, expand_to, flip, movedim, narrow, reshape, reshape_to,
@@ -273,18 +273,23 @@ class Amax(Op):
     in PyTorch's max(); without (amax/amin) its gradient is NaN, as in PyTorch's amax."""
     name = "Amax"
     save_inputs = False
-    ufunc = staticmethod(np.max)
+    ufunc = np.maximum
+
+    @classmethod
+    def extreme(cls, x: np.ndarray, axes: tuple | None) -> np.ndarray:
+        """The value the gradient goes to, over `axes` (kept)."""
+        return reduce_keep(cls.ufunc, x, axes)
 
     @classmethod
     def forward(cls, ctx, x, axes, keepdims, nan_ties=False):
         ctx.in_shape, ctx.axes = x.shape, axes
-        out = cls.ufunc(x, axis=axes, keepdims=True)
+        out = cls.extreme(x, axes)
         hit = x == out
         if nan_ties and out.dtype.kind in "fc":
             nan = np.isnan(out)
             if nan.any():
                 hit = hit | np.isnan(x) & nan
-        ctx.save(hit / hit.sum(axis=axes, keepdims=True))
+        ctx.save(hit / reduce_keep(np.add, hit, axes))
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
@@ -296,7 +301,7 @@ class Amax(Op):
 class Amin(Amax):
     """Min over `axes`; the gradient is split evenly among the tied minima."""
     name = "Amin"
-    ufunc = staticmethod(np.min)
+    ufunc = np.minimum
 
 
 class ArgReduce(Op):
@@ -403,14 +408,10 @@ class Logsumexp(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape, ctx.axes = x.shape, axes
-        if x.size:
-            m = np.maximum.reduce(x, axis=axes, keepdims=True)
-            m = np.where(np.isfinite(m), m, 0)
-        else:
-            m = np.zeros((1,) * x.ndim, x.dtype)
+        m = finite_max(x, axes) if x.size else np.zeros((1,) * x.ndim, x.dtype)
         e = np.subtract(x, m)
         e = np.exp(e, out=e) if type(e) is np.ndarray else np.exp(e)
-        out = np.add.reduce(e, axis=axes, keepdims=True)
+        out = reduce_keep(np.add, e, axes)
         out = np.log(out, out=out) if type(out) is np.ndarray else np.log(out)
         out += m
         return out if keepdims else out.reshape(_reduced_shape(x.shape, axes))
@@ -808,7 +809,7 @@ class MedianAll(Amax):
     name = "Median"
 
     @staticmethod
-    def ufunc(x: np.ndarray, axis: None, keepdims: bool) -> np.ndarray:
+    def extreme(x: np.ndarray, axes: None) -> np.ndarray:
         flat = np.sort(x, axis=None)   # (NaNs last: any NaN makes the last one NaN)
         n = flat.size
         if n == 0:
@@ -1124,7 +1125,7 @@ class NanMedianAll(MedianAll):
     name = "Nanmedian"
 
     @staticmethod
-    def ufunc(x: np.ndarray, axis: None, keepdims: bool) -> np.ndarray:
+    def extreme(x: np.ndarray, axes: None) -> np.ndarray:
         flat = np.sort(x, axis=None)   # (NaNs last)
         k = flat.size - np.count_nonzero(np.isnan(flat)) if flat.dtype.kind in "fc" \
             else flat.size

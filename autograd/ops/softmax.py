@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph import Op, apply, register
 from ..tensor import Tensor
-from ._util import norm_axis, pick
+from ._util import norm_axis, pick, reduce_keep
 from .elementwise import exp
 
 
@@ -26,9 +26,9 @@ def _softmax_dim(op: str, input: Tensor, dim: Any, axis: Any) -> int:
 
 
 def _shift(x: np.ndarray, axis: int) -> np.ndarray:
-    """x - max(x) along `axis` (rows of -inf stay -inf, not nan)."""
-    m = np.max(x, axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(m), m, 0)
+    """x - max(x) along `axis`: a slice holding +inf, or only -inf, comes out NaN, and
+    so does its softmax, as in PyTorch."""
+    return x - reduce_keep(np.maximum, x, axis)
 
 
 class Softmax(Op):
@@ -41,7 +41,7 @@ class Softmax(Op):
     def forward(ctx, x, axis):
         ctx.axis = axis
         e = np.exp(_shift(x, axis))
-        e /= e.sum(axis=axis, keepdims=True)
+        e /= reduce_keep(np.add, e, axis)
         return e
 
     @staticmethod
@@ -60,7 +60,7 @@ class LogSoftmax(Op):
     def forward(ctx, x, axis):
         ctx.axis = axis
         z = _shift(x, axis)
-        z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        z -= np.log(reduce_keep(np.add, np.exp(z), axis))
         return z
 
     @staticmethod
