@@ -8,11 +8,12 @@
     ...     opt.step()
 
 Every rule (SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, ASGD,
-Rprop, LBFGS) is PyTorch's documented algorithm, applied in place on the parameter
-arrays with NumPy, so trajectories agree with PyTorch's to float round-off.
+Rprop, LBFGS, Adafactor) is PyTorch's documented algorithm, applied in place on the
+parameter arrays with NumPy, so trajectories agree with PyTorch's to float round-off.
 """
 from . import lr_scheduler
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
@@ -25,4 +26,5 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler",
            "flatten_state_dict", "unflatten_state_dict",
-           "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS"]
+           "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS",
+           "Adafactor"]

@@ -244,6 +244,11 @@ class Optimizer:
         state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
         return {"state": dict(sorted(state.items())), "param_groups": groups}
 
+    def _state_shape(self, p: Tensor, key: str) -> tuple:
+        """The shape of state array `key` of parameter `p` (its own, unless an optimizer
+        keeps reduced statistics)."""
+        return p.data.shape
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state saved by `state_dict` (values may be Tensors or ndarrays, e.g.
         after `unflatten_state_dict`).  The groups must have the same sizes; options come
@@ -268,7 +273,8 @@ class Optimizer:
             if p is None:
                 raise ValueError(f"{name}.load_state_dict: state for parameter {k}, which "
                                  f"is in no parameter group")
-            state[p] = {key: _load_value(name, k, key, v, p) for key, v in values.items()}
+            state[p] = {key: _load_value(name, k, key, v, p, self._state_shape(p, key))
+                        for key, v in values.items()}
         new_groups = []
         for g, s in zip(self.param_groups, saved_groups):
             s["params"] = g["params"]
@@ -305,9 +311,10 @@ def _check_nonneg(opt: Any, options: dict[str, Any], key: str, what: str) -> Non
         raise ValueError(f"{type(opt).__name__}: Invalid {what}: {key}={v} (must be >= 0)")
 
 
-def _load_value(name: str, index: Any, key: str, value: Any, p: Tensor) -> Any:
-    """A copy of one saved state value: arrays become Tensors of p's dtype, and a step
-    counter saved as a plain number (older checkpoints) the usual 0-d tensor."""
+def _load_value(name: str, index: Any, key: str, value: Any, p: Tensor, shape: tuple) -> Any:
+    """A copy of one saved state value: arrays (of `shape`, when not 0-d) become Tensors
+    of p's dtype, and a step counter saved as a plain number (older checkpoints) the usual
+    0-d tensor."""
     if key == "step" and isinstance(value, numbers.Real):
         step = Optimizer._new_step()
         step.data[()] = value
@@ -317,10 +324,10 @@ def _load_value(name: str, index: Any, key: str, value: Any, p: Tensor) -> Any:
         if key == "step":
             arr = arr.reshape(())   # a store may have made the 0-d counter 1-d
         else:
-            if arr.ndim and arr.shape != p.data.shape:
+            if arr.ndim and arr.shape != shape:
                 raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter "
-                                 f"{index} has shape {arr.shape}, the parameter has shape "
-                                 f"{tuple(p.shape)}")
+                                 f"{index} has shape {arr.shape}, not {shape} (the "
+                                 f"parameter has shape {tuple(p.shape)})")
             arr = arr.astype(p.data.dtype, copy=False)
         return wrap(arr)
     return copy.deepcopy(value)
