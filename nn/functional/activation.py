@@ -13,11 +13,16 @@ were not given; relu, relu6, hardtanh and threshold keep integers, and sigmoid, 
 softsign, arctan and tanhshrink promote them to float as PyTorch's do.
 
 An `inplace=` argument is accepted wherever PyTorch has one, for compatibility, but
-ignored: the result is always a new tensor (autograd needs the input intact).
+ignored: the result is always a new tensor.  The in-place forms PyTorch exports
+(relu_, elu_, leaky_relu_, hardtanh_, threshold_, celu_, selu_, rrelu_) do change their
+input, through autograd's in-place mechanism (autograd/ops/inplace.py): the version
+counter is bumped, a leaf that requires grad refuses, and a recorded change rebases the
+tensor's history onto the out-of-place function.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,6 +32,7 @@ from autograd import Tensor
 from autograd.graph import Op, apply
 from autograd.ops import softmax as _softmax
 from autograd.ops._util import norm_axis
+from autograd.ops.inplace import _computed_into
 from autograd.random import generator
 
 from .layers import check_dtypes
@@ -35,7 +41,8 @@ __all__ = ["relu", "leaky_relu", "prelu", "elu", "gelu", "silu", "sigmoid", "tan
            "softmax", "log_softmax", "softsign", "softplus", "identity", "arctan", "isru",
            "binary_step", "relu6", "hardtanh", "hardsigmoid", "hardswish", "selu", "celu",
            "mish", "logsigmoid", "softmin", "glu", "threshold", "softshrink", "hardshrink",
-           "tanhshrink", "rrelu"]
+           "tanhshrink", "rrelu", "gumbel_softmax", "relu_", "elu_", "leaky_relu_",
+           "hardtanh_", "threshold_", "celu_", "selu_", "rrelu_"]
 
 # PyTorch's names of the non-floating dtypes, for its "not implemented for" message.
 _TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
@@ -330,6 +337,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     return ag.where(input.data <= t, v, input)
 
 
+_threshold = threshold   # (threshold_'s argument of the same name hides it)
+
+
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - clamp(x, -lambd, lambd): x - lambd above lambd, x + lambd below -lambd, 0
     between; the gradient is 0 at +-lambd.  lambd must lie in [0, the dtype's max]."""
@@ -369,3 +379,120 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
         return leaky_relu(input, (lower + upper) / 2)
     slopes = generator().uniform(lower, upper, input.shape).astype(_dtype(input))
     return ag.where(input.data > 0, input, input * slopes)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (concrete) distribution:
+    y = softmax((logits + g) / tau) along `dim`, g_i = -log(E_i) standard Gumbel noise
+    (E_i ~ Exp(1), from the generator seeded by ``autograd.manual_seed``).  With `hard`,
+    the straight-through estimate y_hard - y.detach() + y: one-hot at argmax y in value,
+    with the soft sample's gradient.  `eps` is deprecated and ignored (warns when set),
+    as in PyTorch."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    _floating_only("gumbel_softmax", logits)
+    dt = _dtype(logits)
+    noise = generator().standard_exponential(np.shape(logits.data),
+                                             dtype=dt if dt.itemsize >= 4 else np.float32)
+    with np.errstate(divide="ignore"):   # (an exponential draw of 0 gives inf, as -log 0)
+        gumbels = (-np.log(noise)).astype(dt)
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    d = norm_axis("gumbel_softmax", dim, max(logits.ndim, 1))
+    y = y_soft.data.reshape(y_soft.shape or (1,))
+    one_hot = np.zeros(y.shape, dt)
+    np.put_along_axis(one_hot, np.argmax(y, d)[(slice(None),) * d + (None,)], 1, d)
+    return one_hot.reshape(y_soft.shape) - y_soft.detach() + y_soft
+
+
+# ---- in-place forms --------------------------------------------------------------------
+
+def _refuse_negative(op: str, kind: str) -> None:
+    """PyTorch computes these in-place gradients from the output, which a negative slope
+    makes ambiguous, so it refuses them in backward: so do we, from the same place."""
+    raise RuntimeError(f"{op}: In-place {kind} backward calculation is triggered with a "
+                       f"negative slope which is not supported. This is caused by calling "
+                       f"in-place forward function with a negative slope, please call "
+                       f"out-of-place version instead.")
+
+
+class _NoInplaceBackward(Op):
+    """The identity, whose backward raises (`_refuse_negative`): it marks a recorded
+    in-place activation whose gradient PyTorch refuses."""
+    name = "NoInplaceBackward"
+    save_inputs = False
+
+    @staticmethod
+    def forward(ctx, x, op, kind):
+        ctx.op, ctx.kind = op, kind
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        _refuse_negative(ctx.op, ctx.kind)
+
+
+def _in_place(op: str, fn: Any, input: Tensor, *args: Any, refuse: str | None = None) -> Tensor:
+    """``fn(input, *args)`` stored into `input` by autograd's in-place mechanism (version
+    bump, leaf check, history rebased when recorded).  `refuse`: the kind of gradient
+    PyTorch refuses for this call; backward through it raises."""
+    if refuse is not None:
+        run = fn
+
+        def fn(x: Tensor, *a: Any) -> Tensor:
+            out = run(x, *a)
+            return apply(_NoInplaceBackward, out, op=op, kind=refuse) \
+                if out.requires_grad else out
+    return _computed_into(input, op, fn, args, {})
+
+
+def relu_(input: Tensor) -> Tensor:
+    """relu, in place: returns `input`, changed."""
+    return _in_place("relu_", relu, input)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """leaky_relu, in place.  As in PyTorch, a negative slope has no gradient in place
+    (backward raises RuntimeError): use leaky_relu."""
+    return _in_place("leaky_relu_", leaky_relu, input, negative_slope,
+                     refuse="leakyReLu" if negative_slope < 0 else None)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """elu, in place.  As in PyTorch, a negative alpha has no gradient in place
+    (backward raises RuntimeError): use elu."""
+    return _in_place("elu_", elu, input, alpha, refuse="elu" if alpha < 0 else None)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """celu, in place.  As in PyTorch, a negative alpha has no gradient in place
+    (backward raises RuntimeError): use celu."""
+    return _in_place("celu_", celu, input, alpha, refuse="elu" if alpha < 0 else None)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """selu, in place."""
+    return _in_place("selu_", selu, input)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """hardtanh, in place.  Like PyTorch's, it does not check min_val <= max_val (every
+    element then becomes max_val)."""
+    return _in_place("hardtanh_", lambda x, lo, hi: _hardtanh("hardtanh", x, lo, hi), input,
+                     min_val, max_val)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """threshold, in place: x where x > threshold, else value."""
+    return _in_place("threshold_", _threshold, input, threshold, value)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """rrelu, in place (in training, the random slopes are drawn once).  As in PyTorch,
+    outside training a negative mean slope has no gradient in place (backward raises
+    RuntimeError)."""
+    refuse = "leakyReLu" if not training and (lower + upper) / 2 < 0 else None
+    return _in_place("rrelu_", rrelu, input, lower, upper, training, refuse=refuse)

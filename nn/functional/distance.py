@@ -2,6 +2,9 @@
 
 Compositions of autograd ops, so gradients of every order come from the ops'.  The
 cosine-embedding and triplet losses (nn/functional/loss.py) are built on these.
+pdist gathers the row pairs (index_select) and takes autograd's norm of their
+differences, whose gradient masks (0 at a zero distance, and for p < 1 at a zero
+difference) are PyTorch's.
 """
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.graph import ShapeError
+from autograd.ops.index import index_select
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def _broadcast_shape(op: str, **shapes: tuple) -> tuple:
@@ -73,3 +77,32 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     x1 = x2."""
     _broadcast_shape("pairwise_distance", x1=np.shape(x1), x2=np.shape(x2))
     return ag.norm(x1 - x2 + eps, p, -1, keepdim=keepdim if keepdims is None else keepdims)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances ||x_i - x_j||_p between every pair of rows i < j of input
+    (N, M), in the order of the upper triangle read row by row: shape (N (N - 1) / 2,).
+    p may be any value in [0, inf] (p = 0 counts the differing entries, p = inf takes
+    the largest |difference|).  Gradients as PyTorch's: 0 at a zero distance; for
+    p = inf each entry attaining the maximum gets the whole gradient (not a share)."""
+    if not isinstance(input, Tensor):
+        input = ag.tensor(input)
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D (shape "
+                           f"{tuple(input.shape)})")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
+    if p < 0:
+        raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
+    n, m = input.shape
+    i, j = np.triu_indices(n, 1)
+    diff = index_select(input, 0, i) - index_select(input, 0, j)
+    if m == 0:   # (empty rows are at distance 0, for every p)
+        return diff.sum(-1)
+    if p != np.inf:
+        return ag.norm(diff, p, -1)
+    # max |d| whose gradient goes whole to every tied maximum (PyTorch's), where max
+    # would split it: the constant max plus the (zero) excess of the tied entries.
+    a = ag.abs(diff)
+    top = a.data.max(-1, keepdims=True)
+    return (ag.where(a.data == top, a - top, 0.0).sum(-1) + top[:, 0])

@@ -12,7 +12,12 @@ multiplication by constant arrays, sums, matmul), so gradients of every order co
                        interleaved across the g groups (reshape, transpose, reshape);
 * ``dropout1d/2d/3d``  x * mask / (1 - p) with one Bernoulli(1 - p) draw per channel;
 * ``alpha_dropout``    a x' + b with x' = x where kept, -alpha' where dropped (SELU's
-                       saturation), per element; ``feature_alpha_dropout`` per channel.
+                       saturation), per element; ``feature_alpha_dropout`` per channel;
+* ``affine_grid``      theta @ (x, y[, z], 1) over the normalized pixel grid;
+* ``grid_sample``      input read at arbitrary points: per spatial dim a few taps
+                       (index_select) weighted by polynomials of the point's coordinates
+                       (bilinear, nearest, bicubic), so the grid gets gradients too;
+* ``upsample*``        deprecated aliases of interpolate.
 """
 from __future__ import annotations
 
@@ -26,7 +31,8 @@ import numpy as np
 from autograd import Tensor
 from autograd.ops.index import index_select
 from autograd.ops.linalg import matmul
-from autograd.ops.shape import permute, reshape
+from autograd.ops.elementwise import where
+from autograd.ops.shape import permute, reshape, stack
 from autograd.random import generator
 from autograd.tensor import wrap
 
@@ -34,7 +40,8 @@ from .pooling import _adaptive_matrix, adaptive_avg_pool1d, adaptive_avg_pool2d
 
 __all__ = ["interpolate", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "dropout1d",
            "dropout2d",
-           "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+           "dropout3d", "alpha_dropout", "feature_alpha_dropout", "upsample",
+           "upsample_nearest", "upsample_bilinear", "affine_grid", "grid_sample"]
 
 
 # ---- interpolate ----------------------------------------------------------------------
@@ -537,3 +544,292 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     (at least 2-D), the dropped channels set to -alpha' before the affine correction of
     alpha_dropout.  The identity when not `training` (the default, as in PyTorch)."""
     return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, 2)
+
+
+# ---- deprecated aliases of interpolate --------------------------------------------------
+
+def upsample(input: Tensor, size: int | Sequence[int] | None = None,
+             scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Deprecated: interpolate(input, size, scale_factor, mode, align_corners), with
+    PyTorch's deprecation warning."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: int | Sequence[int] | None = None,
+                     scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """Deprecated: interpolate(..., mode='nearest'), with PyTorch's warning."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: int | Sequence[int] | None = None,
+                      scale_factor: float | Sequence[float] | None = None) -> Tensor:
+    """Deprecated: interpolate(..., mode='bilinear', align_corners=True), with PyTorch's
+    warning."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---- affine_grid and grid_sample ----------------------------------------------------------
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.")
+
+
+def _linspace_from_neg_one(n: int, align_corners: bool, dtype: np.dtype) -> np.ndarray:
+    """PyTorch's affine-grid axis: n points from -1 to 1 (0 for n <= 1), scaled by
+    (n - 1)/n without `align_corners` so they sit at pixel centres.  PyTorch's linspace
+    arithmetic in `dtype` (start + i step for the first half, end - (n - 1 - i) step for
+    the rest), so float32 grids agree bit for bit."""
+    if n <= 1:
+        return np.zeros(1, dtype)
+    one, i = dtype.type(1), np.arange(n)
+    step = (one + one) / dtype.type(n - 1)
+    r = np.where(i < n // 2, -one + i.astype(dtype) * step,
+                 one - (n - 1 - i).astype(dtype) * step).astype(dtype)
+    return r if align_corners else (r * dtype.type(n - 1) / dtype.type(n)).astype(dtype)
+
+
+def affine_grid(theta: Tensor, size: Sequence[int], align_corners: bool | None = None) -> Tensor:
+    """The sampling grid of a batch of affine maps, for grid_sample: theta (N, 2, 3) and
+    size (N, C, H, W) give (N, H, W, 2), theta (N, 3, 4) and size (N, C, D, H, W) give
+    (N, D, H, W, 3); grid[n, .., :] = theta[n] @ (x, y[, z], 1), the output pixel's
+    normalized coordinates in [-1, 1] (x along W; with `align_corners` -1 and 1 are the
+    corner pixels' centres, else the image's edges).  align_corners=None warns and means
+    False, as in PyTorch.  Differentiable in theta (a matmul)."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    theta = theta if isinstance(theta, Tensor) else wrap(np.asarray(theta))
+    if theta.dtype.kind != "f":
+        raise ValueError(f"affine_grid: Expected theta to have floating point type, but got "
+                         f"{theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    k = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (k, k + 1):
+        raise ValueError(f"affine_grid: Expected a batch of {k}D affine matrices of shape "
+                         f"Nx{k}x{k + 1} for size {size}. Got {tuple(theta.shape)}.")
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
+    if size[0] != theta.shape[0]:
+        raise RuntimeError(f"affine_grid: theta holds {theta.shape[0]} matrices (shape "
+                           f"{tuple(theta.shape)}) but size {size} asks for a batch of "
+                           f"{size[0]}")
+    # The base grid (*spatial, k + 1): (x, y[, z], 1), x running along the last dim.
+    dtype = theta.dtype
+    base = np.empty(spatial + (k + 1,), dtype)
+    for j in range(k):
+        axis = _linspace_from_neg_one(spatial[k - 1 - j], align_corners, dtype)
+        base[..., j] = axis.reshape((-1,) + (1,) * j)
+    base[..., k] = 1
+    grid = matmul(wrap(base.reshape(-1, k + 1)), permute(theta, 0, 2, 1))
+    return reshape(grid, (size[0],) + spatial + (k,))
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+_CUBIC_A = -0.75   # PyTorch's bicubic grid_sample: Keys' kernel with a = -0.75
+
+
+def _check_grid_sample(input: Tensor, grid: Tensor, mode: str) -> None:
+    """PyTorch's grid_sampler checks (RuntimeError, NotImplementedError for integers)."""
+    nd = input.ndim
+    if nd not in (4, 5) or grid.ndim != nd:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same "
+                           f"number of dimensions, but got input with sizes "
+                           f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have the same dtype, "
+                           f"but input has {input.dtype} and grid has {grid.dtype}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch "
+                           f"size, but got input with sizes {list(input.shape)} and grid "
+                           f"with sizes {list(grid.shape)}")
+    if grid.shape[-1] != nd - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {nd - 2} in last "
+                           f"dimension, but got grid with sizes {list(grid.shape)}")
+    for d in range(2, nd):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {d} being empty")
+    if mode == "bicubic" and nd != 4:
+        raise RuntimeError(f"grid_sampler(): bicubic interpolation only supports 4D input "
+                           f"(got input with sizes {list(input.shape)})")
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"grid_sampler: not implemented for dtype {input.dtype} "
+                                  f"(a floating input and grid are needed)")
+
+
+def _clip_coordinates(x: Tensor, size: int) -> Tensor:
+    """x clamped to [0, size - 1]; as PyTorch's, the gradient is 1 strictly inside and 0
+    at the borders themselves (they count as out of bounds)."""
+    xd = x.data
+    inside = (xd > 0) & (xd < size - 1)
+    return where(inside, x, np.clip(xd, 0, size - 1).astype(xd.dtype))
+
+
+def _reflect_coordinates(x: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """x reflected into [low, high] (bounds given doubled, to stay integers), PyTorch's
+    reflect_coordinates: with a = |x - low|, span = high - low and k = floor(a / span),
+    low + a mod span for even k, low + span - a mod span for odd k.  a mod span is
+    a - (a - fmod(a, span)), the bracket a constant multiple of span computed exactly,
+    so the value is PyTorch's and the gradient +-1."""
+    xd = x.data
+    if twice_low == twice_high:   # (one pixel with align_corners: everything maps to 0)
+        return where(np.zeros(xd.shape, bool), x, 0.0)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    shifted = xd - xd.dtype.type(low)
+    a = np.abs(shifted)
+    whole = a - np.fmod(a, span)
+    flips = np.floor(a / span)
+    sign = np.where(shifted < 0, -1, 1).astype(xd.dtype)
+    extra = (x - low) * sign - whole
+    return where(flips % 2 == 0, extra + low, (span - extra) + low)
+
+
+def _grid_source(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    """PyTorch's grid_sampler_compute_source_index: the normalized coordinate in pixels
+    (-1 and 1 at the corner pixels' centres with `align_corners`, else at the image's
+    edges), then the padding mode's map into the image (border: clamp; reflection:
+    reflect about the borders, then clamp)."""
+    if align_corners:
+        x = (coord + 1) * ((size - 1) / 2)
+    else:
+        x = (coord + 1) * (size / 2) - 0.5
+    if padding_mode == "border":
+        x = _clip_coordinates(x, size)
+    elif padding_mode == "reflection":
+        x = _reflect_coordinates(x, 0, 2 * (size - 1)) if align_corners \
+            else _reflect_coordinates(x, -1, 2 * size - 1)
+        x = _clip_coordinates(x, size)
+    return x
+
+
+def _pad_index(x: np.ndarray, size: int, padding_mode: str,
+               align_corners: bool) -> np.ndarray:
+    """Bicubic's (integral, float) tap positions mapped as PyTorch's get_value_bounded
+    does: clamped into the image (border), reflected about its borders and clamped
+    (reflection), or kept (zeros: those outside read zeros)."""
+    if padding_mode == "reflection":
+        lo, hi = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+        span = hi - lo
+        if span == 0:
+            return np.zeros_like(x)
+        a = np.abs(x - lo)
+        extra, flips = np.fmod(a, span), np.floor(a / span)
+        x = np.where(flips % 2 == 0, extra + lo, span - extra + lo)
+    return x if padding_mode == "zeros" else np.clip(x, 0, size - 1)
+
+
+def _cubic_weights(t: Tensor) -> Tensor:
+    """(4, *t.shape) weights of the taps at floor(x) - 1 .. floor(x) + 2, t = x - floor(x):
+    Keys' kernel W(t + 1), W(t), W(1 - t), W(2 - t) with a = -0.75, as polynomials in t
+    (PyTorch's cubic_convolution1/2), so that the gradient reaches the grid."""
+    a = _CUBIC_A
+
+    def near(u: Tensor) -> Tensor:    # W(u) for |u| <= 1
+        return ((u * (a + 2) - (a + 3)) * u) * u + 1
+
+    def far(u: Tensor) -> Tensor:     # W(u) for 1 < |u| < 2
+        return ((u * a - 5 * a) * u + 8 * a) * u - 4 * a
+
+    return stack([far(t + 1), near(t), near(1 - t), far(2 - t)])
+
+
+def _grid_taps(x: Tensor, size: int, mode: str, padding_mode: str,
+               align_corners: bool) -> tuple[np.ndarray, np.ndarray, Tensor]:
+    """Along one input dim: the (k, ...) integer tap positions (clipped into the image
+    for the gather), whether each lies inside the image, and their weights (a constant
+    1 for nearest): 2 linear taps floor(x) + (0, 1) with weights (1 - t, t), t = x - floor(x);
+    the nearest pixel rint(x) (ties to even, as PyTorch); or 4 cubic taps floor(x) - 1
+    .. floor(x) + 2, each mapped into the image by the padding mode."""
+    xd = x.data
+    finite = np.isfinite(xd)   # (NaN and inf points read zeros)
+    xs = np.where(finite, xd, 0)
+    base = np.rint(xs) if mode == "nearest" else np.floor(xs)
+    offsets = {"nearest": [0], "bilinear": [0, 1], "bicubic": [-1, 0, 1, 2]}[mode]
+    taps = base + np.array(offsets, xd.dtype).reshape((-1,) + (1,) * xd.ndim)
+    if mode == "bicubic":
+        taps = _pad_index(taps, size, padding_mode, align_corners)
+    inside = (taps >= 0) & (taps < size) & finite
+    idx = np.clip(taps, 0, size - 1).astype(np.int64)
+    if mode == "nearest":   # weight 1, gradient 0 (PyTorch gives the grid a zero gradient)
+        return idx, inside, where(np.zeros((1,) + xd.shape, bool), x, 1.0)
+    t = x - base
+    return idx, inside, stack([1 - t, t]) if mode == "bilinear" else _cubic_weights(t)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
+                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+    """Sample input (N, C, H, W) at the points of grid (N, H_out, W_out, 2) (or 5-D input
+    (N, C, D, H, W) at grid (N, D_out, H_out, W_out, 3)): out[n, c, i, j] is input[n, c]
+    read at grid[n, i, j] = (x, y[, z]) in normalized coordinates, x along W.
+
+    The point in pixels is ((x + 1)/2)(W - 1) with `align_corners`, else
+    ((x + 1) W - 1)/2; points outside the image read zeros (padding_mode='zeros'), the
+    nearest border pixel ('border') or the image reflected at its borders ('reflection').
+    mode 'bilinear' (trilinear for 5-D) weighs the 2^k surrounding pixels by
+    prod_d (1 - |p_d - q_d|); 'nearest' takes the nearest pixel (ties to even);
+    'bicubic' (4-D only) Keys' cubic kernel (a = -0.75) over 4 x 4 pixels.
+    align_corners=None warns and means False, as in PyTorch.
+
+    Built from autograd ops (the taps gathered with index_select, weighted by
+    polynomials of the grid's coordinates), so input and grid both get gradients, of
+    every order: the gradient in the grid is 0 for 'nearest' and at the borders a
+    clamp puts points on, as PyTorch's."""
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    _check_grid_sample(input, grid, mode)
+    n, c, *spatial = input.shape
+    out_spatial = tuple(grid.shape[1:-1])
+    k, p = len(spatial), int(np.prod(out_spatial, dtype=np.int64))
+    flat_grid = reshape(grid, (n, p, k))
+    # Per input dim (D, H, W order; the grid lists x, y, z: the last dim first), then the
+    # taps of all dims combined, the last dim's varying fastest (PyTorch's nw, ne, sw, se).
+    pos = np.zeros((1, n, p), np.int64)
+    inside = np.ones((1, n, p), bool)
+    weights = None
+    for d, size in enumerate(spatial):
+        coord = flat_grid[:, :, k - 1 - d]
+        # (bicubic pads its integer taps instead of the point)
+        x = _grid_source(coord, size, "zeros" if mode == "bicubic" else padding_mode,
+                         align_corners)
+        idx, ok, w = _grid_taps(x, size, mode, padding_mode, align_corners)
+        taps = (len(pos) * len(idx), n, p)
+        pos = (pos[:, None] * size + idx[None]).reshape(taps)
+        inside = (inside[:, None] & ok[None]).reshape(taps)
+        weights = w if weights is None else reshape(weights.unsqueeze(1) * w.unsqueeze(0),
+                                                    taps)
+    # One gather of every tap: input as (N * S, C) rows, S = prod(spatial).
+    s = int(np.prod(spatial, dtype=np.int64))
+    rows = reshape(permute(input, 0, *range(2, k + 2), 1), (n * s, c))
+    pos = pos + (np.arange(n) * s)[:, None]
+    vals = reshape(index_select(rows, 0, pos.reshape(-1)), pos.shape + (c,))
+    if not inside.all():   # (taps outside the image read zeros and have no gradient)
+        vals = where(inside[..., None], vals, 0.0)
+        weights = where(inside, weights, 0.0)
+    out = (vals * weights.unsqueeze(-1)).sum(0)
+    return reshape(permute(out, 0, 2, 1), (n, c) + out_spatial)

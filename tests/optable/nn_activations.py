@@ -131,4 +131,17 @@ ROWS = [
         label="F.rrelu_defaults"),
     Row("nn.Softmax2d", nn.Softmax2d(), _np_softmax2d, shapes=_softmax2d_shapes,
         domain=(-4.0, 4.0)),
+    # The in-place forms, on a copy (a leaf that requires grad refuses): the recorded
+    # change rebases the copy's history onto the activation.
+    Row("F.leaky_relu_", lambda x: F.leaky_relu_(x * 1.0, 0.2),
+        lambda x: np.where(x > 0, x, np.float32(0.2) * x), domain=NONZERO),
+    Row("F.elu_", lambda x: F.elu_(x * 1.0, 1.5),
+        lambda x: np.where(x > 0, x, np.float32(1.5) * np.expm1(np.minimum(x, 0))),
+        domain=NONZERO),
+    Row("F.celu_", lambda x: F.celu_(x * 1.0, 0.6), _same_dtype(
+        lambda x: np.where(x > 0, x, 0.6 * np.expm1(np.minimum(x, 0) / 0.6))), domain=NONZERO),
+    Row("F.hardtanh_", lambda x: F.hardtanh_(x * 1.0, -0.5, 1.25),
+        lambda x: np.clip(x, -0.5, 1.25), domain=away_from(-0.5, 1.25)),
+    Row("F.threshold_", lambda x: F.threshold_(x * 1.0, 0.5, -1.5),
+        lambda x: np.where(x > 0.5, x, np.float32(-1.5)), domain=away_from(0.5)),
 ]

@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 from autograd import testing
 from nn import functional as F
 
-from . import NONZERO, Row, nonempty
+from . import NONZERO, Row, distinct, nonempty
 
 APART = [(0.1, 2.0), (-2.0, -0.1)]   # x1 - x2 >= 0.2 everywhere
 
@@ -32,6 +32,19 @@ def _np_pairwise(a, b, p=2, eps=1e-6, keepdim=False):
     if d.ndim == 0:
         return np.abs(d)
     return _norm(d, p, -1, keepdims=keepdim)
+
+
+def _np_pdist(x, p=2.0):
+    """||x_i - x_j||_p for i < j, row by row through the upper triangle."""
+    n = x.shape[0]
+    out = [_norm(x[i] - x[j], p, -1) for i in range(n) for j in range(i + 1, n)]
+    return np.array(out, dtype=x.dtype).reshape(-1)
+
+
+def _rows():
+    """One (N, M) input: N in 1..4 (N = 1 has no pairs), M in 1..3."""
+    return hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=4).map(
+        lambda s: [(s[0], min(s[1], 3))])
 
 
 def _pairs(min_dims):
@@ -70,4 +83,12 @@ ROWS = [
     Row("F.pairwise_distance", lambda a, b: F.pairwise_distance(a, b, p=-1.5),
         lambda a, b: _np_pairwise(a, b, -1.5), arity=2, domain=APART,
         label="F.pairwise_distance_negative_p"),
+    # (distinct: entries 0.1 apart, so no difference is within a step of 0, a kink)
+    Row("F.pdist", F.pdist, _np_pdist, shapes=_rows, prepare=distinct),
+    Row("F.pdist", lambda x: F.pdist(x, 1), lambda x: _np_pdist(x, 1), shapes=_rows,
+        prepare=distinct, label="F.pdist_p1"),
+    Row("F.pdist", lambda x: F.pdist(x, 3), lambda x: _np_pdist(x, 3), shapes=_rows,
+        prepare=distinct, label="F.pdist_p3"),
+    Row("F.pdist", lambda x: F.pdist(x, 0.5), lambda x: _np_pdist(x, 0.5), shapes=_rows,
+        prepare=distinct, label="F.pdist_p05"),
 ]

@@ -1,11 +1,14 @@
 """Rows for nn/functional/resize.py and the padding layers of nn/resize.py: interpolate
 (nearest, nearest-exact, linear, bilinear, trilinear, bicubic, area, and antialiased
 bilinear, bicubic and lanczos; sizes and scale factors, align_corners both ways),
-pixel_shuffle / pixel_unshuffle, dropout1d / dropout2d, and the padding modules (1-d to
-3-d).  The references are written independently: interpolation as a dense (out, in)
-matrix per spatial axis built from the documented kernels, the shuffles as explicit
-index maps, the paddings as np.pad."""
+pixel_shuffle / pixel_unshuffle, dropout1d / dropout2d, the padding modules (1-d to
+3-d), affine_grid and grid_sample.  The references are written independently:
+interpolation as a dense (out, in) matrix per spatial axis built from the documented
+kernels, the shuffles as explicit index maps, the paddings as np.pad, grid_sample point
+by point from its documented formulas."""
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from hypothesis import strategies as st
@@ -163,6 +166,95 @@ def _np_channel_dropout(channel_dims, p=0.4):
     return ref
 
 
+def _np_affine_grid(theta, spatial, align_corners):
+    """theta[n] @ (x, y[, z], 1) at every output pixel, x along the last dim."""
+    axes = [np.linspace(-1, 1, m) * (1.0 if align_corners or m == 1 else (m - 1) / m)
+            if m > 1 else np.zeros(1) for m in spatial]
+    mesh = list(np.meshgrid(*axes, indexing="ij"))[::-1]   # (x, y[, z])
+    base = np.stack(mesh + [np.ones(spatial)], -1)
+    return np.einsum("...j,nij->n...i", base, theta).astype(theta.dtype)
+
+
+def _affine_row(size, align_corners, label):
+    k = len(size) - 2
+    return Row("affine_grid", lambda t: F.affine_grid(t, size, align_corners),
+               lambda t: _np_affine_grid(t, size[2:], align_corners),
+               shapes=lambda: st.just([(size[0], k, k + 1)]), label=label)
+
+
+def _np_pad(x, size, padding, align_corners):
+    """A position in pixels mapped into the image: clamped (border), reflected about the
+    borders then clamped (reflection), or kept (zeros)."""
+    if padding == "reflection":
+        lo, hi = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+        span = hi - lo
+        x = 0.0 if span == 0 else lo + (span - abs(abs(x - lo) % (2 * span) - span))
+    return min(max(x, 0.0), size - 1.0) if padding != "zeros" else x
+
+
+def _np_source(g, size, padding, align_corners):
+    """The normalized coordinate g in pixels, mapped into the image by the padding."""
+    x = (g + 1) / 2 * (size - 1) if align_corners else ((g + 1) * size - 1) / 2
+    return _np_pad(x, size, padding, align_corners)
+
+
+def _np_grid_sample(x, grid, mode, padding, align_corners):
+    """Each output point: the taps around it (nearest pixel, 2 per dim bilinear, 4 per
+    dim bicubic with Keys' a = -0.75), outside pixels read as zero (bicubic pads the
+    taps' positions instead of the point)."""
+    n, c, *spatial = x.shape
+    k = len(spatial)
+    out = np.zeros((n, c) + grid.shape[1:-1])
+    for b in range(n):
+        for at in np.ndindex(*grid.shape[1:-1]):
+            taps_per_dim = []
+            for d, size in enumerate(spatial):
+                g = float(grid[(b,) + at + (k - 1 - d,)])
+                p = _np_source(g, size, "zeros" if mode == "bicubic" else padding,
+                               align_corners)
+                f = np.floor(p)
+                if mode == "nearest":
+                    taps_per_dim.append([(np.rint(p), 1.0)])
+                elif mode == "bilinear":
+                    taps_per_dim.append([(f, 1 - (p - f)), (f + 1, p - f)])
+                else:
+                    taps_per_dim.append([(_np_pad(f + o, size, padding, align_corners),
+                                          float(_keys(p - (f + o), -0.75)))
+                                         for o in (-1, 0, 1, 2)])
+            for combo in itertools.product(*taps_per_dim):
+                idx = [int(round(i)) for i, _ in combo]
+                if all(0 <= i < m for i, m in zip(idx, spatial)):
+                    out[(b, slice(None)) + at] += np.prod([w for _, w in combo]) * \
+                        x[(b, slice(None)) + tuple(idx)]
+    return out.astype(x.dtype)
+
+
+def _grid_shapes(k):
+    """[(N, C, *spatial in 1..3), (N, *out in 1..2, k)]."""
+    @st.composite
+    def draw(d):
+        n, c = d(st.integers(1, 2)), d(st.integers(1, 2))
+        spatial = tuple(d(st.integers(1, 3)) for _ in range(k))
+        out = tuple(d(st.integers(1, 2)) for _ in range(k))
+        return [(n, c) + spatial, (n,) + out + (k,)]
+    return draw
+
+
+def _off_grid(arrays):
+    """Grid values moved off the simple fractions Hypothesis favours, which can land a
+    point exactly on a pixel (a kink of the bilinear weights)."""
+    x, g = arrays
+    return [x, g * 0.93 + 0.0137]
+
+
+def _grid_row(label, mode, padding, align_corners, k=2):
+    return Row("grid_sample",
+               lambda x, g: F.grid_sample(x, g, mode, padding, align_corners),
+               lambda x, g: _np_grid_sample(x, g, mode, padding, align_corners), arity=2,
+               shapes=_grid_shapes(k), domain=[(-2.0, 2.0), (-1.6, 1.6)], prepare=_off_grid,
+               label=label)
+
+
 def _pad_module(layer, np_mode, spatial, hi=4):
     """A padding layer against np.pad of its widths (PyTorch's (left, right, top, ...)
     order: the last dim first)."""
@@ -227,4 +319,11 @@ ROWS = [
     # (the other 3-d padding layers are checked against PyTorch in test_nn_resize_more)
     _pad_module(R.ReflectionPad3d((2, 1, 0, 2, 1, 1)), "reflect", 3, hi=3),
     _pad_module(R.CircularPad3d((1, 2, 2, 0, 1, 1)), "wrap", 3, hi=3),
+    _affine_row((2, 1, 3, 4), False, "affine_grid_2d"),
+    _affine_row((1, 2, 2, 2, 3), True, "affine_grid_3d_align"),
+    _grid_row("grid_sample_bilinear_zeros", "bilinear", "zeros", False),
+    _grid_row("grid_sample_bilinear_reflection_align", "bilinear", "reflection", True),
+    _grid_row("grid_sample_nearest_border", "nearest", "border", False),
+    _grid_row("grid_sample_bicubic_reflection", "bicubic", "reflection", False),
+    _grid_row("grid_sample_trilinear_border_align", "bilinear", "border", True, k=3),
 ]
