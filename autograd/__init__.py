@@ -20,6 +20,7 @@ from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32,
 from .engine import backward, grad
 from . import functional  # noqa: F401  (autograd.functional.jacobian, ...)
 from . import linalg  # noqa: F401  (autograd.linalg.solve, ...: torch.linalg)
+from . import checkpoint  # noqa: F401  (autograd.checkpoint.checkpoint: torch.utils.checkpoint)
 from .function import Function, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .check_tape import TapeCheckError, check_tape, record_sites
@@ -54,7 +55,7 @@ __all__ = sorted(
     ["to_dot", "draw_graph",
      "Function", "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError",
      "check_tape", "record_sites", "TapeCheckError",
-     "functional", "linalg",
+     "functional", "linalg", "checkpoint",
      "Tensor", "tensor", "from_numpy", "backward", "grad", "no_grad", "enable_grad",
      "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
      "is_anomaly_enabled", "manual_seed", "Node", "ShapeError", "MaxResult", "AminmaxResult", "FrexpResult", "bump_version",
