@@ -4,9 +4,10 @@ from . import functional  # noqa: F401
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, Parameter
 from . import data, init, utils  # noqa: F401
-from .layers import (BatchNorm1d, BatchNorm2d, Bilinear, Dense, Dropout, Embedding,
-                     EmbeddingBag, Flatten, GroupNorm, InstanceNorm1d, InstanceNorm2d,
-                     LayerNorm, Linear, LocalResponseNorm, RMSNorm, Unflatten)
+from .layers import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Bilinear, Dense, Dropout,
+                     Embedding, EmbeddingBag, Flatten, GroupNorm, InstanceNorm1d,
+                     InstanceNorm2d, InstanceNorm3d, LayerNorm, Linear, LocalResponseNorm,
+                     RMSNorm, Unflatten)
 from .attention import MultiheadAttention
 from .resize import (AlphaDropout, ChannelShuffle, CircularPad1d, CircularPad2d, CircularPad3d,
                      ConstantPad1d, ConstantPad2d, ConstantPad3d, Dropout1d, Dropout2d,
@@ -16,10 +17,12 @@ from .resize import (AlphaDropout, ChannelShuffle, CircularPad1d, CircularPad2d,
                      UpsamplingNearest2d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .serialization import load, save
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
-from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
-                      AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d,
-                      MaxUnpool1d, MaxUnpool2d)
+from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                   Fold, Unfold)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d,
+                      LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool2d, MaxPool3d,
+                      MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from .activation import (CELU, ELU, GELU, GLU, ISRU, SELU, ArcTan, BinaryStep, Hardshrink,
                          Hardsigmoid, Hardswish, Hardtanh, Identity, LeakyReLU, LogSigmoid,
                          LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
@@ -65,3 +68,5 @@ __all__ += ["Unfold", "Fold", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2
 __all__ += ["ZeroPad3d", "ConstantPad3d", "ReflectionPad3d", "ReplicationPad3d",
             "CircularPad3d"]
 __all__ += ["Bilinear", "LocalResponseNorm", "EmbeddingBag", "CTCLoss"]
+__all__ += ["Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d", "BatchNorm3d", "InstanceNorm3d"]

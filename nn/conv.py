@@ -1,5 +1,5 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, and the
-parameter-free Unfold (im2col) and Fold (col2im).
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d and
+ConvTranspose3d, and the parameter-free Unfold (im2col) and Fold (col2im).
 
 Parameter names, shapes and default initialization are PyTorch's: ``weight``
 (out_channels, in_channels/groups, *kernel_size), for the transposed layers
@@ -20,7 +20,8 @@ from . import init
 from .functional.conv import ntuple
 from .module import Module, Parameter, factory_dtype
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold", "Conv3d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -133,8 +134,15 @@ class Conv2d(_ConvNd):
     _fn = staticmethod(F.conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input (see F.conv3d),
+    e.g. for video or volumes; weight (out_channels, in_channels/groups, kt, kh, kw)."""
+    _n = 3
+    _fn = staticmethod(F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
-    """Shared constructor and forward of ConvTranspose1d/ConvTranspose2d: PyTorch's
+    """Shared constructor and forward of the ConvTranspose layers: PyTorch's
     argument order, zero padding only, and `output_size=` at the call."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
@@ -200,6 +208,15 @@ class ConvTranspose2d(_ConvTransposeNd):
     output side (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
     _n = 2
     _fn = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input, the
+    input gradient of Conv3d (see F.conv_transpose3d); weight (in_channels,
+    out_channels/groups, kt, kh, kw); output size per dim (n - 1) * stride - 2 * padding +
+    dilation * (k - 1) + output_padding + 1."""
+    _n = 3
+    _fn = staticmethod(F.conv_transpose3d)
 
 
 # ---- sliding blocks ---------------------------------------------------------------------

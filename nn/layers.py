@@ -1,5 +1,5 @@
 """Layers: Linear, Bilinear, Dense (Keras style), Dropout, LayerNorm, RMSNorm, GroupNorm,
-BatchNorm1d/2d, InstanceNorm1d/2d, LocalResponseNorm, Embedding, EmbeddingBag, Flatten,
+BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LocalResponseNorm, Embedding, EmbeddingBag, Flatten,
 Unflatten.
 
 Parameter names, shapes, layouts and default initializations are PyTorch's, so a
@@ -26,7 +26,7 @@ from .module import Module, Parameter, factory_dtype
 
 __all__ = ["Linear", "Dense", "Dropout", "LayerNorm", "RMSNorm", "GroupNorm", "BatchNorm1d",
            "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "Embedding", "Flatten", "Unflatten",
-           "Bilinear", "LocalResponseNorm", "EmbeddingBag"]
+           "Bilinear", "LocalResponseNorm", "EmbeddingBag", "BatchNorm3d", "InstanceNorm3d"]
 
 
 def _feature_error(layer: Module, expected: str, input: Any) -> ShapeError:
@@ -375,7 +375,7 @@ class GroupNorm(_Norm):
 
 
 class _BatchNorm(_Norm):
-    """Batch normalization over (N, C, *) per channel (shared by BatchNorm1d/2d).
+    """Batch normalization over (N, C, *) per channel (shared by BatchNorm1d/2d/3d).
 
     Training: normalize with the batch statistics and update ``running_mean`` and
     ``running_var`` (unbiased) by `momentum`, or by the cumulative average when
@@ -462,6 +462,11 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) input (see _BatchNorm)."""
+    _dims = (5,)
+
+
 class _InstanceNorm(_BatchNorm):
     """Instance normalization of (N, C, *) input, or unbatched (C, *): each (sample,
     channel) normalized over its positions, y = (x - mean) / sqrt(var + eps) *
@@ -508,6 +513,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalization of (N, C, H, W) or unbatched (C, H, W) input (see
     _InstanceNorm)."""
     _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or unbatched (C, D, H, W) input (see
+    _InstanceNorm)."""
+    _dims = (4, 5)
 
 
 class LocalResponseNorm(Module):

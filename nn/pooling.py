@@ -1,6 +1,5 @@
-"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
-AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, LPPool1d, LPPool2d, MaxUnpool1d,
-MaxUnpool2d (no parameters; each forward
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d,
+AdaptiveMaxPool1d/2d/3d, LPPool1d/2d/3d, MaxUnpool1d/2d/3d (no parameters; each forward
 calls its nn.functional form, and a bad input raises an error naming the layer)."""
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d",
-           "MaxUnpool1d", "MaxUnpool2d"]
+           "MaxUnpool1d", "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+           "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d"]
 
 
 class _Pool(Module):
@@ -62,8 +62,16 @@ class MaxPool2d(_MaxPoolNd):
     _fn = staticmethod(F.max_pool2d)
 
 
-class AvgPool2d(_Pool):
-    """Mean over sliding windows of (N, C, H, W) or (C, H, W) input (see F.avg_pool2d)."""
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) or (C, D, H, W) input; the gradient
+    goes to each window's first maximum (see F.max_pool3d)."""
+    _fn = staticmethod(F.max_pool3d)
+
+
+class _AvgPoolNd(_Pool):
+    """Calls `_fn` (avg_pool2d/3d) with the arguments kept as given (stride None: the
+    kernel size), as PyTorch's repr shows them."""
+    _fn: Any = None
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -75,11 +83,22 @@ class AvgPool2d(_Pool):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def _call(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return type(self)._fn(input, self.kernel_size, self.stride, self.padding,
+                              self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, H, W) or (C, H, W) input (see F.avg_pool2d)."""
+    _fn = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W) input (see
+    F.avg_pool3d)."""
+    _fn = staticmethod(F.avg_pool3d)
 
 
 def _single(v: Any) -> tuple:
@@ -131,6 +150,12 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     _fn = staticmethod(F.adaptive_avg_pool2d)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed output size (see
+    F.adaptive_avg_pool3d)."""
+    _fn = staticmethod(F.adaptive_avg_pool3d)
+
+
 class _AdaptiveMaxPool(_AdaptivePool):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
@@ -150,6 +175,13 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling of (N, C, H, W) or (C, H, W) to a fixed output size; with
     return_indices also the maxima's flat positions h*W + w (see F.adaptive_max_pool2d)."""
     _fn = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed output size; with
+    return_indices also the maxima's flat positions (t*H + h)*W + w (see
+    F.adaptive_max_pool3d)."""
+    _fn = staticmethod(F.adaptive_max_pool3d)
 
 
 class _LPPoolNd(_Pool):
@@ -190,6 +222,12 @@ class LPPool2d(_LPPoolNd):
     _fn = staticmethod(F.lp_pool2d)
 
 
+class LPPool3d(_LPPoolNd):
+    """(sum over each window of x**p) ** (1/p) over (N, C, D, H, W) or (C, D, H, W)
+    input, p = `norm_type` (see F.lp_pool3d)."""
+    _fn = staticmethod(F.lp_pool3d)
+
+
 class _MaxUnpoolNd(Module):
     """Calls `_fn(input, indices, kernel_size, stride, padding, output_size)`; stride
     defaults to kernel_size.  The arguments are kept as _n-tuples, as PyTorch's."""
@@ -226,3 +264,11 @@ class MaxUnpool2d(_MaxUnpoolNd):
     (flat h*W + w positions, as MaxPool2d(return_indices=True) gives them; see
     F.max_unpool2d)."""
     _fn = staticmethod(F.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """A partial inverse of MaxPool3d: zeros with input placed at the pooling `indices`
+    (flat (t*H + h)*W + w positions, as MaxPool3d(return_indices=True) gives them; see
+    F.max_unpool3d)."""
+    _fn = staticmethod(F.max_unpool3d)
+    _n = 3

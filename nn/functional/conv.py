@@ -1,5 +1,5 @@
-"""nn.functional: convolutions (conv1d, conv2d, conv_transpose1d, conv_transpose2d) as
-autograd ops.
+"""nn.functional: convolutions (conv1d, conv2d, conv3d, conv_transpose1d,
+conv_transpose2d, conv_transpose3d) as autograd ops.
 
 Three ops form a family closed under differentiation.  With A_w the linear map
 x -> conv(x, w) (cross-correlation, PyTorch's convention):
@@ -11,23 +11,27 @@ x -> conv(x, w) (cross-correlation, PyTorch's convention):
 Since <g, A_w x> is bilinear in (x, w), each op's backward is made of the other two,
 so gradients of any order (gradient penalties, Hessian-vector products) work.
 
+The window arithmetic (`Geometry`) and the ops work over any number of spatial dims;
+they keep their 2-d names (the graph and profiler show those) and serve 3-d as well.
 All three run on an im2col matrix: the input, zero-padded, is viewed with
-`as_strided` as (C, kh, kw, N, Ho, Wo) windows and copied once into a
-(groups, C/groups*kh*kw, N*Ho*Wo) buffer, so each call is one matrix product per
-group with the batch folded into the columns (one large GEMM rather than N small
-ones).  The product's natural layout is (O, N, Ho, Wo); the output is returned as a
-transposed *view* of it, logically (N, O, Ho, Wo) like PyTorch's, which saves a copy
-of every activation.  Ops downstream (ReLU, pooling, the next conv's im2col) keep or
+`as_strided` as (C, kh, kw, N, Ho, Wo) windows ((C, kt, kh, kw, N, To, Ho, Wo) in 3-d)
+and copied once into a (groups, C/groups*kh*kw, N*Ho*Wo) buffer, so each call is one
+matrix product per group with the batch folded into the columns (one large GEMM rather
+than N small ones).  The product's natural layout is (O, N, Ho, Wo); the output is
+returned as a transposed *view* of it, logically (N, O, Ho, Wo) like PyTorch's, which
+saves a copy of every activation.  Ops downstream (ReLU, pooling, the next conv's im2col) keep or
 accept that memory order, and flatten copies only where it must.
 
 Large arrays come from `POOL`, which recycles buffers nothing references any more
 (fresh pages are the biggest single cost of a small CNN's training step on NumPy).
 
 1-d convolution (plain or transposed) is 2-d convolution with a height-1 kernel; an
-unbatched input (C, H, W) gets a batch dimension of 1 for the call, as in PyTorch.
+unbatched input (C, H, W) or (C, D, H, W) gets a batch dimension of 1 for the call, as
+in PyTorch.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import threading
@@ -43,18 +47,20 @@ from autograd.ops.shape import reshape, squeeze, unsqueeze
 
 from .layers import check_dtypes
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
+           "conv3d", "conv_transpose3d"]
 
 
 # ---- geometry -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Geometry:
-    """The index arithmetic of one 2-d sliding-window call.
+    """The index arithmetic of one sliding-window call over n spatial dims (2 or 3; 1-d
+    calls run as 2-d of height 1).
 
-    in_shape is (N, C, H, W); pad is ((top, bottom), (left, right)); out_hw is the
-    number of window positions (Ho, Wo); windows start at i*stride - pad and take
-    kernel taps `dilation` apart.
+    in_shape is (N, C, *sizes); kernel, stride and dilation have one entry per spatial
+    dim, pad one (before, after) pair; out_sizes is the number of window positions per
+    dim; windows start at i*stride - pad and take kernel taps `dilation` apart.
     """
 
     in_shape: tuple
@@ -62,32 +68,33 @@ class Geometry:
     stride: tuple
     dilation: tuple
     pad: tuple
-    out_hw: tuple
+    out_sizes: tuple
     groups: int = 1
 
     @property
-    def padded_hw(self) -> tuple:
+    def padded_sizes(self) -> tuple:
         """The extent of the padded input that the windows may touch."""
-        (H, W), (pt, pb), (pl, pr) = self.in_shape[2:], self.pad[0], self.pad[1]
-        need = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in
-                zip(self.out_hw, self.stride, self.dilation, self.kernel)]
-        return max(H + pt + pb, need[0]), max(W + pl + pr, need[1])
-
-    def tap(self, p: int, q: int) -> tuple:
-        """Slices of the padded input read by kernel tap (p, q) at every window position."""
-        (sh, sw), (dh, dw), (Ho, Wo) = self.stride, self.dilation, self.out_hw
-        return (slice(p * dh, p * dh + sh * (Ho - 1) + 1, sh),
-                slice(q * dw, q * dw + sw * (Wo - 1) + 1, sw))
+        return tuple([max(n + lo + hi, (o - 1) * s + d * (k - 1) + 1) for n, (lo, hi), o, s, d, k
+                      in zip(self.in_shape[2:], self.pad, self.out_sizes, self.stride,
+                             self.dilation, self.kernel)])
 
     def taps(self) -> list:
-        """(flat index, row slice, column slice) of every kernel tap, row-major."""
-        kh, kw = self.kernel
-        return [(p * kw + q, *self.tap(p, q)) for p in range(kh) for q in range(kw)]
+        """(flat index, index) of every kernel tap in row-major order, where index
+        selects (all of N, C and) the padded input's entries the tap reads at every
+        window position: one strided slice per spatial dim.  Computed once per
+        geometry (a forward and its backward share one); callers must not modify it."""
+        cached = self.__dict__.get("_taps")
+        if cached is None:
+            axes = [[slice(t * d, t * d + s * (o - 1) + 1, s) for t in range(k)] for k, s, d, o
+                    in zip(self.kernel, self.stride, self.dilation, self.out_sizes)]
+            cached = [(k, (slice(None), slice(None)) + sl)
+                      for k, sl in enumerate(itertools.product(*axes))]
+            object.__setattr__(self, "_taps", cached)   # (frozen: fields only, not caches)
+        return cached
 
     def interior(self) -> tuple:
         """Slices of the padded extent holding the real input."""
-        (H, W), (pt, _), (pl, _) = self.in_shape[2:], self.pad[0], self.pad[1]
-        return slice(pt, pt + H), slice(pl, pl + W)
+        return tuple(slice(lo, lo + n) for n, (lo, _) in zip(self.in_shape[2:], self.pad))
 
 
 def ntuple(value: Any, n: int, what: str, op: str) -> tuple:
@@ -192,10 +199,10 @@ def padded(x: np.ndarray, geo: Geometry, fill: float = 0.0, cn: bool | None = No
     """`x` with its spatial axes padded by geo.pad (and, for ceil-mode pooling, to the
     full extent the windows touch), stored channel-major when `cn` (default: as `x`
     is); `x` itself when no padding is needed."""
-    Hp, Wp = geo.padded_hw
-    if (Hp, Wp) == x.shape[2:]:
+    sizes = geo.padded_sizes
+    if sizes == x.shape[2:]:
         return x
-    xp = alloc(x.shape[:2] + (Hp, Wp), x.dtype, channels_outer(x) if cn is None else cn, fill)
+    xp = alloc(x.shape[:2] + sizes, x.dtype, channels_outer(x) if cn is None else cn, fill)
     xp[(slice(None), slice(None)) + geo.interior()] = x
     return xp
 
@@ -210,47 +217,49 @@ def crop(xp: np.ndarray, geo: Geometry) -> np.ndarray:
 # ---- im2col and its adjoint -------------------------------------------------------
 
 def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """The (groups, C/groups*kh*kw, N*Ho*Wo) matrix of input windows (one copy)."""
+    """The (groups, C/groups*K, N*L) matrix of input windows (one copy), K = prod(kernel)
+    taps per window, L = prod(out_sizes) windows per sample (K = kh*kw, L = Ho*Wo in 2-d)."""
     N, C = x.shape[:2]
-    (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = geo.kernel, geo.stride, geo.dilation, geo.out_hw
     xp = padded(x, geo, cn=True)  # the copy into cols is then C-major too
-    sN, sC, sH, sW = xp.strides
-    windows = as_strided(xp, (C, kh, kw, N, Ho, Wo),
-                         (sC, sH * dh, sW * dw, sN, sH * sh, sW * sw), writeable=False)
-    cols = POOL.empty((C, kh, kw, N, Ho, Wo), xp.dtype)
+    sN, sC, *sp = xp.strides
+    shape = (C, *geo.kernel, N, *geo.out_sizes)
+    strides = (sC, *[a * d for a, d in zip(sp, geo.dilation)], sN,
+               *[a * s for a, s in zip(sp, geo.stride)])
+    windows = as_strided(xp, shape, strides, writeable=False)
+    cols = POOL.empty(shape, xp.dtype)
     np.copyto(cols, windows)
     # Explicit sizes, no -1: the batch may be empty.
-    return cols.reshape(geo.groups, C // geo.groups * kh * kw, N * Ho * Wo)
+    return cols.reshape(geo.groups, C // geo.groups * math.prod(geo.kernel),
+                        N * math.prod(geo.out_sizes))
 
 
 def col2im(cols: np.ndarray, geo: Geometry) -> np.ndarray:
     """The adjoint of im2col: add every window column back onto the input positions it
     was read from.  One strided in-place add per kernel tap (not per element)."""
     N, C = geo.in_shape[:2]
-    (kh, kw), (Ho, Wo) = geo.kernel, geo.out_hw
-    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    gp = POOL.empty((C, N) + geo.padded_hw, cols.dtype)   # channel-major, like cols
+    cols = cols.reshape((C, math.prod(geo.kernel), N) + tuple(geo.out_sizes))
+    gp = POOL.empty((C, N) + geo.padded_sizes, cols.dtype)   # channel-major, like cols
     gp.fill(0)
-    for k, rows, columns in geo.taps():
-        target = gp[:, :, rows, columns]
-        target += cols[:, k // kw, k % kw]
+    for k, index in geo.taps():
+        target = gp[index]
+        target += cols[:, k]
     return crop(gp.swapaxes(0, 1), geo)
 
 
 def as_matrix(g: np.ndarray, groups: int) -> np.ndarray:
-    """A (N, O, Ho, Wo) gradient as (groups, O/groups, N*Ho*Wo) (free for the layout
+    """A (N, O, *out_sizes) gradient as (groups, O/groups, N*L) (free for the layout
     the conv ops produce, one copy otherwise)."""
-    N, O, Ho, Wo = g.shape
-    return g.swapaxes(0, 1).reshape(groups, O // groups, N * Ho * Wo)
+    N, O = g.shape[:2]
+    return g.swapaxes(0, 1).reshape(groups, O // groups, N * math.prod(g.shape[2:]))
 
 
-def from_matrix(y: np.ndarray, N: int, hw: tuple) -> np.ndarray:
-    """A (groups, O/groups, N*Ho*Wo) product as the logical (N, O, Ho, Wo) view."""
-    return y.reshape((y.shape[0] * y.shape[1], N) + tuple(hw)).swapaxes(0, 1)
+def from_matrix(y: np.ndarray, N: int, sizes: tuple) -> np.ndarray:
+    """A (groups, O/groups, N*L) product as the logical (N, O, *sizes) view."""
+    return y.reshape((y.shape[0] * y.shape[1], N) + tuple(sizes)).swapaxes(0, 1)
 
 
 def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
-    """(O, C/groups, kh, kw) -> (groups, O/groups, C/groups*kh*kw)."""
+    """(O, C/groups, *kernel) -> (groups, O/groups, C/groups*K)."""
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
@@ -258,7 +267,7 @@ def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
 
 class Conv2d(Op):
     """y = conv(x, w) + b;  dx = conv_transpose(g, w),  dw = conv_weight(x, g),
-    db = sum of g over (N, H, W)."""
+    db = sum of g over N and the spatial dims."""
     name = "Conv2d"
 
     @staticmethod
@@ -271,7 +280,7 @@ class Conv2d(Op):
             y += b.reshape(geo.groups, -1, 1)
         ctx.geo = geo
         ctx.save(cols)  # the weight gradient reuses the im2col matrix
-        return from_matrix(y, x.shape[0], geo.out_hw)
+        return from_matrix(y, x.shape[0], geo.out_sizes)
 
     @staticmethod
     def backward(ctx, g):
@@ -281,7 +290,7 @@ class Conv2d(Op):
         gx = apply(ConvTranspose2d, g, w, geo=geo) if need_x else None
         gw = apply(ConvWeight2d, x, g, geo=geo, w_shape=w.shape, cols=ctx.extra[0]) \
             if need_w else None
-        gb = g.sum((0, 2, 3)) if need_b else None
+        gb = g.sum((0,) + tuple(range(2, g.ndim))) if need_b else None
         return gx, gw, gb
 
 
@@ -349,10 +358,10 @@ def _check_groups_type(op: str, groups: Any) -> None:
         raise TypeError(f"{op}: groups must be an int, got {groups!r}")
 
 
-def _stride_dilation(op: str, stride: Any, dilation: Any) -> tuple:
-    """Checked (stride, dilation) pairs of a conv call."""
-    s = ntuple(stride, 2, "stride", op)
-    d = ntuple(dilation, 2, "dilation", op)
+def _stride_dilation(op: str, stride: Any, dilation: Any, n: int = 2) -> tuple:
+    """Checked (stride, dilation) n-tuples of a conv call."""
+    s = ntuple(stride, n, "stride", op)
+    d = ntuple(dilation, n, "dilation", op)
     if min(s) < 1:
         raise RuntimeError(f"{op}: non-positive stride is not supported (stride={stride})")
     if min(d) < 1:
@@ -360,21 +369,29 @@ def _stride_dilation(op: str, stride: Any, dilation: Any) -> tuple:
     return s, d
 
 
-def _padding(op: str, padding: Any) -> tuple:
-    """A checked explicit (non-string) padding pair of a conv call."""
-    p = ntuple(padding, 2, "padding", op)
+def _padding(op: str, padding: Any, n: int = 2) -> tuple:
+    """A checked explicit (non-string) padding n-tuple of a conv call."""
+    p = ntuple(padding, n, "padding", op)
     if min(p) < 0:
         raise RuntimeError(f"{op}: negative padding is not supported (padding={padding})")
     return p
 
 
+def _sizes(values: Any) -> str:
+    """Sizes as PyTorch's conv messages show them: (3 x 4 x 5)."""
+    return "(" + " x ".join(str(v) for v in values) + ")"
+
+
 def _check_kernel(op: str, w_shape: tuple, spatial: int) -> None:
     """A zero-size kernel raises at the call (PyTorch lets Conv layers be built so)."""
-    kh, kw = w_shape[2:]
-    if not (kh and kw):
-        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got "
-                           f"kernel_height: {kh} kernel_width: {kw} (weight of size "
-                           f"{list(w_shape[:2]) + list(w_shape[4 - spatial:])})")
+    k = w_shape[2:]
+    if all(k):
+        return
+    shown = list(w_shape[:2]) + list(w_shape[len(w_shape) - spatial:])
+    what = (f"kernel_height: {k[0]} kernel_width: {k[1]}" if len(k) == 2 else
+            f"{' x '.join(map(str, k))} (TxHxW)")
+    raise RuntimeError(f"{op}: kernel size should be greater than zero, but got {what} "
+                       f"(weight of size {shown})")
 
 
 def _check_nonempty(op: str, shape: tuple) -> None:
@@ -386,12 +403,15 @@ def _check_nonempty(op: str, shape: tuple) -> None:
 
 def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding: Any,
                    dilation: Any, groups: int, spatial: int) -> Geometry:
-    """Check a conv call's shapes (PyTorch's messages) and work out its geometry."""
-    N, C, H, W = x_shape
-    if len(w_shape) != 4:
+    """Check a conv call's shapes (PyTorch's messages) and work out its geometry.  The
+    geometry has len(x_shape) - 2 spatial dims; `spatial` is the caller's (1 for conv1d,
+    which comes lifted to 2-d), the dims the messages show."""
+    n = len(x_shape) - 2
+    N, C, sizes = x_shape[0], x_shape[1], tuple(x_shape[2:])
+    if len(w_shape) != n + 2:
         raise RuntimeError(f"{op}: weight should have {spatial + 2} dimensions, got weight of "
                            f"size {list(w_shape)}")
-    O, Cg, kh, kw = w_shape
+    O, Cg, k = w_shape[0], w_shape[1], tuple(w_shape[2:])
     _check_groups_type(op, groups)
     if groups < 1:
         raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups})")
@@ -403,34 +423,33 @@ def _conv_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, padding
         raise RuntimeError(f"{op}: Given groups={groups}, weight of size {list(w_shape)}, "
                            f"expected input{list(x_shape)} to have {Cg * groups} channels, but "
                            f"got {C} channels instead")
-    s, d = _stride_dilation(op, stride, dilation)
+    s, d = _stride_dilation(op, stride, dilation, n)
     if isinstance(padding, str):
         if padding == "valid":
-            pad = ((0, 0), (0, 0))
+            pad = ((0, 0),) * n
         elif padding == "same":
             if max(s) != 1:
                 raise RuntimeError(f"{op}: padding='same' is not supported for strided "
                                  f"convolutions (stride={stride})")
             # PyTorch puts the odd extra pixel of an even effective kernel on the far side.
-            pad = tuple((t // 2, t - t // 2) for t in (d[0] * (kh - 1), d[1] * (kw - 1)))
+            pad = tuple([(t // 2, t - t // 2) for t in [di * (ki - 1) for di, ki in zip(d, k)]])
         else:
             raise RuntimeError(f"{op}: Invalid padding string: {padding!r}, should be one "
                                f"of 'valid' or 'same'")
     else:
-        p = _padding(op, padding)
-        pad = ((p[0], p[0]), (p[1], p[1]))
-    eff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
-    hp, wp = H + sum(pad[0]), W + sum(pad[1])
-    if hp < eff[0] or wp < eff[1]:
-        dims = (f"({wp})", f"({eff[1]})") if spatial == 1 else \
-            (f"({hp} x {wp})", f"({eff[0]} x {eff[1]})")
-        raise RuntimeError(f"{op}: Calculated padded input size per channel: {dims[0]}. "
-                           f"Kernel size: {dims[1]}. Kernel size can't be greater than actual "
-                           f"input size")
+        pad = tuple([(p, p) for p in _padding(op, padding, n)])
+    # (List comprehensions, not generators: this runs on every call of the hot 2-d path.)
+    eff = [di * (ki - 1) + 1 for di, ki in zip(d, k)]
+    full = [m + lo + hi for m, (lo, hi) in zip(sizes, pad)]
+    if min([f - e for f, e in zip(full, eff)]) < 0:
+        raise RuntimeError(f"{op}: Calculated padded input size per channel: "
+                           f"{_sizes(full[n - spatial:])}. Kernel size: "
+                           f"{_sizes(eff[n - spatial:])}. Kernel size can't be greater than "
+                           f"actual input size")
     _check_kernel(op, w_shape, spatial)
     _check_nonempty(op, x_shape)
-    out_hw = (out_size(H, kh, s[0], d[0], *pad[0]), out_size(W, kw, s[1], d[1], *pad[1]))
-    return Geometry((N, C, H, W), (kh, kw), s, d, pad, out_hw, int(groups))
+    out = tuple([(f - e) // si + 1 for f, e, si in zip(full, eff, s)])   # (out_size)
+    return Geometry((N, C) + sizes, k, s, d, pad, out, int(groups))
 
 
 def _check_bias(op: str, bias: Any, out_channels: int) -> None:
@@ -449,11 +468,29 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     with weight (out_channels, in_channels/groups, kh, kw) and output channel o reading
     the input channels of its group g.  `padding` is an int, a pair, "valid" or "same".
     """
-    x, unbatched = _batched("conv2d", input, 2)
-    check_dtypes("conv2d", input, {"weight": weight, "bias": bias})
-    geo = _conv_geometry("conv2d", x.shape, tuple(weight.shape), stride, padding, dilation,
-                         groups, 2)
-    _check_bias("conv2d", bias, weight.shape[0])
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@register(name="conv3d")
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-d convolution (cross-correlation) over (N, C, D, H, W) or unbatched (C, D, H, W)
+    input with weight (out_channels, in_channels/groups, kt, kh, kw):
+
+    out[n, o, t, i, j] = b[o] + sum_{c, u, p, q} w[o, c, u, p, q] x[n, g*C/G + c,
+    t*s - pad + u*d, i*s - pad + p*d, j*s - pad + q*d]  (per-dim stride s, pad, dilation d).
+    `padding` is an int, a triple, "valid" or "same"."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv(op: str, spatial: int, input: Tensor, weight: Tensor, bias: Tensor | None,
+          stride: Any, padding: Any, dilation: Any, groups: int) -> Tensor:
+    """conv2d / conv3d: checks, then the op (on a batch of one for unbatched input)."""
+    x, unbatched = _batched(op, input, spatial)
+    check_dtypes(op, input, {"weight": weight, "bias": bias})
+    geo = _conv_geometry(op, x.shape, tuple(weight.shape), stride, padding, dilation,
+                         groups, spatial)
+    _check_bias(op, bias, weight.shape[0])
     out = apply(Conv2d, x, weight, bias, geo=geo)
     return squeeze(out, 0) if unbatched else out
 
@@ -481,40 +518,40 @@ def _transpose_geometry(op: str, x_shape: tuple, w_shape: tuple, stride: Any, pa
                         spatial: int) -> Geometry:
     """Check a transposed conv call (PyTorch's messages) and work out the geometry of the
     conv whose input gradient it is: that conv's input is this call's output."""
-    if len(w_shape) != 4:
+    n = len(x_shape) - 2
+    if len(w_shape) != n + 2:
         raise RuntimeError(f"{op}: weight should have {spatial + 2} dimensions, got weight of "
                            f"size {list(w_shape)}")
-    Cin, Cg, kh, kw = w_shape
-    shown = list(w_shape[:2]) + list(w_shape[4 - spatial:])
+    Cin, Cg, k = w_shape[0], w_shape[1], tuple(w_shape[2:])
+    shown = list(w_shape[:2]) + list(w_shape[2 + n - spatial:])
     if x_shape[1] != Cin:
         raise RuntimeError(f"{op}: Given transposed=1, weight of size {shown}, expected "
-                           f"input{list(x_shape[:2]) + list(x_shape[4 - spatial:])} to have "
-                           f"{Cin} channels, but got {x_shape[1]} channels instead")
+                           f"input{list(x_shape[:2]) + list(x_shape[2 + n - spatial:])} to "
+                           f"have {Cin} channels, but got {x_shape[1]} channels instead")
     _check_groups_type(op, groups)
     if groups < 1 or Cin % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by "
                            f"{groups} at dimension 0, but got weight of size {shown} instead")
-    s, d = _stride_dilation(op, stride, dilation)
+    s, d = _stride_dilation(op, stride, dilation, n)
     _check_kernel(op, w_shape, spatial)
-    p = _padding(op, padding)
-    op_ = ntuple(output_padding, 2, "output_padding", op)
+    p = _padding(op, padding, n)
+    op_ = ntuple(output_padding, n, "output_padding", op)
     _check_nonempty(op, x_shape)
-    for i in range(2):
+    for i in range(n):
         if not 0 <= op_[i] < max(s[i], d[i]):
             raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
                                f"dilation, but got output_padding={output_padding}, "
                                f"stride={stride}, dilation={dilation}")
-    hw = tuple((n - 1) * s[i] - 2 * p[i] + d[i] * (k - 1) + op_[i] + 1
-               for i, (n, k) in enumerate(zip(x_shape[2:], (kh, kw))))
-    if min(hw) < 1:
-        dims = (f"({x_shape[3]})", f"({hw[1]})") if spatial == 1 else \
-            (f"({x_shape[2]} x {x_shape[3]})", f"({hw[0]} x {hw[1]})")
-        raise RuntimeError(f"{op}: Given input size per channel: {dims[0]}. Calculated output "
-                           f"size per channel: {dims[1]}. Output size is too small")
+    sizes = tuple((m - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op_[i] + 1
+                  for i, m in enumerate(x_shape[2:]))
+    if min(sizes) < 1:
+        raise RuntimeError(f"{op}: Given input size per channel: "
+                           f"{_sizes(x_shape[2 + n - spatial:])}. Calculated output size per "
+                           f"channel: {_sizes(sizes[n - spatial:])}. Output size is too small")
     # output_padding only lengthens the (padded) extent: the windows never read it, so it
     # gets no contribution, as in PyTorch.
-    return Geometry((x_shape[0], Cg * groups) + hw, (kh, kw), s, d,
-                    ((p[0], p[0]), (p[1], p[1])), tuple(x_shape[2:]), int(groups))
+    return Geometry((x_shape[0], Cg * groups) + sizes, k, s, d, tuple((q, q) for q in p),
+                    tuple(x_shape[2:]), int(groups))
 
 
 def _transpose_apply(op: str, g: Tensor, w: Tensor, bias: Tensor | None,
@@ -524,7 +561,7 @@ def _transpose_apply(op: str, g: Tensor, w: Tensor, bias: Tensor | None,
     if bias is None:
         return out
     _check_bias(op, bias, geo.in_shape[1])
-    return out + reshape(bias, (1, -1, 1, 1))
+    return out + reshape(bias, (1, -1) + (1,) * len(geo.kernel))
 
 
 @register(name="conv_transpose2d")
@@ -536,13 +573,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
     """
-    op = "conv_transpose2d"
-    g, unbatched = _batched(op, input, 2)
-    check_dtypes(op, input, {"weight": weight, "bias": bias})
-    geo = _transpose_geometry(op, g.shape, tuple(weight.shape), stride, padding,
-                              output_padding, groups, dilation, 2)
-    out = _transpose_apply(op, g, weight, bias, geo)
-    return squeeze(out, 0) if unbatched else out
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
 
 
 @register(name="conv_transpose1d")
@@ -569,6 +601,33 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     return squeeze(out, 0) if unbatched else out
 
 
+@register(name="conv_transpose3d")
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 3-d convolution (the adjoint of conv3d in its input) over
+    (N, C_in, D, H, W) or (C_in, D, H, W) with weight (in_channels, out_channels/groups,
+    kt, kh, kw).
+
+    Output size per dim: (n - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1.
+    """
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def _conv_transpose(op: str, spatial: int, input: Tensor, weight: Tensor,
+                    bias: Tensor | None, stride: Any, padding: Any, output_padding: Any,
+                    groups: int, dilation: Any) -> Tensor:
+    """conv_transpose2d / conv_transpose3d: checks, then the op."""
+    g, unbatched = _batched(op, input, spatial)
+    check_dtypes(op, input, {"weight": weight, "bias": bias})
+    geo = _transpose_geometry(op, g.shape, tuple(weight.shape), stride, padding,
+                              output_padding, groups, dilation, spatial)
+    out = _transpose_apply(op, g, weight, bias, geo)
+    return squeeze(out, 0) if unbatched else out
+
+
 # ---- unfold (im2col) and fold (col2im) ------------------------------------------------
 
 class Unfold(Op):
@@ -580,7 +639,7 @@ class Unfold(Op):
     def forward(ctx, x, geo):
         ctx.geo = geo
         cols = im2col(x, geo)                       # (1, C*kh*kw, N*L), channel-major
-        n, L = x.shape[0], geo.out_hw[0] * geo.out_hw[1]
+        n, L = x.shape[0], math.prod(geo.out_sizes)
         return cols.reshape(cols.shape[1], n, L).swapaxes(0, 1)   # a view: (N, C*kh*kw, L)
 
     @staticmethod
@@ -656,13 +715,13 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     op = "unfold"
     x, unbatched = _fold_input(op, input, (3, 4))
     k, d, p, s = _fold_args(op, kernel_size, dilation, padding, stride)
-    out_hw = _blocks(x.shape[2:], k, d, p, s)
-    if min(out_hw) < 1:
+    out_sizes = _blocks(x.shape[2:], k, d, p, s)
+    if min(out_sizes) < 1:
         raise RuntimeError(f"{op}: Given input with spatial size {tuple(x.shape[2:])}, "
                            f"kernel_size={k}, dilation={d}, padding={p}, calculated shape of "
-                           f"the array of sliding blocks as {out_hw}, but its components "
+                           f"the array of sliding blocks as {out_sizes}, but its components "
                            f"must be at least one.")
-    geo = Geometry(tuple(x.shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), out_hw)
+    geo = Geometry(tuple(x.shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), out_sizes)
     out = apply(Unfold, x, geo=geo)
     return squeeze(out, 0) if unbatched else out
 

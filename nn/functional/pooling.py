@@ -1,9 +1,9 @@
-"""nn.functional: pooling (max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d,
-adaptive_max_pool1d/2d).
+"""nn.functional: pooling (max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d,
+adaptive_max_pool1d/2d/3d, lp_pool1d/2d/3d, max_unpool1d/2d/3d).
 
-Window arithmetic is conv's (`conv.Geometry`): each kernel tap (p, q) reads one strided
-slice of the padded input covering every window at once, so a pooling call is a few
-whole-array NumPy operations per tap, never a loop over windows.
+Window arithmetic is conv's (`conv.Geometry`): each kernel tap (p, q) ((u, p, q) in 3-d)
+reads one strided slice of the padded input covering every window at once, so a pooling
+call is a few whole-array NumPy operations per tap, never a loop over windows.
 
 Max pooling records, per window, which tap won (PyTorch's rule: the first maximum in
 row-major window order, or the last NaN; never the padding); its gradient goes there and
@@ -21,10 +21,13 @@ Adaptive average pooling is P_h x P_w^T with fixed averaging matrices (matmuls).
 Adaptive max pooling gathers its (unequal, possibly overlapping) windows into equal
 disjoint blocks, the unused taps holding a value below the input's, and max-pools the
 blocks: the winner rule and the gradients are max pooling's.  1-d pooling is 2-d pooling of a
-height-1 input.
+height-1 input; 3-d pooling runs the same ops over a 3-d Geometry (they keep their 2-d
+names, which the graph and profiler show).
 """
 from __future__ import annotations
 
+import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -42,7 +45,8 @@ from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, l
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d",
-           "lp_pool2d", "max_unpool1d", "max_unpool2d"]
+           "lp_pool2d", "max_unpool1d", "max_unpool2d", "max_pool3d", "avg_pool3d",
+           "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d"]
 
 
 def _pool_input(op: str, input: Tensor, spatial: int) -> tuple:
@@ -58,34 +62,36 @@ def _pool_input(op: str, input: Tensor, spatial: int) -> tuple:
 
 def _pool_geometry(op: str, x_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
                    dilation: Any, ceil_mode: bool, spatial: int = 2) -> Geometry:
-    """PyTorch's pooling output size and checks (pooling_output_shape, pool2d_shape_check)."""
-    k = ntuple(kernel_size, 2, "kernel_size", op)
-    s = k if _default_stride(stride) else ntuple(stride, 2, "stride", op)
-    p = ntuple(padding, 2, "padding", op)
-    d = ntuple(dilation, 2, "dilation", op)
+    """PyTorch's pooling output size and checks (pooling_output_shape, pool2d_shape_check,
+    pool3d_shape_check) over x_shape's len(x_shape) - 2 spatial dims; `spatial` is the
+    caller's (1 for the 1-d ops, which come lifted to 2-d), the dims the messages show."""
+    n = len(x_shape) - 2
+    k = ntuple(kernel_size, n, "kernel_size", op)
+    s = k if _default_stride(stride) else ntuple(stride, n, "stride", op)
+    p = ntuple(padding, n, "padding", op)
+    d = ntuple(dilation, n, "dilation", op)
     if min(k) <= 0:
         raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {kernel_size}")
     if min(s) <= 0:
         raise RuntimeError(f"{op}: stride should not be zero (got stride={stride})")
     if min(d) <= 0:
         raise RuntimeError(f"{op}: dilation should be greater than zero, but got {dilation}")
-    for i in range(2):
+    for i in range(n):
         if p[i] < 0 or p[i] > k[i] // 2:   # (PyTorch's rule: the kernel, not its dilated span)
             raise RuntimeError(f"{op}: pad should be at most half of kernel size, but got "
                                f"pad={padding}, kernel_size={kernel_size}")
     out = []
-    for n, ki, si, pi, di in zip(x_shape[2:], k, s, p, d):
-        o = (n + 2 * pi - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)) // si + 1
-        if ceil_mode and (o - 1) * si >= n + pi:
+    for m, ki, si, pi, di in zip(x_shape[2:], k, s, p, d):
+        o = (m + 2 * pi - di * (ki - 1) - 1 + (si - 1 if ceil_mode else 0)) // si + 1
+        if ceil_mode and (o - 1) * si >= m + pi:
             o -= 1  # the last window must start inside the input or its left padding
         out.append(o)
     if min(out) < 1:
-        C, H, W = x_shape[1:]
-        size = f"{C}x{W}" if spatial == 1 else f"{C}x{H}x{W}"
-        got = f"{C}x{out[1]}" if spatial == 1 else f"{C}x{out[0]}x{out[1]}"
+        size, got = ("x".join(map(str, (x_shape[1],) + tuple(v)[n - spatial:]))
+                     for v in (x_shape[2:], out))
         raise RuntimeError(f"{op}: Given input size: ({size}). Calculated output size: "
                            f"({got}). Output size is too small")
-    return Geometry(tuple(x_shape), k, s, d, ((p[0], p[0]), (p[1], p[1])), tuple(out))
+    return Geometry(tuple(x_shape), k, s, d, tuple((q, q) for q in p), tuple(out))
 
 
 def _pool_geometry_1d(op: str, x2_shape: tuple, kernel_size: Any, stride: Any, padding: Any,
@@ -106,13 +112,12 @@ def tiles(geo: Geometry) -> bool:
     """True when the windows partition the padded extent exactly (disjoint, no gaps),
     e.g. kernel 2, stride 2 on an even size: every position belongs to one window."""
     return all(s == d * (k - 1) + 1 and (d == 1 or k == 1) and o * s == n
-               for s, d, k, o, n in zip(geo.stride, geo.dilation, geo.kernel, geo.out_hw,
-                                        geo.padded_hw))
+               for s, d, k, o, n in zip(geo.stride, geo.dilation, geo.kernel, geo.out_sizes,
+                                        geo.padded_sizes))
 
 
 def _taps_dtype(geo: Geometry) -> np.dtype:
-    n = geo.kernel[0] * geo.kernel[1]
-    return np.dtype(np.uint8 if n <= 256 else np.int32)
+    return np.dtype(np.uint8 if math.prod(geo.kernel) <= 256 else np.int32)
 
 
 def _lowest(dtype: np.dtype) -> Any:
@@ -120,7 +125,7 @@ def _lowest(dtype: np.dtype) -> Any:
 
 
 def _out_shape(geo: Geometry) -> tuple:
-    return tuple(geo.in_shape[:2]) + tuple(geo.out_hw)
+    return tuple(geo.in_shape[:2]) + tuple(geo.out_sizes)
 
 
 # ---- max pooling ----------------------------------------------------------------------
@@ -140,9 +145,9 @@ class MaxPool2d(Op):
         win = alloc(out.shape, _taps_dtype(geo), cn, 0)
         better = alloc(out.shape, np.bool_, cn)
         step = np.empty_like(win)
-        np.copyto(out, xp[:, :, taps[0][1], taps[0][2]])
-        for k, rows, cols in taps[1:]:
-            v = xp[:, :, rows, cols]
+        np.copyto(out, xp[taps[0][1]])
+        for k, index in taps[1:]:
+            v = xp[index]
             np.greater(v, out, out=better)      # strictly greater: ties keep the first
             np.maximum(out, v, out=out)         # (maximum, not a copy: NaN propagates)
             # The winner is the last tap that beat the running max, and taps come in
@@ -168,20 +173,21 @@ def _winners_exact(xp: np.ndarray, geo: Geometry, out: np.ndarray, win: np.ndarr
     the lowest value and its winner at its first tap inside the input; taps inside the
     input then win in row-major order when greater than the maximum, or NaN (so the
     last NaN wins).  A window wholly in the padding keeps the lowest value."""
-    (H, W), (pt, _), (pl, _) = geo.in_shape[2:], geo.pad[0], geo.pad[1]
-    (sh, sw), (dh, dw), (Ho, Wo) = geo.stride, geo.dilation, geo.out_hw
-    kw = geo.kernel[1]
     inside = {}
-    for k, _, _ in geo.taps():
-        r, c = np.arange(Ho) * sh + (k // kw) * dh, np.arange(Wo) * sw + (k % kw) * dw
-        inside[k] = np.logical_and.outer((r >= pt) & (r < pt + H), (c >= pl) & (c < pl + W))
+    for k, _ in geo.taps():
+        # Per spatial dim, which window positions put this tap inside the input.
+        axes = [(o * s + t * d >= lo) & (o * s + t * d < lo + n) for o, s, t, d, (lo, _), n
+                in zip(map(np.arange, geo.out_sizes), geo.stride,
+                       np.unravel_index(k, geo.kernel), geo.dilation, geo.pad,
+                       geo.in_shape[2:])]
+        inside[k] = functools.reduce(np.logical_and.outer, axes)
     win.fill(0)
     for k in reversed(inside):
         np.copyto(win, k, where=inside[k])
     out.fill(_lowest(out.dtype))
     better = np.empty(out.shape, np.bool_)
-    for k, rows, cols in geo.taps():
-        v = xp[:, :, rows, cols]
+    for k, index in geo.taps():
+        v = xp[index]
         np.greater(v, out, out=better)
         if v.dtype.kind == "f":
             better |= np.isnan(v)
@@ -206,12 +212,12 @@ class MaxPoolScatter(Op):
         # elementwise loops up to 2x slower; converting g (pooled, small) costs less.
         cn = channels_outer(win)
         g = in_layout(g, cn)
-        gp = alloc((g.shape[:2]) + geo.padded_hw, g.dtype, cn, None if tiled else 0)
+        gp = alloc((g.shape[:2]) + geo.padded_sizes, g.dtype, cn, None if tiled else 0)
         mask = alloc(win.shape, np.bool_, cn)
         part = None if tiled else np.empty_like(g)
         # g * mask, not ufunc(where=mask): NumPy's masked loops are several times slower.
-        for k, rows, cols in geo.taps():
-            target = gp[:, :, rows, cols]
+        for k, index in geo.taps():
+            target = gp[index]
             np.equal(win, k, out=mask)
             if tiled:       # each input position is in exactly one window: write it once
                 np.multiply(g, mask, out=target)
@@ -236,8 +242,8 @@ class MaxPoolGather(Op):
         xp = padded(x, geo)
         out = alloc(win.shape, x.dtype, channels_outer(x), 0)
         mask = alloc(win.shape, np.bool_, channels_outer(win))
-        for k, rows, cols in geo.taps():
-            np.copyto(out, xp[:, :, rows, cols], where=np.equal(win, k, out=mask))
+        for k, index in geo.taps():
+            np.copyto(out, xp[index], where=np.equal(win, k, out=mask))
         return out
 
     @staticmethod
@@ -246,14 +252,17 @@ class MaxPoolGather(Op):
 
 
 def _flat_indices(win: np.ndarray, geo: Geometry) -> np.ndarray:
-    """PyTorch's return_indices: the winner's position h*W + w in its input plane."""
-    kw = geo.kernel[1]
-    (sh, sw), (dh, dw), (Ho, Wo) = geo.stride, geo.dilation, geo.out_hw
-    pt, pl = geo.pad[0][0], geo.pad[1][0]
-    w64 = win.astype(np.int64)
-    rows = np.arange(Ho)[:, None] * sh - pt + (w64 // kw) * dh
-    cols = np.arange(Wo) * sw - pl + (w64 % kw) * dw
-    return rows * geo.in_shape[3] + cols
+    """PyTorch's return_indices: the winner's flat position in its input plane (h*W + w
+    in 2-d, (t*H + h)*W + w in 3-d)."""
+    n = len(geo.kernel)
+    flat = np.zeros(win.shape, np.int64)
+    for i, tap in enumerate(np.unravel_index(win.astype(np.int64), geo.kernel)):
+        # window starts along dim i, shaped to broadcast against win's axis 2 + i
+        start = (np.arange(geo.out_sizes[i]) * geo.stride[i] - geo.pad[i][0]).reshape(
+            (-1,) + (1,) * (n - 1 - i))
+        flat *= geo.in_shape[2 + i]
+        flat += start + tap * geo.dilation[i]
+    return flat
 
 
 @register(name="max_pool2d")
@@ -264,16 +273,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     kernel_size window (taps `dilation` apart, implicit -inf padding).  `stride`
     defaults to kernel_size.  With `return_indices`, also each maximum's flat position
     h*W + w in its input plane (int64), as PyTorch returns it."""
-    x, unbatched = _pool_input("max_pool2d", input, 2)
-    geo = _pool_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation,
-                         ceil_mode)
-    out, win = apply(MaxPool2d, x, geo=geo)
-    if unbatched:
-        out = squeeze(out, 0)
-    if not return_indices:
-        return out
-    idx = _flat_indices(win.data, geo)
-    return out, wrap(idx[0] if unbatched else idx)
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, return_indices)
 
 
 @register(name="max_pool1d")
@@ -295,6 +296,34 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return out, wrap(idx[0] if unbatched else idx)
 
 
+@register(name="max_pool3d")
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """3-d max pooling over (N, C, D, H, W) or (C, D, H, W): the largest value of each
+    kernel_size window (taps `dilation` apart, implicit -inf padding); the gradient goes
+    to each window's first maximum.  `stride` defaults to kernel_size.  With
+    `return_indices`, also each maximum's flat position (t*H + h)*W + w in its input
+    volume (int64), as PyTorch returns it."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, return_indices)
+
+
+def _max_pool(op: str, spatial: int, input: Tensor, kernel_size: Any, stride: Any,
+              padding: Any, dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
+    """max_pool2d / max_pool3d: checks, the op, and the flat indices when asked."""
+    x, unbatched = _pool_input(op, input, spatial)
+    geo = _pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode,
+                         spatial)
+    out, win = apply(MaxPool2d, x, geo=geo)
+    if unbatched:
+        out = squeeze(out, 0)
+    if not return_indices:
+        return out
+    idx = _flat_indices(win.data, geo)
+    return out, wrap(idx[0] if unbatched else idx)
+
+
 # ---- average pooling ----------------------------------------------------------------
 
 class AvgPool2d(Op):
@@ -309,9 +338,9 @@ class AvgPool2d(Op):
         xp = padded(x, geo)
         taps = geo.taps()
         out = alloc(_out_shape(geo), np.result_type(x.dtype, scale.dtype), channels_outer(x))
-        np.copyto(out, xp[:, :, taps[0][1], taps[0][2]])
-        for _, rows, cols in taps[1:]:
-            np.add(out, xp[:, :, rows, cols], out=out)
+        np.copyto(out, xp[taps[0][1]])
+        for _, index in taps[1:]:
+            np.add(out, xp[index], out=out)
         out *= scale
         return out
 
@@ -330,9 +359,9 @@ class AvgPool2dT(Op):
     def forward(ctx, g, geo, scale):
         ctx.geo, ctx.scale = geo, scale
         gs = g * scale
-        gp = alloc((g.shape[:2]) + geo.padded_hw, gs.dtype, channels_outer(g), 0)
-        for _, rows, cols in geo.taps():
-            target = gp[:, :, rows, cols]
+        gp = alloc((g.shape[:2]) + geo.padded_sizes, gs.dtype, channels_outer(g), 0)
+        for _, index in geo.taps():
+            target = gp[index]
             target += gs
         return crop(gp, geo)
 
@@ -343,17 +372,26 @@ class AvgPool2dT(Op):
 
 def _avg_divisors(geo: Geometry, count_include_pad: bool) -> np.ndarray:
     """PyTorch's divisor per output position: the window's extent clipped to the padded
-    input (count_include_pad) or to the input itself, as an (Ho, Wo) grid."""
+    input (count_include_pad) or to the input itself, as an out_sizes grid."""
     sizes = []
     for n, k, s, (p, _), o in zip(geo.in_shape[2:], geo.kernel, geo.stride, geo.pad,
-                                  geo.out_hw):
+                                  geo.out_sizes):
         start = np.arange(o) * s - p
         end = np.minimum(start + k, n + p)
         if count_include_pad:
             sizes.append(end - start)
         else:
             sizes.append(np.minimum(end, n) - np.maximum(start, 0))
-    return np.outer(sizes[0], sizes[1])
+    return functools.reduce(np.multiply.outer, sizes)
+
+
+def _check_volume(op: str, geo: Geometry) -> None:
+    """PyTorch's avg_pool3d (and lp_pool3d, built on it) refuses an input smaller than
+    the kernel along any dim, padding or ceil_mode notwithstanding."""
+    (D, H, W), (kt, kh, kw) = geo.in_shape[2:], geo.kernel
+    if D < kt or H < kh or W < kw:
+        raise RuntimeError(f"{op}: input image (T: {D} H: {H} W: {W}) smaller than kernel "
+                           f"size (kT: {kt} kH: {kh} kW: {kw})")
 
 
 def _avg_pool(op: str, x: Tensor, geo: Geometry, count_include_pad: bool,
@@ -398,6 +436,21 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return squeeze(out, 0) if unbatched else out
 
 
+@register(name="avg_pool3d")
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """3-d average pooling over (N, C, D, H, W) or (C, D, H, W): each window's sum
+    divided by its size (zero padding counted when `count_include_pad`;
+    `divisor_override` replaces the divisor).  `stride` defaults to kernel_size.  As in
+    PyTorch, the input may not be smaller than the kernel along any dim."""
+    x, unbatched = _pool_input("avg_pool3d", input, 3)
+    geo = _pool_geometry("avg_pool3d", x.shape, kernel_size, stride, padding, 1, ceil_mode, 3)
+    _check_volume("avg_pool3d", geo)
+    out = _avg_pool("avg_pool3d", x, geo, count_include_pad, divisor_override)
+    return squeeze(out, 0) if unbatched else out
+
+
 def _adaptive_bounds(n: int, o: int) -> tuple:
     """PyTorch's adaptive windows along one axis: window i is [start_i, end_i) with
     start_i = floor(i n / o) and end_i = ceil((i+1) n / o)."""
@@ -415,15 +468,15 @@ def _adaptive_matrix(n: int, o: int, dtype: Any) -> np.ndarray:
 
 def _adaptive_sizes(op: str, output_size: Any, input: Tensor, x: Tensor) -> tuple:
     """The checked output sizes of an adaptive pooling call on batched x (N, C, *sizes):
-    an int, or one entry per spatial dim (None keeps the input's size, 2-d only)."""
+    an int, or one entry per spatial dim (None keeps the input's size; not in 1-d)."""
     sizes = x.shape[2:]
     n = len(sizes)
     if isinstance(output_size, (int, np.integer)):
         output_size = (output_size,) * n
     if not isinstance(output_size, (tuple, list)) or not all(
-            isinstance(o, (int, np.integer)) or (o is None and n == 2) for o in output_size):
+            isinstance(o, (int, np.integer)) or (o is None and n > 1) for o in output_size):
         raise TypeError(f"{op}: output_size must be an int or a tuple of {n} ints"
-                        f"{' or None' if n == 2 else ''}, got {output_size!r}")
+                        f"{' or None' if n > 1 else ''}, got {output_size!r}")
     if len(output_size) != n:
         raise RuntimeError(f"{op}: output_size must be an int or a tuple of {n}, got "
                            f"{output_size!r}")
@@ -437,13 +490,23 @@ def _adaptive_sizes(op: str, output_size: Any, input: Tensor, x: Tensor) -> tupl
 
 def _adaptive_avg(x: Tensor, out_sizes: tuple) -> Tensor:
     """Adaptive average pooling of x's trailing axes: one averaging matmul per axis whose
-    size changes (P_h x P_w^T in 2-d)."""
+    size changes (P_h x P_w^T in 2-d; in 3-d the depth's P_d multiplies x viewed as
+    (N, C, D, H*W))."""
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     if all(o == 1 for o in out_sizes):
         return x.mean(tuple(range(2, x.ndim)), keepdim=True)
-    last = x.shape[-1], out_sizes[-1]
-    if len(out_sizes) == 2 and x.shape[2] != out_sizes[0]:
-        x = matmul(wrap(_adaptive_matrix(x.shape[2], out_sizes[0], dtype)), x)
+    last, n = (x.shape[-1], out_sizes[-1]), len(out_sizes)
+    for i in range(n - 1):
+        m, o = x.shape[2 + i], out_sizes[i]
+        if m == o:
+            continue
+        p = wrap(_adaptive_matrix(m, o, dtype))
+        if i == n - 2:
+            x = matmul(p, x)
+        else:       # explicit sizes, no -1: an output size may be 0
+            lead, rest = x.shape[:2 + i], x.shape[3 + i:]
+            y = matmul(p, reshape(x, lead + (m, math.prod(rest))))
+            x = reshape(y, lead + (o,) + rest)
     if last[0] != last[1]:
         x = matmul(x, wrap(_adaptive_matrix(*last, dtype).T.copy()))
     return x
@@ -468,6 +531,17 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     return squeeze(out, 0) if unbatched else out
 
 
+@register(name="adaptive_avg_pool3d")
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (Do, Ho, Wo) output
+    (an int, or a triple whose None entries keep the input's size): each output cell
+    averages PyTorch's window [floor(i n/o), ceil((i+1) n/o)) along every dim.  Computed
+    as one averaging matmul per dim."""
+    x, unbatched = _batched("adaptive_avg_pool3d", input, 3)
+    out = _adaptive_avg(x, _adaptive_sizes("adaptive_avg_pool3d", output_size, input, x))
+    return squeeze(out, 0) if unbatched else out
+
+
 def _adaptive_taps(n: int, o: int) -> tuple:
     """(o, k) positions of the k = largest-window taps of each adaptive window, and
     whether each is inside its window."""
@@ -486,28 +560,34 @@ def _below(a: np.ndarray) -> Any:
     return low - 1 if low == low else 0.0   # all NaN: any number loses to a NaN
 
 
-def _adaptive_max(x: Tensor, out_hw: tuple) -> tuple:
-    """Adaptive max pooling of batched (N, C, H, W) x: (values, flat indices h*W + w).
+def _adaptive_max(x: Tensor, out_sizes: tuple) -> tuple:
+    """Adaptive max pooling of batched (N, C, *sizes) x: (values, flat indices in the
+    input plane, h*W + w in 2-d).
 
-    Window (i, j) is copied into block (i, j) of a (Ho*kh, Wo*kw) plane, its unused taps
-    holding a value below the input's (an extra cell appended to the flattened input),
-    and the blocks are max-pooled.  Tap (0, 0) of a block is always the window's first
-    element, and a smaller value never wins by PyTorch's rule, so the winner is
-    PyTorch's."""
-    (N, C, H, W), (Ho, Wo) = x.shape, out_hw
-    (rows, rin), (cols, cin) = _adaptive_taps(H, Ho), _adaptive_taps(W, Wo)
-    kh, kw = rows.shape[1], cols.shape[1]
-    src = rows[:, :, None, None] * W + cols[None, None]           # (Ho, kh, Wo, kw)
-    src = np.where(rin[:, :, None, None] & cin[None, None], src, H * W)
-    flat = cat([reshape(x, (N, C, H * W)),
+    Window i (a multi-index) is copied into block i of an (o_0*k_0, o_1*k_1, ...) array,
+    k_j the largest window along dim j, its unused taps holding a value below the input's
+    (an extra cell appended to the flattened input), and the blocks are max-pooled.  Tap
+    (0, ...) of a block is always the window's first element, and a smaller value never
+    wins by PyTorch's rule, so the winner is PyTorch's."""
+    N, C, sizes = x.shape[0], x.shape[1], tuple(x.shape[2:])
+    n, plane = len(sizes), math.prod(sizes)
+    src, inside = np.zeros((), np.int64), np.ones((), np.bool_)
+    for m, o in zip(sizes, out_sizes):      # laid out (o_0, k_0, o_1, k_1, ...)
+        pos, ins = _adaptive_taps(m, o)
+        src = src[..., None, None] * m + pos
+        inside = inside[..., None, None] & ins
+    src = np.where(inside, src, plane)
+    kernel = src.shape[1::2]
+    flat = cat([reshape(x, (N, C, plane)),
                 wrap(np.full((N, C, 1), _below(x.data), x.dtype))], 2)
-    blocks = flat[:, :, src.reshape(Ho * kh, Wo * kw)]
-    geo = Geometry(tuple(blocks.shape), (kh, kw), (kh, kw), (1, 1), ((0, 0), (0, 0)),
-                   (Ho, Wo))
+    blocks = flat[:, :, src.reshape(tuple(o * k for o, k in zip(out_sizes, kernel)))]
+    geo = Geometry(tuple(blocks.shape), kernel, kernel, (1,) * n, ((0, 0),) * n,
+                   tuple(out_sizes))
     out, win = apply(MaxPool2d, blocks, geo=geo)
-    w64 = win.data.astype(np.int64)
-    idx = src[np.arange(Ho)[:, None], w64 // kw, np.arange(Wo), w64 % kw]
-    return out, idx
+    taps = np.unravel_index(win.data.astype(np.int64), kernel)
+    index = [a for j in range(n) for a in
+             (np.arange(out_sizes[j]).reshape((-1,) + (1,) * (n - 1 - j)), taps[j])]
+    return out, src[tuple(index)]
 
 
 @register(name="adaptive_max_pool2d")
@@ -537,6 +617,19 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
     return (out, wrap(idx)) if return_indices else out
 
 
+@register(name="adaptive_max_pool3d")
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (Do, Ho, Wo) output (an
+    int, or a triple whose None entries keep the input's size) over PyTorch's adaptive
+    windows; the gradient goes to the first maximum (or the last NaN).  With
+    `return_indices`, also each maximum's flat position (t*H + h)*W + w (int64)."""
+    x, unbatched = _pool_input("adaptive_max_pool3d", input, 3)
+    out, idx = _adaptive_max(x, _adaptive_sizes("adaptive_max_pool3d", output_size, input, x))
+    if unbatched:
+        out, idx = squeeze(out, 0), idx[0]
+    return (out, wrap(idx)) if return_indices else out
+
+
 # ---- power-average (LP) pooling ---------------------------------------------------------
 
 def _lp_pool(op: str, input: Tensor, norm_type: Any, kernel_size: Any, stride: Any,
@@ -557,12 +650,14 @@ def _lp_pool(op: str, input: Tensor, norm_type: Any, kernel_size: Any, stride: A
         x = unsqueeze(x, 2)
         geo = _pool_geometry_1d(op, x.shape, kernel_size, stride, 0, 1, ceil_mode)
     else:
-        geo = _pool_geometry(op, x.shape, kernel_size, stride, 0, 1, ceil_mode)
+        geo = _pool_geometry(op, x.shape, kernel_size, stride, 0, 1, ceil_mode, spatial)
+        if spatial == 3:
+            _check_volume(op, geo)
     if np.isinf(norm_type):
         out = apply(MaxPool2d, x.abs() if norm_type > 0 else -x.abs(), geo=geo)[0]
         out = out if norm_type > 0 else -out
     else:
-        s = _avg_pool(op, x ** norm_type, geo, True, None) * float(geo.kernel[0] * geo.kernel[1])
+        s = _avg_pool(op, x ** norm_type, geo, True, None) * float(math.prod(geo.kernel))
         nz = s.data != 0            # (NaN counts as non-zero, and propagates)
         root = (where(nz, s, np.ones((), s.dtype))) ** (1.0 / norm_type)
         with np.errstate(divide="ignore"):
@@ -590,6 +685,16 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = N
     """1-d power-average pooling of (N, C, L) or (C, L): out[i] = (sum of x**p over
     window i) ** (1/p), p = `norm_type`; lp_pool2d of height-1 windows."""
     return _lp_pool("lp_pool1d", input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+@register(name="lp_pool3d")
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """3-d power-average pooling of (N, C, D, H, W) or (C, D, H, W): out = (sum of x**p
+    over each window) ** (1/p), p = `norm_type` (see lp_pool2d: no padding, stride
+    defaults to kernel_size, gradient 0 where the sum is 0).  As PyTorch's (built on
+    avg_pool3d), the input may not be smaller than the kernel along any dim."""
+    return _lp_pool("lp_pool3d", input, norm_type, kernel_size, stride, ceil_mode, 3)
 
 
 # ---- max unpooling ----------------------------------------------------------------------
@@ -669,3 +774,14 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
     (L - 1) * stride - 2 * padding + kernel_size unless `output_size` is given."""
     return _max_unpool("max_unpool1d", input, indices, kernel_size, stride, padding,
                        output_size, 1)
+
+
+@register(name="max_unpool3d")
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of max_pool3d over (N, C, D, H, W) or (C, D, H, W): zeros, with
+    out[n, c].flat[indices[n, c, t, i, j]] = input[n, c, t, i, j] (flat positions
+    (t*H + h)*W + w, as max_pool3d(..., return_indices=True) gives them).  Output
+    (n - 1) * stride - 2 * padding + kernel_size per dim unless `output_size` is given."""
+    return _max_unpool("max_unpool3d", input, indices, kernel_size, stride, padding,
+                       output_size, 3)

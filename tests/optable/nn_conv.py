@@ -9,6 +9,8 @@ window has a tie or a near-tie that finite differences would straddle.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -459,4 +461,215 @@ ROWS += [
     Row("max_unpool1d", lambda x: F.max_unpool1d(x, _unpool1d_indices(x.shape), 3, 2, 1),
         lambda x: np_max_unpool(x, _unpool1d_indices(x.shape), (2 * x.shape[-1] - 1,)),
         shapes=lambda: _line_shapes(1, 4)),
+]
+
+
+# ---- 3-d: references over any number of spatial dims, loops over taps or windows --------
+
+def _ntuple(v, n):
+    return (v,) * n if isinstance(v, int) else tuple(v)
+
+
+def np_convnd(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """np_conv2d's method over any number of spatial dims: one shifted, strided slice of
+    the padded input per kernel tap."""
+    n = w.ndim - 2
+    s, d, k = _ntuple(stride, n), _ntuple(dilation, n), w.shape[2:]
+    if padding == "same":
+        pads = [(t // 2, t - t // 2) for t in (di * (ki - 1) for di, ki in zip(d, k))]
+    elif padding == "valid":
+        pads = [(0, 0)] * n
+    else:
+        pads = [(p, p) for p in _ntuple(padding, n)]
+    xp = np.pad(x, [(0, 0), (0, 0)] + pads)
+    outs = [(xp.shape[2 + i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(n)]
+    O, Cg = w.shape[:2]
+    Og = O // groups
+    out = np.zeros((x.shape[0], O, *outs))
+    for g in range(groups):
+        xs = xp[:, g * Cg:(g + 1) * Cg]
+        for tap in itertools.product(*map(range, k)):
+            index = tuple(slice(t * di, t * di + si * (o - 1) + 1, si)
+                          for t, di, si, o in zip(tap, d, s, outs))
+            out[:, g * Og:(g + 1) * Og] += np.einsum(
+                "nc...,oc->no...", xs[(slice(None), slice(None)) + index],
+                w[(slice(g * Og, (g + 1) * Og), slice(None)) + tap])
+    if b is not None:
+        out += b.reshape((-1,) + (1,) * n)
+    return out.astype(x.dtype)
+
+
+def np_conv_transpose_nd(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
+                         dilation=1):
+    """np_conv_transpose2d's method over any number of spatial dims: each kernel tap
+    scatters the input times its weights into the (padded) output."""
+    n = w.ndim - 2
+    s, p, op, d = (_ntuple(v, n) for v in (stride, padding, output_padding, dilation))
+    k, sizes = w.shape[2:], x.shape[2:]
+    outs = [(m - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
+            for m, si, pi, di, ki, oi in zip(sizes, s, p, d, k, op)]
+    Cg, Cin = w.shape[1], x.shape[1]
+    Cin_g = Cin // groups
+    full = np.zeros((x.shape[0], Cg * groups) + tuple(o + 2 * pi + si
+                                                       for o, pi, si in zip(outs, p, s)))
+    for g in range(groups):
+        xs, ws = x[:, g * Cin_g:(g + 1) * Cin_g], w[g * Cin_g:(g + 1) * Cin_g]
+        for tap in itertools.product(*map(range, k)):
+            index = tuple(slice(t * di, t * di + si * (m - 1) + 1, si)
+                          for t, di, si, m in zip(tap, d, s, sizes))
+            full[(slice(None), slice(g * Cg, (g + 1) * Cg)) + index] += np.einsum(
+                "nc...,co->no...", xs, ws[(slice(None), slice(None)) + tap])
+    out = full[(slice(None), slice(None)) + tuple(slice(pi, pi + o) for pi, o in zip(p, outs))]
+    if b is not None:
+        out = out + b.reshape((-1,) + (1,) * n)
+    return out.astype(x.dtype)
+
+
+def _np_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode, reduce):
+    """reduce(taps inside the input, divisor) over every 3-d window, looping over windows;
+    the divisor is (window clipped to the padded input, taps inside the input)."""
+    k = _ntuple(kernel_size, 3)
+    s = _ntuple(stride if stride is not None else kernel_size, 3)
+    p, d = _ntuple(padding, 3), _ntuple(dilation, 3)
+    sizes = x.shape[-3:]
+    starts = [_windows(*a, ceil_mode) for a in zip(sizes, k, s, p, d)]
+    out = np.empty(x.shape[:-3] + tuple(map(len, starts)), x.dtype)
+    for pos in itertools.product(*(range(len(st)) for st in starts)):
+        firsts = [st[i] for st, i in zip(starts, pos)]
+        sel = [[r + a * di for a in range(ki) if 0 <= r + a * di < m]
+               for r, ki, di, m in zip(firsts, k, d, sizes)]
+        clipped = np.prod([min(r + ki, m + pi) - r for r, ki, m, pi in zip(firsts, k, sizes, p)])
+        out[(Ellipsis,) + pos] = reduce(x[(Ellipsis,) + np.ix_(*sel)].reshape(
+            x.shape[:-3] + (-1,)), clipped)
+    return out
+
+
+def np_max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over each window's in-bounds taps."""
+    return _np_pool3d(x, kernel_size, stride, padding, dilation, ceil_mode,
+                      lambda v, _: v.max(axis=-1))
+
+
+def np_avg_pool3d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                  count_include_pad=True, divisor_override=None):
+    """Sum of each window's in-bounds elements over PyTorch's divisor."""
+    def mean(v, clipped):
+        div = divisor_override or (clipped if count_include_pad else v.shape[-1])
+        return v.sum(axis=-1) / div
+    return _np_pool3d(x, kernel_size, stride, padding, 1, ceil_mode, mean)
+
+
+def np_lp_pool3d(x, p, kernel_size, stride=None, ceil_mode=False):
+    """(window sum of x**p * kernel volume / in-bounds size) ** (1/p), as np_lp_pool2d."""
+    vol = np.prod(_ntuple(kernel_size, 3))
+    return _np_pool3d(x, kernel_size, stride, 0, 1, ceil_mode,
+                      lambda v, _: ((v ** p).sum(axis=-1) * (vol / v.shape[-1])) ** (1.0 / p))
+
+
+def _np_adaptive3d(reduce):
+    """A reference 3-d adaptive pooling: `reduce` over PyTorch's windows
+    [floor(i n / o), ceil((i + 1) n / o)) along each dim (None: keep the size)."""
+    def pool(x, output_size):
+        sizes = x.shape[-3:]
+        outs = [m if o is None else o for o, m in zip(_ntuple(output_size, 3), sizes)]
+        out = np.empty(x.shape[:-3] + tuple(outs), x.dtype)
+        for pos in itertools.product(*map(range, outs)):
+            index = tuple(slice((i * m) // o, -(-((i + 1) * m) // o))
+                          for i, m, o in zip(pos, sizes, outs))
+            out[(Ellipsis,) + pos] = reduce(x[(Ellipsis,) + index], axis=(-3, -2, -1))
+        return out
+    return pool
+
+
+np_adaptive_avg_pool3d = _np_adaptive3d(np.mean)
+np_adaptive_max_pool3d = _np_adaptive3d(np.max)
+
+
+def _volume_shapes(lo=1, hi=3):
+    """One (N, C, D, H, W) or unbatched (C, D, H, W) shape with sides in lo..hi (lo: an
+    int, or one per side)."""
+    @st.composite
+    def draw(d):
+        lead = d(st.sampled_from([(1,), (2,), (1, 2)]))
+        return [lead + tuple(d(st.integers(m, max(m, hi))) for m in _ntuple(lo, 3))]
+    return draw()
+
+
+def _transpose3d_shapes(bias=True):
+    """[x, w(, b)] for conv_transpose3d: w is (in, out/groups, kt, kh, kw)."""
+    @st.composite
+    def draw(d):
+        n, g = d(st.integers(1, 2)), d(st.integers(1, 2))
+        cg, og = d(st.integers(1, 2)), d(st.integers(1, 2))
+        ks = tuple(d(st.integers(1, 2)) for _ in range(3))
+        sides = tuple(d(st.integers(1, 2)) for _ in range(3))
+        shapes = [(n, g * cg) + sides, (g * cg, og) + ks]
+        return shapes + [(g * og,)] if bias else shapes
+    return draw()
+
+
+def _unpool3d_indices(shape):
+    """Valid distinct max_pool3d(kernel 2)-style indices for pooled values of `shape`: in
+    each 2x2x2 block of the (2D, 2H, 2W) volume one position, chosen by a seeded draw."""
+    D, H, W = shape[-3:]
+    rng = np.random.default_rng(sum(shape))
+    a, b, c = (rng.integers(0, 2, shape) for _ in range(3))
+    t, i, j = np.indices((D, H, W))
+    return ((2 * t + a) * (2 * H) + 2 * i + b) * (2 * W) + 2 * j + c
+
+
+ROWS += [
+    Row("conv3d", lambda x, w, b: F.conv3d(x, w, b, groups=_groups(x, w)),
+        lambda x, w, b: np_convnd(x, w, b, groups=_groups(x, w)), arity=3,
+        shapes=lambda: _conv_shapes(kernel_max=2, spatial=3, max_side=3), domain=CONV_DOMAIN),
+    Row("conv3d", lambda x, w: F.conv3d(x, w, None, (2, 1, 1), (1, 0, 1), (1, 2, 1),
+                                        _groups(x, w)),
+        lambda x, w: np_convnd(x, w, None, (2, 1, 1), (1, 0, 1), (1, 2, 1), _groups(x, w)),
+        arity=2, shapes=lambda: _conv_shapes(kernel_max=2, min_extent=lambda k: 2 * k - 1,
+                                             bias=False, spatial=3, max_side=3),
+        domain=CONV_DOMAIN, label="conv3d_stride_pad_dilation"),
+    Row("conv3d", lambda x, w, b: F.conv3d(x[0], w, b, 1, "same", groups=_groups(x, w)),
+        lambda x, w, b: np_convnd(x, w, b, 1, "same", groups=_groups(x, w))[0], arity=3,
+        shapes=lambda: _conv_shapes(kernel_max=2, spatial=3, max_side=3), domain=CONV_DOMAIN,
+        label="conv3d_same_unbatched"),
+    Row("conv_transpose3d",
+        lambda x, w, b: F.conv_transpose3d(x, w, b, 2, (1, 0, 0), (1, 0, 1), _tgroups(b, w)),
+        lambda x, w, b: np_conv_transpose_nd(x, w, b, 2, (1, 0, 0), (1, 0, 1),
+                                             _tgroups(b, w)), arity=3,
+        shapes=lambda: _transpose3d_shapes().filter(lambda s: s[1][2] > 1 or s[0][2] > 1),
+        domain=CONV_DOMAIN),
+    Row("conv_transpose3d",
+        lambda x, w: F.conv_transpose3d(x[0], w, None, (1, 2, 1), 0, (0, 1, 0), 1, (2, 1, 1)),
+        lambda x, w: np_conv_transpose_nd(x, w, None, (1, 2, 1), 0, (0, 1, 0), 1,
+                                          (2, 1, 1))[0],
+        arity=2, shapes=lambda: _transpose3d_shapes(bias=False), domain=CONV_DOMAIN,
+        label="conv_transpose3d_dilated_unbatched"),
+    Row("max_pool3d", lambda x: F.max_pool3d(x, 2), lambda x: np_max_pool3d(x, 2),
+        shapes=lambda: _volume_shapes(2, 3), domain=DISTINCT, unique=True),
+    Row("max_pool3d", lambda x: F.max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), (1, 1, 2),
+                                             True),
+        lambda x: np_max_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), (1, 1, 2), True),
+        shapes=lambda: _volume_shapes((2, 3, 3), 3), domain=DISTINCT, unique=True,
+        label="max_pool3d_padded_dilated_ceil"),
+    Row("avg_pool3d", lambda x: F.avg_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), True, False),
+        lambda x: np_avg_pool3d(x, (2, 3, 2), (1, 2, 2), (1, 1, 0), True, False),
+        shapes=lambda: _volume_shapes((2, 3, 2), 3), label="avg_pool3d_ceil_exclude_pad"),
+    Row("avg_pool3d", lambda x: F.avg_pool3d(x, 2, 1, 1, divisor_override=3),
+        lambda x: np_avg_pool3d(x, 2, 1, 1, divisor_override=3),
+        shapes=lambda: _volume_shapes(2, 3), label="avg_pool3d_include_pad_divisor"),
+    Row("avg_pool3d", lambda x: F.avg_pool3d(x, (3, 1, 3), 2, (1, 0, 1)),
+        lambda x: np_avg_pool3d(x, (3, 1, 3), 2, (1, 0, 1)),
+        shapes=lambda: _volume_shapes((3, 1, 3), 4), label="avg_pool3d_include_pad"),
+    Row("adaptive_avg_pool3d", lambda x: F.adaptive_avg_pool3d(x, (2, None, 3)),
+        lambda x: np_adaptive_avg_pool3d(x, (2, None, 3)), shapes=lambda: _volume_shapes(1, 4)),
+    Row("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, 3, None)),
+        lambda x: np_adaptive_max_pool3d(x, (2, 3, None)), shapes=lambda: _volume_shapes(1, 4),
+        domain=DISTINCT, unique=True),
+    Row("lp_pool3d", lambda x: F.lp_pool3d(x, 2, (2, 1, 2), (1, 1, 2), True),
+        lambda x: np_lp_pool3d(x, 2, (2, 1, 2), (1, 1, 2), True),
+        shapes=lambda: _volume_shapes(2, 3), domain=AWAY0),
+    Row("max_unpool3d", lambda x: F.max_unpool3d(x, _unpool3d_indices(x.shape), 2),
+        lambda x: np_max_unpool(x, _unpool3d_indices(x.shape),
+                                tuple(2 * m for m in x.shape[-3:])),
+        shapes=lambda: _volume_shapes(1, 2)),
 ]
