@@ -464,3 +464,16 @@ def test_instancenorm3d_matches_pytorch_batched_and_unbatched(kwargs, x_shape):
                                    atol=ATOL, err_msg=k)
     m.eval(), tm.eval()
     _module_parity(torch, m, tm, _rand(*x_shape))
+
+
+def test_graph_nodes_are_named_for_the_dims():
+    """The ops serve 2-d and 3-d; a 3-d call's node says so (graphs and errors show it)."""
+    x = ag.tensor(_rand(1, 2, 4, 4, 4), requires_grad=True)
+    w = ag.tensor(_rand(3, 2, 2, 2, 2), requires_grad=True)
+    y = F.conv3d(x, w)
+    names = [y.grad_fn.name, F.max_pool3d(y, 2).grad_fn.name, F.avg_pool3d(y, 2).grad_fn.name]
+    assert names == ["Conv3d", "MaxPool3d", "AvgPool3d"]
+    (gx,) = ag.grad(y.sum(), x, create_graph=True)
+    assert gx.grad_fn.name == "ConvTranspose3d" and repr(gx.grad_fn) == "<ConvTranspose3dBackward>"
+    y2 = F.conv2d(x[:, :, 0], w[:, :, 0])
+    assert [y2.grad_fn.name, F.max_pool2d(y2, 1).grad_fn.name] == ["Conv2d", "MaxPool2d"]

@@ -11,8 +11,8 @@ x -> conv(x, w) (cross-correlation, PyTorch's convention):
 Since <g, A_w x> is bilinear in (x, w), each op's backward is made of the other two,
 so gradients of any order (gradient penalties, Hessian-vector products) work.
 
-The window arithmetic (`Geometry`) and the ops work over any number of spatial dims;
-they keep their 2-d names (the graph and profiler show those) and serve 3-d as well.
+The window arithmetic (`Geometry`) and the ops work over any number of spatial dims:
+the 2-d ops serve 3-d as well, their nodes then named for 3-d (`keep_geometry`).
 All three run on an im2col matrix: the input, zero-padded, is viewed with
 `as_strided` as (C, kh, kw, N, Ho, Wo) windows ((C, kt, kh, kw, N, To, Ho, Wo) in 3-d)
 and copied once into a (groups, C/groups*kh*kw, N*Ho*Wo) buffer, so each call is one
@@ -265,6 +265,14 @@ def weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
 
 # ---- the three ops ------------------------------------------------------------------
 
+def keep_geometry(ctx: Op, geo: Geometry) -> None:
+    """Keep `geo` on the node; a 3-d call of an op with a 2-d name (the ops serve both)
+    is named for 3-d (Conv3d, MaxPool3d, ...), which the graph and its errors show."""
+    ctx.geo = geo
+    if len(geo.kernel) == 3:
+        ctx.name = type(ctx).name.replace("2d", "3d")
+
+
 class Conv2d(Op):
     """y = conv(x, w) + b;  dx = conv_transpose(g, w),  dw = conv_weight(x, g),
     db = sum of g over N and the spatial dims."""
@@ -278,7 +286,7 @@ class Conv2d(Op):
                                                np.result_type(wm, cols)))
         if b is not None:
             y += b.reshape(geo.groups, -1, 1)
-        ctx.geo = geo
+        keep_geometry(ctx, geo)
         ctx.save(cols)  # the weight gradient reuses the im2col matrix
         return from_matrix(y, x.shape[0], geo.out_sizes)
 
@@ -300,7 +308,7 @@ class ConvTranspose2d(Op):
 
     @staticmethod
     def forward(ctx, g, w, geo):
-        ctx.geo = geo
+        keep_geometry(ctx, geo)
         wm = weight_matrix(w, geo.groups).transpose(0, 2, 1)
         gm = as_matrix(g, geo.groups)
         gcols = np.matmul(wm, gm, out=POOL.empty((geo.groups, wm.shape[1], gm.shape[2]),
@@ -323,7 +331,7 @@ class ConvWeight2d(Op):
 
     @staticmethod
     def forward(ctx, x, g, geo, w_shape, cols=None):
-        ctx.geo = geo
+        keep_geometry(ctx, geo)
         if cols is None:
             cols = im2col(x, geo)
         gw = np.matmul(as_matrix(g, geo.groups), cols.transpose(0, 2, 1))

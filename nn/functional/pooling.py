@@ -21,8 +21,8 @@ Adaptive average pooling is P_h x P_w^T with fixed averaging matrices (matmuls).
 Adaptive max pooling gathers its (unequal, possibly overlapping) windows into equal
 disjoint blocks, the unused taps holding a value below the input's, and max-pools the
 blocks: the winner rule and the gradients are max pooling's.  1-d pooling is 2-d pooling of a
-height-1 input; 3-d pooling runs the same ops over a 3-d Geometry (they keep their 2-d
-names, which the graph and profiler show).
+height-1 input; 3-d pooling runs the same ops over a 3-d Geometry (their nodes then
+named MaxPool3d, AvgPool3d: see conv.keep_geometry).
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ from autograd.ops.index import scatter
 from autograd.ops.shape import cat, reshape, squeeze, unsqueeze
 from autograd.tensor import wrap
 
-from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, lift, ntuple,
-                   padded)
+from .conv import (Geometry, _batched, alloc, channels_outer, crop, in_layout, keep_geometry,
+                   lift, ntuple, padded)
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d",
@@ -159,7 +159,7 @@ class MaxPool2d(Op):
         if (x.dtype.kind == "f" and np.isnan(out).any()) or (
                 xp is not x and np.equal(out, _lowest(x.dtype)).any()):
             _winners_exact(xp, geo, out, win)
-        ctx.geo = geo
+        keep_geometry(ctx, geo)
         ctx.save(win)
         return out, win
 
@@ -334,7 +334,8 @@ class AvgPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, geo, scale):
-        ctx.geo, ctx.scale = geo, scale
+        keep_geometry(ctx, geo)
+        ctx.scale = scale
         xp = padded(x, geo)
         taps = geo.taps()
         out = alloc(_out_shape(geo), np.result_type(x.dtype, scale.dtype), channels_outer(x))
@@ -357,7 +358,8 @@ class AvgPool2dT(Op):
 
     @staticmethod
     def forward(ctx, g, geo, scale):
-        ctx.geo, ctx.scale = geo, scale
+        keep_geometry(ctx, geo)
+        ctx.scale = scale
         gs = g * scale
         gp = alloc((g.shape[:2]) + geo.padded_sizes, gs.dtype, channels_outer(g), 0)
         for _, index in geo.taps():
